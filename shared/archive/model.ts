@@ -1,0 +1,91 @@
+// What the archive knows about a recording: the shapes the ingest worker writes, the index stores
+// and the query API serves. Ids are always strings (Tencent's exceed 2^53); times are ms.
+
+/** Copy status of one artifact. Moves forward only: pending → copying → archived; failed may retry. */
+export type ArchiveStatus = 'pending' | 'copying' | 'archived' | 'failed';
+
+/** What an artifact is. One record file can have several (video, audio track, transcripts, minutes). */
+export type ArtifactKind = 'video' | 'audio' | 'transcript' | 'ai_transcript' | 'ai_minutes';
+
+export interface ArtifactRecord {
+  /** Stable name within the file, e.g. `video`, `audio`, `transcript-0-txt`, `ai_minutes-0-docx`. */
+  readonly artifact: string;
+  readonly kind: ArtifactKind;
+  /** Tencent's file type (`mp4`, `m4a`, `txt`, `pdf`, `docx`). */
+  readonly fileType: string;
+  readonly status: ArchiveStatus;
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly contentType?: string;
+  /** Bytes written and verified. */
+  readonly bytes?: number;
+  /** Bytes Tencent declared (record_size for the video; unknown for others until copied). */
+  readonly expectedBytes?: number;
+  /** Full-object checksum S3 computed, e.g. `CRC64NVME:base64`. */
+  readonly checksum?: string;
+  readonly archivedAt?: string;
+  readonly lastError?: string;
+  readonly attempts?: number;
+}
+
+/** Lifecycle of a meeting recording as the archive has seen it. */
+export type RecordingStatus = 'recording' | 'paused' | 'stopped' | 'transcoding' | 'completed';
+
+export interface MeetingRecordingRecord {
+  readonly meetingRecordId: string;
+  readonly meetingId: string;
+  readonly meetingCode: string;
+  readonly subject: string;
+  /** host_user_id (user-level API) or userid (corp API): the recording's owner. */
+  readonly hostUserId: string;
+  readonly mediaStartTimeMs: number;
+  /** Tencent's state: 1 recording, 2 transcoding, 3 done. */
+  readonly state: number;
+  readonly recordingStatus: RecordingStatus;
+  readonly recordType?: number;
+  readonly mediaSetType?: number;
+  readonly sourceDeletedAt?: string;
+  readonly updatedAt: string;
+}
+
+/** Sharing settings as served by the archive: never the sharing password or a source link. */
+export interface SharingSettings {
+  readonly sharingState: number;
+  readonly requiredSameCorp?: boolean;
+  readonly requiredParticipant?: boolean;
+  readonly sharingExpire?: number;
+  readonly allowDownload?: boolean;
+  readonly hasPassword?: boolean;
+}
+
+export interface RecordFileRecord {
+  readonly meetingRecordId: string;
+  readonly recordFileId: string;
+  readonly meetingId: string;
+  readonly recordStartTimeMs: number;
+  readonly recordEndTimeMs: number;
+  readonly recordSize: number;
+  readonly sharing: SharingSettings;
+  readonly artifacts: Readonly<Record<string, ArtifactRecord>>;
+  readonly sourceDeletedAt?: string;
+  readonly updatedAt: string;
+}
+
+const STATUS_RANK: Record<ArchiveStatus, number> = { pending: 0, failed: 1, copying: 2, archived: 3 };
+
+/** The status a whole file shows: archived only when every artifact is. */
+export function fileStatus(file: Pick<RecordFileRecord, 'artifacts'>): ArchiveStatus {
+  const statuses = Object.values(file.artifacts).map((a) => a.status);
+  if (statuses.length === 0) return 'pending';
+  if (statuses.every((s) => s === 'archived')) return 'archived';
+  if (statuses.includes('copying')) return 'copying';
+  if (statuses.includes('failed')) return 'failed';
+  return statuses.some((s) => s === 'archived') ? 'copying' : 'pending';
+}
+
+/** True when moving from `from` to `to` is allowed (never backwards from archived). */
+export function canTransition(from: ArchiveStatus | undefined, to: ArchiveStatus): boolean {
+  if (from === undefined) return true;
+  if (from === 'archived') return to === 'archived';
+  return STATUS_RANK[to] >= STATUS_RANK[from] || (from === 'copying' && to === 'failed') || (from === 'failed' && to === 'copying');
+}

@@ -1,0 +1,67 @@
+// The one definition of the archive's DynamoDB table: the CDK stack, the local stack and the
+// repositories all read it, so the key layout cannot drift between AWS and a laptop.
+//
+// Single-table design. Items (pk / sk):
+//   REC#<meeting_record_id> / MEETING           one meeting recording (subject, ids, start time, state)
+//   REC#<meeting_record_id> / FILE#<file_id>    one record file with its artifacts and archive status
+//   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
+//   COPY#<file_id>#<artifact> / CHECKPOINT      resumable copy state (upload id, parts, next byte)
+//   TENCENT#STS_TOKEN       / TOKEN             the latest STS token delivered by common.sts-token
+//   RECONCILE#<name>        / CURSOR            reconcile / backfill progress
+//
+// Secondary indexes serve every list of the archive API with a Query (never a Scan). Index sort
+// keys are `<start_ms zero-padded>#<meeting_record_id>` so results order by recording start time
+// and stay stable across pages.
+
+export const TABLE_PARTITION_KEY = 'pk';
+export const TABLE_SORT_KEY = 'sk';
+export const TTL_ATTRIBUTE = 'ttl';
+
+export interface IndexDesign {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export const ARCHIVE_INDEXES = {
+  /** Meeting recordings of one meeting_id. */
+  byMeetingId: { indexName: 'byMeetingId', partitionKey: 'gsiMeetingIdPk', sortKey: 'gsiStartSk' },
+  /** Meeting recordings of one meeting_code. */
+  byMeetingCode: { indexName: 'byMeetingCode', partitionKey: 'gsiMeetingCodePk', sortKey: 'gsiStartSk' },
+  /** Meeting recordings created/hosted by one user id. */
+  byUser: { indexName: 'byUser', partitionKey: 'gsiUserPk', sortKey: 'gsiStartSk' },
+  /** Every meeting recording of the account, by start time (account-wide list). */
+  byStartTime: { indexName: 'byStartTime', partitionKey: 'gsiAccountPk', sortKey: 'gsiStartSk' },
+  /** One record file by its record_file_id. */
+  byRecordFileId: { indexName: 'byRecordFileId', partitionKey: 'gsiRecordFileIdPk', sortKey: 'sk' },
+} as const satisfies Record<string, IndexDesign>;
+
+export const ACCOUNT_PARTITION = 'ACCOUNT';
+
+export const keys = {
+  meeting: (meetingRecordId: string) => ({ pk: `REC#${meetingRecordId}`, sk: 'MEETING' }),
+  file: (meetingRecordId: string, recordFileId: string) => ({ pk: `REC#${meetingRecordId}`, sk: `FILE#${recordFileId}` }),
+  event: (traceId: string) => ({ pk: `EVENT#${traceId}`, sk: 'EVENT' }),
+  copyCheckpoint: (recordFileId: string, artifact: string) => ({ pk: `COPY#${recordFileId}#${artifact}`, sk: 'CHECKPOINT' }),
+  stsToken: () => ({ pk: 'TENCENT#STS_TOKEN', sk: 'TOKEN' }),
+  reconcileCursor: (name: string) => ({ pk: `RECONCILE#${name}`, sk: 'CURSOR' }),
+} as const;
+
+/** Sort key of every index: zero-padded start time in ms, then the id for a stable order. */
+export function startSortKey(startMs: number, meetingRecordId: string): string {
+  return `${String(Math.max(0, Math.trunc(startMs))).padStart(15, '0')}#${meetingRecordId}`;
+}
+
+/** Default resource names; the CDK stack passes its generated names through the same env vars. */
+export const RESOURCE_ENV = {
+  table: 'ARCHIVE_TABLE_NAME',
+  bucket: 'ARCHIVE_BUCKET_NAME',
+  ingestQueueUrl: 'INGEST_QUEUE_URL',
+} as const;
+
+export const LOCAL_RESOURCE_NAMES = {
+  table: 'tencent-meeting-archive',
+  bucket: 'tencent-meeting-archive',
+  ingestQueue: 'tencent-meeting-archive-ingest',
+  ingestDeadLetterQueue: 'tencent-meeting-archive-ingest-dlq',
+} as const;

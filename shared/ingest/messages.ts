@@ -1,0 +1,86 @@
+// The ingest queue's message contract, shared by the webhook (producer), the reconcile sweep and
+// backfill (producers) and the ingest worker (consumer). A message is a hint ("something happened
+// to meeting M / file F"), never a download link: links expire in minutes, and the worker asks the
+// REST API for the current truth anyway.
+import { z } from 'zod';
+
+const id = z.string().min(1).max(64);
+
+/** Archive one record file (every artifact Tencent offers for it), or continue a copy in progress. */
+export const ArchiveFileMessage = z.object({
+  kind: z.literal('archive-file'),
+  /** What caused it: an event name, 'reconcile', 'backfill' or 'continuation'. */
+  reason: z.string(),
+  traceId: z.string().optional(),
+  meetingId: id,
+  recordFileId: id,
+  meetingRecordId: id.optional(),
+  /** Search window for GET /v1/records, unix seconds (≤ 31 days apart). */
+  windowStartSec: z.number().int().nonnegative(),
+  windowEndSec: z.number().int().nonnegative(),
+  /** Hint for the /v1/records operator when no operator is configured. */
+  creatorUserId: z.string().optional(),
+  /** Only these artifacts (e.g. transcripts after smart.transcripts); all when absent. */
+  artifacts: z.array(z.string()).optional(),
+});
+
+/** Tencent deleted these files (recording.deleted): mark them, and apply the deletion policy. */
+export const SourceDeletedMessage = z.object({
+  kind: z.literal('source-deleted'),
+  reason: z.string(),
+  traceId: z.string().optional(),
+  meetingId: id.optional(),
+  recordFileIds: z.array(id),
+  operateTimeMs: z.number().int().nonnegative(),
+});
+
+/** Refresh a meeting recording's subject and sharing settings (recording.updated). */
+export const RefreshMeetingMessage = z.object({
+  kind: z.literal('refresh-meeting'),
+  reason: z.string(),
+  traceId: z.string().optional(),
+  meetingId: id,
+  meetingRecordId: id,
+  windowStartSec: z.number().int().nonnegative(),
+  windowEndSec: z.number().int().nonnegative(),
+  creatorUserId: z.string().optional(),
+});
+
+/** A recording is on its way (recording.started/paused/resumed/stopped): show it in the archive. */
+export const RecordingStatusMessage = z.object({
+  kind: z.literal('recording-status'),
+  reason: z.string(),
+  traceId: z.string().optional(),
+  status: z.enum(['recording', 'paused', 'stopped']),
+  operateTimeMs: z.number().int().nonnegative(),
+  meetingId: id,
+  meetingCode: z.string().optional(),
+  subject: z.string().optional(),
+  creatorUserId: z.string().optional(),
+  meetingStartSec: z.number().int().nonnegative().optional(),
+});
+
+/** common.sts-token delivered a token for data-sensitive APIs. */
+export const StsTokenMessage = z.object({
+  kind: z.literal('sts-token'),
+  reason: z.string(),
+  traceId: z.string().optional(),
+  stsToken: z.string().min(1),
+  /** Expiry as Tencent sent it (unit undocumented; normalised by the consumer). */
+  expireTs: z.number().nonnegative().optional(),
+});
+
+export const IngestMessage = z.discriminatedUnion('kind', [
+  ArchiveFileMessage,
+  SourceDeletedMessage,
+  RefreshMeetingMessage,
+  RecordingStatusMessage,
+  StsTokenMessage,
+]);
+
+export type ArchiveFileMessage = z.infer<typeof ArchiveFileMessage>;
+export type SourceDeletedMessage = z.infer<typeof SourceDeletedMessage>;
+export type RefreshMeetingMessage = z.infer<typeof RefreshMeetingMessage>;
+export type RecordingStatusMessage = z.infer<typeof RecordingStatusMessage>;
+export type StsTokenMessage = z.infer<typeof StsTokenMessage>;
+export type IngestMessage = z.infer<typeof IngestMessage>;
