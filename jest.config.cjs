@@ -10,6 +10,7 @@ module.exports = {
   // middy 7's package.json "exports" has only an "import" condition, which jest's CJS resolver cannot match.
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   // Emulators (DynamoDB Local, fauxqs) start once for the whole run; see test/support/global-setup.ts.
+  setupFiles: ['<rootDir>/test/support/env.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

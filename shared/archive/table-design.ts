@@ -3,9 +3,14 @@
 //
 // Single-table design. Items (pk / sk):
 //   REC#<meeting_record_id> / MEETING           one meeting recording (subject, ids, start time, state)
-//   REC#<meeting_record_id> / FILE#<file_id>    one record file with its artifacts and archive status
+//   REC#<meeting_record_id> / FILE#<file_id>    pointer from a record_file_id to its meeting (byRecordFileId);
+//                                               the file, its artifacts and archive status live in the
+//                                               MEETING item's `files` map (archive-items.ts explains why)
+//   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
+//   COUNT#<index partition> / DAY#<yyyy-mm-dd>  listed recordings per index partition and UTC day
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
 //   COPY#<file_id>#<artifact> / CHECKPOINT      resumable copy state (upload id, parts, next byte)
+//   LEASE#<file_id>         / LEASE             which worker is copying a file, until when
 //   TENCENT#STS_TOKEN       / TOKEN             the latest STS token delivered by common.sts-token
 //   RECONCILE#<name>        / CURSOR            reconcile / backfill progress
 //
@@ -43,6 +48,8 @@ export const keys = {
   file: (meetingRecordId: string, recordFileId: string) => ({ pk: `REC#${meetingRecordId}`, sk: `FILE#${recordFileId}` }),
   event: (traceId: string) => ({ pk: `EVENT#${traceId}`, sk: 'EVENT' }),
   copyCheckpoint: (recordFileId: string, artifact: string) => ({ pk: `COPY#${recordFileId}#${artifact}`, sk: 'CHECKPOINT' }),
+  /** One worker at a time copies a file: duplicate messages wait instead of copying twice. */
+  copyLease: (recordFileId: string) => ({ pk: `LEASE#${recordFileId}`, sk: 'LEASE' }),
   stsToken: () => ({ pk: 'TENCENT#STS_TOKEN', sk: 'TOKEN' }),
   reconcileCursor: (name: string) => ({ pk: `RECONCILE#${name}`, sk: 'CURSOR' }),
 } as const;

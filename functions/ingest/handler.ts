@@ -1,0 +1,94 @@
+// Ingest function: SQS batch in, partial batch response out. Each message is handled by the
+// IngestService (shared/ingest); a failed message returns to the queue on its own (Powertools
+// batch + ReportBatchItemFailures) and reaches the DLQ after the redrive count.
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { IngestMessage } from '../../shared/ingest/messages.ts';
+import type { IngestService } from '../../shared/ingest/ingest-service.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/observability/logger.ts';
+import { buildIngestServiceFromEnv } from '../../shared/ingest/wiring.ts';
+
+export interface IngestHandlerDeps {
+  readonly service: IngestService;
+  readonly logger?: Logger;
+  /**
+   * Time kept back before Lambda's deadline to checkpoint and enqueue the continuation. Capped at a
+   * quarter of the invocation's time so short local timeouts still copy something.
+   */
+  readonly deadlineMarginMs?: number;
+}
+
+export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
+  const logger = deps.logger ?? createLogger('ingest');
+  const marginMs = deps.deadlineMarginMs ?? 60_000;
+
+  const handle = async (event: SQSEvent, context: Context, { signal }: { signal?: AbortSignal } = {}): Promise<SQSBatchResponse> => {
+    const remaining = context.getRemainingTimeInMillis();
+    const deadline = Date.now() + remaining - Math.min(marginMs, remaining / 4);
+    const processor = new BatchProcessor(EventType.SQS);
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      const message = parseMessage(record);
+      logger.appendKeys({ messageId: record.messageId, kind: message.kind, ...idsOf(message) });
+      try {
+        await deps.service.handle(message, {
+          invocationId: `${context.awsRequestId}:${record.messageId}`,
+          deadline,
+          // middy aborts it just before Lambda's own timeout: in-flight parts stop and are checkpointed.
+          ...(signal ? { signal } : {}),
+          receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        });
+      } catch (error) {
+        logger.warn('message failed; it returns to the queue', { error: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        logger.resetKeys();
+      }
+    };
+    // Sequential on purpose: each copy already runs parallel ranged transfers, and the deadline
+    // applies to the whole batch.
+    return processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
+  };
+  return middy(handle);
+}
+
+function parseMessage(record: SQSRecord): IngestMessage {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new ValidationError('ingest message is not JSON', { messageId: record.messageId });
+  }
+  const parsed = IngestMessage.safeParse(body);
+  if (!parsed.success) throw new ValidationError(`ingest message does not match the contract: ${parsed.error.message}`, { messageId: record.messageId });
+  return parsed.data;
+}
+
+function idsOf(message: IngestMessage): Record<string, unknown> {
+  switch (message.kind) {
+    case 'archive-file':
+      return { meetingId: message.meetingId, recordFileId: message.recordFileId };
+    case 'source-deleted':
+      return { meetingId: message.meetingId, recordFileIds: message.recordFileIds };
+    case 'refresh-meeting':
+      return { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId };
+    case 'recording-status':
+      return { meetingId: message.meetingId };
+    case 'sts-token':
+      return {};
+  }
+}
+
+let lambdaHandler: IngestHandler | undefined;
+
+/** The Lambda entry: dependencies are built from the environment on the first invocation. */
+export const handler: IngestHandler = async (event, context) => {
+  if (!lambdaHandler) {
+    lambdaHandler = createIngestHandler({ service: await buildIngestServiceFromEnv() });
+  }
+  return lambdaHandler(event, context);
+};

@@ -1,0 +1,103 @@
+// The ingest queue, its dead-letter queue and the ingest (copier) function that consumes it.
+import { Duration } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { INGEST_MAX_RECEIVE_COUNT } from '../local/resources.ts';
+import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import type { ArchiveFunction } from './node-function.ts';
+
+/** Builds an ArchiveFunction with the archive's common settings; supplied by the parent construct. */
+export type ArchiveFunctionFactory = (
+  scope: Construct,
+  id: string,
+  options: {
+    readonly entry: string;
+    readonly description: string;
+    readonly memorySize: number;
+    readonly timeout: Duration;
+    readonly environment?: Readonly<Record<string, string>>;
+  },
+) => ArchiveFunction;
+
+export interface IngestPipelineProps {
+  readonly entry: string;
+  readonly createFunction: ArchiveFunctionFactory;
+  /**
+   * Lambda's network bandwidth grows with memory; 1769 MB is one full vCPU, the point where a
+   * single streaming copy stops being CPU-starved (TLS + checksums).
+   * @default 1769
+   */
+  readonly memorySize?: number;
+  /** The copier checkpoints and re-queues itself before this; 15 min is Lambda's maximum. @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+  /**
+   * Messages per invocation. Each message can mean minutes of copying, so a small batch keeps one
+   * slow file from holding others hostage until the batch's timeout.
+   * @default 1
+   */
+  readonly batchSize?: number;
+  /**
+   * Upper bound on concurrent copier invocations (SQS event source maximum concurrency, ≥ 2). It
+   * also bounds the Tencent REST API rate the copiers can generate.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /** Receives before a message moves to the DLQ (shared with the local poller). @default INGEST_MAX_RECEIVE_COUNT (5) */
+  readonly maxReceiveCount?: number;
+  /** @default Duration.days(14) */
+  readonly deadLetterRetention?: Duration;
+}
+
+export class IngestPipeline extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly ingestFunction: ArchiveFunction;
+  readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: IngestPipelineProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.minutes(15);
+    this.maxReceiveCount = props.maxReceiveCount ?? INGEST_MAX_RECEIVE_COUNT;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.deadLetterRetention ?? Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's rule for SQS-triggered functions: at least 6× the function timeout, so a message
+      // is not redelivered to a second copier while the first is still working (and retries of
+      // throttled invocations fit in the window).
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+
+    this.ingestFunction = props.createFunction(this, 'IngestFunction', {
+      entry: props.entry,
+      description: 'Copies Tencent Meeting recordings into S3 (resumable, verified) and indexes them',
+      memorySize: props.memorySize ?? 1769,
+      timeout,
+      environment: { [RESOURCE_ENV.ingestQueueUrl]: this.queue.queueUrl },
+    });
+    // Grants ReceiveMessage/DeleteMessage/ChangeMessageVisibility/GetQueueAttributes/GetQueueUrl
+    // on this queue only, to the ingest role.
+    this.ingestFunction.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency ?? 10,
+      }),
+    );
+    // Continuation messages: the copier re-queues the rest of a file before its own timeout.
+    this.allowSend(this.ingestFunction);
+  }
+
+  /** sqs:SendMessage (covers SendMessageBatch) on the ingest queue, nothing else. */
+  allowSend(fn: ArchiveFunction): void {
+    fn.allow('SendIngestMessages', ['sqs:SendMessage'], [this.queue.queueArn]);
+  }
+}

@@ -1,0 +1,305 @@
+// TencentMeetingArchive: the whole archiver as one construct that a customer can drop into their
+// own CDK app. It wires whatever handlers exist (the reconcile function is optional) and gives each
+// function only the IAM actions it uses: see the "Least privilege" block below.
+//
+//   new TencentMeetingArchive(this, 'Archive', { alarmEmail: 'ops@example.com' });
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
+import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
+import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
+import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
+import { Monitoring } from './monitoring.ts';
+import { ArchiveFunction } from './node-function.ts';
+import { TENCENT_SECRET_ARN_ENV, TencentSecret } from './tencent-secret.ts';
+
+export type DeletionPolicy = 'retain' | 'mirror';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface FunctionSizing {
+  /** MB */
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+}
+
+export interface ReconcileOptions {
+  /** @default true when the reconcile entry file exists, otherwise false */
+  readonly enabled?: boolean;
+  /** @default scheduler.ScheduleExpression.rate(Duration.hours(1)) */
+  readonly schedule?: scheduler.ScheduleExpression;
+}
+
+export interface TencentMeetingArchiveProps {
+  /**
+   * Repository root (package.json, package-lock.json, functions/, shared/).
+   * @default - the root of the repository this construct file lives in
+   */
+  readonly projectRoot?: string;
+  /**
+   * Handler entry files, absolute or relative to `projectRoot`.
+   * @default - functions/<name>/handler.ts
+   */
+  readonly entries?: Partial<Record<FunctionName, string>>;
+  /** @default 'https://api.meeting.qq.com' */
+  readonly tencentApiBase?: string;
+  /**
+   * What happens to an archived copy when Tencent deletes its recording: 'retain' keeps it (and
+   * flags it source_deleted), 'mirror' deletes it too.
+   * @default 'retain'
+   */
+  readonly deletionPolicy?: DeletionPolicy;
+  /**
+   * Lifetime of the archive API's presigned download links, in seconds (1..43200; links signed
+   * with a function's temporary credentials also die with those credentials).
+   * @default 600
+   */
+  readonly presignTtlSeconds?: number;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** Function and API access log retention. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Powertools service name and metrics namespace. @default 'tencent-meeting-archive' */
+  readonly serviceName?: string;
+  /**
+   * Memory and timeout per function.
+   * @default webhook 512 MB / 10 s, ingest 1769 MB / 15 min, query 1024 MB / 20 s, reconcile 512 MB / 15 min
+   */
+  readonly functions?: Partial<Record<FunctionName, FunctionSizing>>;
+  /** SQS → ingest function settings. @default batchSize 1, maxConcurrency 10, maxReceiveCount 5 */
+  readonly ingest?: { readonly batchSize?: number; readonly maxConcurrency?: number; readonly maxReceiveCount?: number };
+  /** Bucket / table options (cold storage transition, lifecycle, removal policy). @default see ArchiveStorageProps */
+  readonly storage?: ArchiveStorageProps;
+  /** @default - the archive API uses IAM (SigV4) auth */
+  readonly jwt?: JwtAuthOptions;
+  /** HTTP API stage throttling. @default rateLimit 50 rps, burstLimit 100 */
+  readonly throttle?: { readonly rateLimit?: number; readonly burstLimit?: number };
+  /** @default - enabled with an hourly schedule when functions/reconcile/handler.ts exists */
+  readonly reconcile?: ReconcileOptions;
+  /** @default - no subscription to the alarm topic */
+  readonly alarmEmail?: string;
+  /** Use an existing Tencent credentials secret (same JSON keys). @default - a new secret */
+  readonly existingSecret?: secretsmanager.ISecret;
+}
+
+const DEFAULT_SIZING: Readonly<Record<FunctionName, Required<FunctionSizing>>> = {
+  // Answers Tencent within milliseconds; 10 s covers a cold start plus one Secrets Manager read.
+  webhook: { memorySize: 512, timeout: Duration.seconds(10) },
+  ingest: { memorySize: 1769, timeout: Duration.minutes(15) },
+  // API Gateway cuts HTTP API integrations at 30 s; leave headroom under it.
+  query: { memorySize: 1024, timeout: Duration.seconds(20) },
+  // Tencent allows corp/records ~10 calls a minute, so a sweep is slow by design.
+  reconcile: { memorySize: 512, timeout: Duration.minutes(15) },
+};
+
+export class TencentMeetingArchive extends Construct {
+  readonly storage: ArchiveStorage;
+  readonly secret: secretsmanager.ISecret;
+  readonly ingest: IngestPipeline;
+  readonly httpApi: ArchiveHttpApi;
+  readonly monitoring: Monitoring;
+  readonly functions: Readonly<Partial<Record<FunctionName, ArchiveFunction>>>;
+  readonly reconcileSchedule?: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: TencentMeetingArchiveProps = {}) {
+    super(scope, id);
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const entry = (name: FunctionName): string => {
+      const given = props.entries?.[name] ?? FUNCTION_ENTRIES[name];
+      return isAbsolute(given) ? given : join(projectRoot, given);
+    };
+    const presignTtlSeconds = props.presignTtlSeconds ?? 600;
+    if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds < 1 || presignTtlSeconds > 43_200) {
+      throw new Error(`presignTtlSeconds must be an integer in 1..43200, got ${presignTtlSeconds}`);
+    }
+    const deletionPolicy = props.deletionPolicy ?? 'retain';
+    if (deletionPolicy !== 'retain' && deletionPolicy !== 'mirror') {
+      throw new Error(`deletionPolicy must be 'retain' or 'mirror', got ${String(deletionPolicy)}`);
+    }
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const serviceName = props.serviceName ?? 'tencent-meeting-archive';
+    const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
+
+    this.storage = new ArchiveStorage(this, 'Storage', props.storage);
+    this.secret = new TencentSecret(this, 'TencentCredentials', { existingSecret: props.existingSecret }).secret;
+
+    const commonEnvironment: Record<string, string> = {
+      [RESOURCE_ENV.table]: this.storage.table.tableName,
+      [RESOURCE_ENV.bucket]: this.storage.bucket.bucketName,
+      TENCENT_MEETING_API_BASE: props.tencentApiBase ?? 'https://api.meeting.qq.com',
+      DELETION_POLICY: deletionPolicy,
+      PRESIGN_TTL_SECONDS: String(presignTtlSeconds),
+    };
+    const createFunction: ArchiveFunctionFactory = (fnScope, fnId, options) =>
+      new ArchiveFunction(fnScope, fnId, {
+        ...options,
+        projectRoot,
+        environment: { ...commonEnvironment, ...options.environment },
+        logRetention,
+        serviceName,
+        logLevel: props.logLevel ?? 'INFO',
+      });
+
+    this.ingest = new IngestPipeline(this, 'Ingest', {
+      entry: entry('ingest'),
+      createFunction,
+      ...sizing('ingest'),
+      batchSize: props.ingest?.batchSize,
+      maxConcurrency: props.ingest?.maxConcurrency,
+      maxReceiveCount: props.ingest?.maxReceiveCount,
+    });
+    const queueEnvironment = { [RESOURCE_ENV.ingestQueueUrl]: this.ingest.queue.queueUrl };
+    const ingestFn = this.ingest.ingestFunction;
+    const webhookFn = createFunction(this, 'WebhookFunction', {
+      entry: entry('webhook'),
+      description: 'Receives Tencent Meeting webhooks: verify, decode, dedupe, enqueue, acknowledge',
+      ...sizing('webhook'),
+      environment: queueEnvironment,
+    });
+    const queryFn = createFunction(this, 'QueryFunction', {
+      entry: entry('query'),
+      description: 'Serves the Tencent-compatible archive API (DynamoDB queries, presigned S3 links)',
+      ...sizing('query'),
+      environment: queueEnvironment,
+    });
+
+    const reconcileEntry = entry('reconcile');
+    const reconcileEnabled = props.reconcile?.enabled ?? existsSync(reconcileEntry);
+    let reconcileFn: ArchiveFunction | undefined;
+    if (reconcileEnabled) {
+      if (!existsSync(reconcileEntry)) {
+        throw new Error(`reconcile is enabled but its entry ${reconcileEntry} does not exist`);
+      }
+      reconcileFn = createFunction(this, 'ReconcileFunction', {
+        entry: reconcileEntry,
+        description: 'Sweeps Tencent Meeting corp/records and enqueues anything the webhook missed',
+        ...sizing('reconcile'),
+        environment: queueEnvironment,
+      });
+      // Our own role rather than the shared per-stack one, so the acknowledgement below is scoped
+      // to exactly this role.
+      const schedulerRole = new iam.Role(this, 'ReconcileSchedulerRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      });
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(reconcileFn.function)}.Arn>:*]`,
+        reason:
+          "CDK's LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`, versions/aliases) together; the wildcard covers qualifiers of this one function only.",
+      });
+      this.reconcileSchedule = new scheduler.Schedule(this, 'ReconcileSchedule', {
+        description: 'Runs the Tencent Meeting archive reconcile sweep',
+        schedule: props.reconcile?.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1)),
+        target: new LambdaInvoke(reconcileFn.function, {
+          role: schedulerRole,
+          // A missed sweep is covered by the next one; do not pile up retries behind it.
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+    }
+
+    // ---- Least privilege: every action each function may take, and on what. ----
+    const table = this.storage.table.tableArn;
+    const indexes = this.storage.indexArns;
+    const objects = this.storage.bucket.arnForObjects('*');
+
+    // webhook: dedupe markers (claim, confirm, release), enqueue, read the token / AES key.
+    webhookFn.allow('DedupeMarkers', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table]);
+    this.ingest.allowSend(webhookFn);
+    this.allowSecretRead(webhookFn);
+
+    // ingest: index + checkpoints + leases (never Scan), copy objects in, consume (event source)
+    // and continue (send) on its queue, read Tencent credentials.
+    ingestFn.allow(
+      'ArchiveIndexReadWrite',
+      [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      [table, ...indexes],
+    );
+    ingestFn.allow(
+      'CopyRecordings',
+      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+      [objects],
+    );
+    // Without ListBucket, HeadObject/GetObject of a missing key answers 403 instead of 404, and the
+    // copier could not tell "not copied yet" from "not allowed".
+    ingestFn.allow('TellMissingObjects', ['s3:ListBucket'], [this.storage.bucket.bucketArn]);
+    this.allowSecretRead(ingestFn);
+
+    // query: read the index through keys and indexes only; presign GETs of archived copies.
+    queryFn.allow('ArchiveIndexRead', ['dynamodb:Query', 'dynamodb:GetItem'], [table, ...indexes]);
+    queryFn.allow('PresignRecordingDownloads', ['s3:GetObject'], [objects]);
+
+    if (reconcileFn) {
+      // Batch* because shared/reconcile/enqueue.ts checks and writes its "recently enqueued"
+      // markers in batches (BatchGet / BatchWrite of PutRequests only, never deletes).
+      reconcileFn.allow(
+        'ReconcileIndexAndCursor',
+        ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        [table, ...indexes],
+      );
+      this.ingest.allowSend(reconcileFn);
+      this.allowSecretRead(reconcileFn);
+    }
+
+    const objectWildcardReason =
+      'Recordings are stored under keys derived from meeting and file ids that are only known at run time; the statement is limited to objects of this one bucket.';
+    for (const fn of [ingestFn, queryFn]) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.storage.bucket)}.Arn>/*]`,
+        reason: objectWildcardReason,
+      });
+    }
+
+    this.functions = {
+      webhook: webhookFn,
+      ingest: ingestFn,
+      query: queryFn,
+      ...(reconcileFn ? { reconcile: reconcileFn } : {}),
+    };
+
+    this.httpApi = new ArchiveHttpApi(this, 'HttpApi', {
+      webhookFunction: webhookFn,
+      queryFunction: queryFn,
+      jwt: props.jwt,
+      throttleRateLimit: props.throttle?.rateLimit,
+      throttleBurstLimit: props.throttle?.burstLimit,
+      accessLogRetention: logRetention,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: this.functions as Record<string, ArchiveFunction>,
+      queue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      httpApi: this.httpApi,
+      alarmEmail: props.alarmEmail,
+    });
+  }
+
+  /** GetSecretValue + DescribeSecret on the one credentials secret. */
+  private allowSecretRead(fn: ArchiveFunction): void {
+    this.secret.grantRead(fn.role);
+    fn.function.addEnvironment(TENCENT_SECRET_ARN_ENV, this.secret.secretArn);
+  }
+
+  private logicalIdOf(resource: Construct): string {
+    return Stack.of(this).getLogicalId(resource.node.defaultChild as CfnElement);
+  }
+}

@@ -1,0 +1,42 @@
+// Copy progress for the console: bytes done, percentage and rate of every copy in flight, at most
+// one line per copy every few seconds (a 10 GiB file would otherwise print thousands of lines).
+import { formatBytes } from './console-log.ts';
+import type { LocalLog } from './lambda-context.ts';
+
+export interface CopyProgress {
+  /** What is being copied, e.g. `<record_file_id>/video`. */
+  readonly copy: string;
+  readonly bytesDone: number;
+  readonly totalBytes: number;
+}
+
+export interface ProgressReporter {
+  onProgress(progress: CopyProgress): void;
+}
+
+export function createProgressReporter(log: LocalLog, { intervalMs = 2000, now = Date.now }: { intervalMs?: number; now?: () => number } = {}): ProgressReporter {
+  const copies = new Map<string, { firstAt: number; firstBytes: number; lastLogAt: number }>();
+  return {
+    onProgress({ copy, bytesDone, totalBytes }) {
+      const at = now();
+      const done = totalBytes > 0 && bytesDone >= totalBytes;
+      let state = copies.get(copy);
+      if (!state) {
+        // The rate is measured from the first report of this run, so the bytes a resumed copy
+        // had before do not inflate it.
+        state = { firstAt: at, firstBytes: bytesDone, lastLogAt: at };
+        if (!done) {
+          copies.set(copy, state);
+          return;
+        }
+      }
+      if (!done && at - state.lastLogAt < intervalMs) return;
+      state.lastLogAt = at;
+      const seconds = (at - state.firstAt) / 1000;
+      const rate = seconds > 0 ? ` at ${formatBytes((bytesDone - state.firstBytes) / seconds)}/s` : '';
+      const percent = totalBytes > 0 ? ` (${Math.floor((bytesDone / totalBytes) * 100)}%)` : '';
+      log.info(`${done ? 'copied' : 'copying'} ${copy}: ${formatBytes(bytesDone)} / ${formatBytes(totalBytes)}${percent}${rate}`);
+      if (done) copies.delete(copy);
+    },
+  };
+}

@@ -1,0 +1,688 @@
+// The REST half of the Tencent Meeting simulator: the record APIs of reference §4 with Tencent's
+// protocol checks (§1.4), error bodies (§5.1) and rate limits (§5.3), answering from the
+// SimulatorModel. Download links point at the same server, where DownloadService serves them.
+// Hand-written on node:http because the point is to reproduce Tencent's exact wire behaviour
+// (raw request target, case-sensitive headers), which a framework would normalise away.
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifySignature } from '../../../shared/tencent/signing.ts';
+import { DownloadService } from './downloads.ts';
+import { RestFaults, SIM_ENDPOINTS, type SimEndpoint } from './faults.ts';
+import { SimulatorModel, type SimArtifact, type SimMeetingRecording, type SimRecordFile, type SimUser } from './model.ts';
+
+export interface SimulatorCredentials {
+  /** Corp id, sent as AppId. */
+  readonly appId: string;
+  /** Sent as SdkId; undefined when "Tencent assigned none" (then sending one fails with 190303). */
+  readonly sdkId?: string;
+  readonly secretId: string;
+  readonly secretKey: string;
+  /** Webhook subscription token (25 letters/digits). */
+  readonly webhookToken: string;
+  /** Webhook EncodingAESKey (43 letters/digits). */
+  readonly encodingAesKey: string;
+  /** Userid of the default operator: a super admin who may see every recording. */
+  readonly operatorId: string;
+  /** OAuth mode: AccessToken + OpenId of the operator. */
+  readonly accessToken: string;
+  readonly openId: string;
+  /** The STS-Token /v1/addresses/{id} requires when requireStsToken is on. */
+  readonly stsToken: string;
+}
+
+export interface SimulatorOptions {
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  readonly host?: string;
+  readonly model?: SimulatorModel;
+  /** Seed for a model created here. */
+  readonly seed?: string;
+  /** Override generated credentials; `sdkId: null` simulates an app without an SdkId. */
+  readonly credentials?: Partial<Omit<SimulatorCredentials, 'sdkId'>> & { readonly sdkId?: string | null };
+  /** Server clock (ms) for the timestamp window and the replay cache. */
+  readonly now?: () => number;
+  /** Clock for the per-minute rate limits (defaults to `now`); tests pass a fake one. */
+  readonly rateLimitNow?: () => number;
+  readonly timestampWindowSec?: number;
+  readonly rateLimits?: {
+    /** 190310; default 300. */
+    readonly appPerWindow?: number;
+    /** 190313 on corp/records; default 10. */
+    readonly corpRecordsPerWindow?: number;
+    /** Default 60 000. */
+    readonly windowMs?: number;
+  };
+  /** GET /v1/addresses/{id} requires the STS-Token header (apps created from 2026-01-16). */
+  readonly requireStsToken?: boolean;
+  /** Accept OAuth (AccessToken + OpenId) requests; default true. */
+  readonly allowOAuth?: boolean;
+  /** Header names are case-sensitive at Tencent (DOC-42413); default true. */
+  readonly strictHeaderCase?: boolean;
+  /** Link lifetime for the download service created here. */
+  readonly linkTtlMs?: number;
+  readonly downloads?: DownloadService;
+}
+
+export interface EndpointCounter {
+  /** Requests routed to the endpoint (authenticated or not). */
+  requests: number;
+  /** Requests answered with an error. */
+  rejected: number;
+  /** Error answers by Tencent error_code. */
+  byErrorCode: Record<string, number>;
+}
+
+export interface SimRequestLogEntry {
+  readonly endpoint: SimEndpoint;
+  readonly method: string;
+  /** Raw request target. */
+  readonly target: string;
+  readonly timestamp?: string;
+  readonly nonce?: string;
+  readonly status: number;
+  readonly errorCode?: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface SimulatorCounters {
+  readonly total: EndpointCounter;
+  readonly endpoints: Record<SimEndpoint, EndpointCounter>;
+  /** Every REST request, oldest first (capped at 10 000). */
+  readonly log: SimRequestLogEntry[];
+  reset(): void;
+}
+
+export interface SimulatorSettings {
+  requireStsToken: boolean;
+  allowOAuth: boolean;
+}
+
+export interface Simulator {
+  readonly url: string;
+  readonly port: number;
+  readonly model: SimulatorModel;
+  readonly credentials: SimulatorCredentials;
+  readonly faults: RestFaults;
+  readonly counters: SimulatorCounters;
+  readonly downloads: DownloadService;
+  /** Switchable at runtime. */
+  readonly settings: SimulatorSettings;
+  /** TENCENT_MEETING_* variables that point the archive at this simulator. */
+  env(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+class ApiError extends Error {
+  readonly status: number;
+  readonly code: number;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+const badParam = (what: string): ApiError => new ApiError(400, 190004, `请求参数错误: ${what}`);
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function randomAlnum(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += ALNUM[randomInt(ALNUM.length)];
+  return out;
+}
+function randomDigits(length: number): string {
+  let out = String(randomInt(1, 10));
+  while (out.length < length) out += String(randomInt(10));
+  return out;
+}
+
+function generateCredentials(overrides: SimulatorOptions['credentials'] = {}): SimulatorCredentials {
+  const { sdkId, ...rest } = overrides;
+  const generated = {
+    appId: randomDigits(9),
+    secretId: `AKID${randomAlnum(32)}`,
+    secretKey: randomAlnum(32),
+    webhookToken: randomAlnum(25),
+    encodingAesKey: randomAlnum(43),
+    operatorId: 'archive-admin',
+    accessToken: randomBytes(24).toString('hex'),
+    openId: `open-${randomBytes(12).toString('hex')}`,
+    stsToken: randomBytes(24).toString('base64url'),
+    ...rest,
+  };
+  const assignedSdkId = sdkId === null ? undefined : (sdkId ?? randomDigits(8));
+  return assignedSdkId === undefined ? generated : { ...generated, sdkId: assignedSdkId };
+}
+
+/** Sliding-window log of accepted calls, per the simulator's (injectable) clock. */
+class WindowCounter {
+  private readonly times: number[] = [];
+  readonly limit: number;
+  readonly windowMs: number;
+  constructor(limit: number, windowMs: number) {
+    this.limit = limit;
+    this.windowMs = windowMs;
+  }
+  /** Seconds until a call would be allowed, or 0 when one is allowed now. */
+  wait(now: number): number {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+    if (this.times.length < this.limit) return 0;
+    return Math.max(1, Math.ceil((this.times[0]! + this.windowMs - now) / 1000));
+  }
+  take(now: number): void {
+    this.times.push(now);
+  }
+}
+
+function newCounter(): EndpointCounter {
+  return { requests: 0, rejected: 0, byErrorCode: {} };
+}
+
+function createCounters(): SimulatorCounters {
+  const endpoints = Object.fromEntries(SIM_ENDPOINTS.map((e) => [e, newCounter()])) as Record<SimEndpoint, EndpointCounter>;
+  const counters: SimulatorCounters = {
+    total: newCounter(),
+    endpoints,
+    log: [],
+    reset() {
+      Object.assign(counters.total, newCounter());
+      for (const e of SIM_ENDPOINTS) Object.assign(counters.endpoints[e], newCounter());
+      counters.log.length = 0;
+    },
+  };
+  return counters;
+}
+
+function route(method: string, pathname: string): { endpoint: SimEndpoint; id?: string } {
+  if (method === 'GET' && pathname === '/v1/records') return { endpoint: 'records' };
+  if (method === 'GET' && pathname === '/v1/corp/records') return { endpoint: 'corpRecords' };
+  if (method === 'GET' && pathname === '/v1/addresses') return { endpoint: 'addresses' };
+  if (method === 'DELETE' && pathname === '/v1/records') return { endpoint: 'deleteRecording' };
+  let match = /^\/v1\/addresses\/([^/]+)$/.exec(pathname);
+  if (method === 'GET' && match) return { endpoint: 'fileAddress', id: decodeURIComponent(match[1]!) };
+  match = /^\/v1\/records\/settings\/([^/]+)$/.exec(pathname);
+  if (method === 'GET' && match) return { endpoint: 'recordSettings', id: decodeURIComponent(match[1]!) };
+  match = /^\/v1\/records\/([^/]+)$/.exec(pathname);
+  if (method === 'DELETE' && match) return { endpoint: 'deleteFile', id: decodeURIComponent(match[1]!) };
+  return { endpoint: 'unknown' };
+}
+
+function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ApiError(400, 190004, '请求体过大'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const MAX_WINDOW_SEC = 31 * 24 * 60 * 60;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const rateNow = options.rateLimitNow ?? now;
+  const model = options.model ?? new SimulatorModel({ ...(options.seed ? { seed: options.seed } : {}) });
+  const credentials = generateCredentials(options.credentials);
+  if (!model.getUser(credentials.operatorId)) {
+    model.addUser({ userid: credentials.operatorId, name: 'Archive admin', openId: credentials.openId, admin: true });
+  }
+  const downloads =
+    options.downloads ??
+    new DownloadService({ ...(options.linkTtlMs ? { linkTtlMs: options.linkTtlMs } : {}), ...(options.now ? { now: options.now } : {}) });
+  const faults = new RestFaults();
+  const counters = createCounters();
+  const settings: SimulatorSettings = { requireStsToken: options.requireStsToken ?? false, allowOAuth: options.allowOAuth ?? true };
+  const windowSec = options.timestampWindowSec ?? 300;
+  const windowMs = options.rateLimits?.windowMs ?? 60_000;
+  const appLimit = new WindowCounter(options.rateLimits?.appPerWindow ?? 300, windowMs);
+  const corpLimit = new WindowCounter(options.rateLimits?.corpRecordsPerWindow ?? 10, windowMs);
+  const strictCase = options.strictHeaderCase ?? true;
+  const seenNonces = new Map<string, number>();
+  let baseUrl = '';
+
+  // Deleted files must stop being downloadable, like Tencent's.
+  model.on('change', (change) => {
+    const gone = change.type === 'file.deleted' ? [change.file] : change.type === 'recording.deleted' ? change.files : [];
+    for (const file of gone) for (const artifact of file.artifacts) downloads.unregister(artifact.key);
+  });
+
+  function header(req: IncomingMessage, name: string): string | undefined {
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (strictCase ? key === name : key.toLowerCase() === name.toLowerCase()) return raw[i + 1];
+    }
+    return undefined;
+  }
+
+  function link(artifact: SimArtifact): string {
+    downloads.register(artifact.key, { seed: artifact.seed, size: artifact.size, contentType: artifact.contentType, fileName: artifact.fileName });
+    return `${baseUrl}${downloads.signedPath(artifact.key)}`;
+  }
+
+  /** Checks §1.4 in Tencent's order; returns who is calling. */
+  function authenticate(req: IncomingMessage, target: string, body: string): { user: SimUser | undefined; oauth: boolean; timestamp: string; nonce: string } {
+    const timestamp = header(req, 'X-TC-Timestamp');
+    const nonce = header(req, 'X-TC-Nonce');
+    if (!timestamp || !/^\d+$/.test(timestamp)) throw new ApiError(400, 190300, 'X-TC-Timestamp 缺失或格式错误');
+    if (Math.abs(Number(timestamp) - now() / 1000) > windowSec) throw new ApiError(400, 190300, 'X-TC-Timestamp 与服务器时间相差超过5分钟');
+    if (!nonce || !/^\d+$/.test(nonce)) throw badParam('X-TC-Nonce 缺失或格式错误');
+    const accessToken = header(req, 'AccessToken');
+    const key = header(req, 'X-TC-Key');
+    let user: SimUser | undefined;
+    let oauth = false;
+    if (accessToken !== undefined && key === undefined) {
+      if (!settings.allowOAuth || accessToken !== credentials.accessToken || header(req, 'OpenId') !== credentials.openId) {
+        throw new ApiError(400, 190303, '鉴权失败: OpenId 或 AccessToken 无效');
+      }
+      oauth = true;
+      user = model.findUserByOpenId(credentials.openId);
+    } else {
+      const sdkId = header(req, 'SdkId');
+      if (key !== credentials.secretId || header(req, 'AppId') !== credentials.appId || sdkId !== credentials.sdkId) {
+        throw new ApiError(
+          400,
+          190303,
+          '鉴权失败:请检查请求头公共参数里字段AppId和X-TC-Key内容是否正确,字段SdkId如未分配不要携带。',
+        );
+      }
+      const signature = header(req, 'X-TC-Signature') ?? '';
+      const signed = { secretId: key, secretKey: credentials.secretKey, method: req.method ?? 'GET', uri: target, body, timestamp, nonce };
+      if (!verifySignature(signed, signature)) throw new ApiError(500, 200003, 'Signature failed');
+    }
+    // Replay cache after authentication, so unauthenticated junk cannot poison it.
+    const pair = `${timestamp}:${nonce}`;
+    const nowMs = now();
+    for (const [k, expires] of seenNonces) if (expires <= nowMs) seenNonces.delete(k);
+    if (seenNonces.has(pair)) throw new ApiError(400, 190301, '请求重放: 相同的 X-TC-Timestamp 与 X-TC-Nonce 在5分钟内已使用');
+    seenNonces.set(pair, nowMs + windowSec * 1000);
+    return { user, oauth, timestamp, nonce };
+  }
+
+  function intParam(params: URLSearchParams, name: string, fallback?: number): number | undefined {
+    const value = params.get(name);
+    if (value === null || value === '') return fallback;
+    if (!/^-?\d+$/.test(value)) throw badParam(`${name} 必须是整数`);
+    return Number(value);
+  }
+
+  function paging(params: URLSearchParams, defaultSize: number, maxSize: number): { page: number; pageSize: number } {
+    const pageSize = intParam(params, 'page_size', defaultSize)!;
+    const page = intParam(params, 'page', 1)!;
+    if (pageSize < 1 || pageSize > maxSize) throw badParam(`page_size 取值范围 1-${maxSize}`);
+    if (page < 1) throw badParam('page 从1开始');
+    return { page, pageSize };
+  }
+
+  function timeRange(params: URLSearchParams): { startMs: number; endMs: number } {
+    const start = intParam(params, 'start_time');
+    const end = intParam(params, 'end_time');
+    if (start === undefined) throw badParam('start_time 必填');
+    if (end === undefined) throw badParam('end_time 必填');
+    if (end < start) throw badParam('end_time 不能早于 start_time');
+    if (end - start > MAX_WINDOW_SEC) throw badParam('时间区间不允许超过31天');
+    return { startMs: start * 1000, endMs: end * 1000 };
+  }
+
+  function recordTypeMatches(recording: SimMeetingRecording, queryRecordType: number): boolean {
+    if (queryRecordType === 0) return true;
+    if (queryRecordType === 1) return recording.recordType === 0;
+    return recording.recordType === queryRecordType;
+  }
+
+  /** The user an operator_id / userid names, for permission checks. */
+  function operator(params: URLSearchParams, caller: { user: SimUser | undefined; oauth: boolean }): { userid: string; user: SimUser | undefined } | undefined {
+    if (caller.oauth) return caller.user ? { userid: caller.user.userid, user: caller.user } : undefined;
+    const operatorId = params.get('operator_id');
+    if (operatorId) {
+      const type = intParam(params, 'operator_id_type');
+      if (type === undefined) throw badParam('operator_id 必须与 operator_id_type 配合使用');
+      if (type === 1) return { userid: operatorId, user: model.getUser(operatorId) };
+      if (type === 2) {
+        const user = model.findUserByOpenId(operatorId);
+        return { userid: user?.userid ?? operatorId, user };
+      }
+      throw badParam('operator_id_type 不支持');
+    }
+    const userid = params.get('userid');
+    return userid ? { userid, user: model.getUser(userid) } : undefined;
+  }
+
+  function canSee(who: { userid: string; user: SimUser | undefined }, recording: SimMeetingRecording): boolean {
+    return who.user?.admin === true || recording.hostUserId === who.userid;
+  }
+
+  function sharingFields(recording: SimMeetingRecording): Record<string, unknown> {
+    const s = recording.sharing;
+    if (s.sharingState !== 1) return { sharing_state: 0 };
+    return {
+      sharing_state: 1,
+      ...(s.sharingUrl ? { sharing_url: s.sharingUrl } : {}),
+      required_same_corp: s.requiredSameCorp,
+      required_participant: s.requiredParticipant,
+      ...(s.password ? { password: s.password } : {}),
+      sharing_expire: s.sharingExpire,
+      allow_download: s.allowDownload,
+    };
+  }
+
+  function listBody(
+    recordings: SimMeetingRecording[],
+    page: number,
+    pageSize: number,
+    corp: boolean,
+  ): Record<string, unknown> {
+    const slice = recordings.slice((page - 1) * pageSize, page * pageSize);
+    return {
+      total_count: recordings.length,
+      current_size: slice.length,
+      current_page: page,
+      total_page: Math.ceil(recordings.length / pageSize),
+      record_meetings: slice.map((r) => ({
+        meeting_record_id: r.meetingRecordId,
+        meeting_id: r.meetingId,
+        meeting_code: r.meetingCode,
+        ...(corp ? { userid: r.hostUserId } : { host_user_id: r.hostUserId }),
+        media_start_time: r.mediaStartTimeMs,
+        subject: r.subject,
+        state: r.state,
+        record_type: r.recordType,
+        media_set_type: r.mediaSetType,
+        ...(r.state === 3
+          ? {
+              record_files: r.files.map((f) => ({
+                record_file_id: f.recordFileId,
+                record_start_time: f.recordStartTimeMs,
+                record_end_time: f.recordEndTimeMs,
+                record_size: f.recordSize,
+                ...sharingFields(r),
+                ...(corp && r.sharing.sharingState === 1 ? { view_address: `${r.sharing.sharingUrl ?? ''}?file=${f.recordFileId}` } : {}),
+                ...(corp && r.sharing.sharingState === 1 && r.sharing.allowDownload ? { download_address: link(f.artifacts[0]!) } : {}),
+              })),
+            }
+          : {}),
+      })),
+    };
+  }
+
+  function links(list: readonly SimArtifact[]): Array<{ download_address: string; file_type: string }> {
+    return list.map((a) => ({ download_address: link(a), file_type: a.fileType }));
+  }
+
+  function addressFields(recording: SimMeetingRecording, file: SimRecordFile): Record<string, unknown> {
+    const video = file.artifacts.find((a) => a.kind === 'video');
+    const audio = file.artifacts.find((a) => a.kind === 'audio');
+    return {
+      record_file_id: file.recordFileId,
+      ...(recording.sharing.sharingUrl ? { view_address: `${recording.sharing.sharingUrl}?file=${file.recordFileId}` } : {}),
+      ...(video ? { download_address: link(video), download_address_file_type: video.fileType } : {}),
+      ...(audio ? { audio_address: link(audio), audio_address_file_type: audio.fileType } : {}),
+      meeting_summary: links(file.artifacts.filter((a) => a.kind === 'transcript')),
+    };
+  }
+
+  function findRecordingOrThrow(meetingRecordId: string | null): SimMeetingRecording {
+    if (!meetingRecordId) throw badParam('meeting_record_id 必填');
+    const recording = model.getRecording(meetingRecordId);
+    if (recording) return recording;
+    if (model.deletedRecordings.has(meetingRecordId)) throw new ApiError(400, 4051, '录制文件已经被删除');
+    throw new ApiError(400, 9003, '会议不存在');
+  }
+
+  function requirePermission(who: { userid: string; user: SimUser | undefined } | undefined, recording: SimMeetingRecording): void {
+    if (!who) throw badParam('operator_id 或 userid 必填');
+    if (!canSee(who, recording)) throw new ApiError(400, 9042, '权限受限: 仅会议创建者或录制管理员可操作');
+  }
+
+  function findFileOrThrow(recordFileId: string): { file: SimRecordFile; recording: SimMeetingRecording } {
+    const file = model.getFile(recordFileId);
+    const recording = file ? model.getRecording(file.meetingRecordId) : undefined;
+    if (!file || !recording) throw new ApiError(400, 4051, '录制文件已经被删除');
+    return { file, recording };
+  }
+
+  function handleEndpoint(
+    endpoint: SimEndpoint,
+    id: string | undefined,
+    params: URLSearchParams,
+    req: IncomingMessage,
+    caller: { user: SimUser | undefined; oauth: boolean },
+  ): Record<string, unknown> {
+    switch (endpoint) {
+      case 'records': {
+        const { startMs, endMs } = timeRange(params);
+        const { page, pageSize } = paging(params, 10, 20);
+        const who = operator(params, caller);
+        if (!who) throw badParam('userid 或 operator_id 必填');
+        const queryRecordType = intParam(params, 'query_record_type', 1)!;
+        const meetingId = params.get('meeting_id');
+        const meetingCode = params.get('meeting_code');
+        const candidates = meetingId
+          ? model.findByMeetingId(meetingId).filter((r) => canSee(who, r))
+          : meetingCode
+            ? model.findByMeetingCode(meetingCode).filter((r) => canSee(who, r))
+            : model.list().filter((r) => r.hostUserId === who.userid);
+        const matching = candidates.filter(
+          (r) => r.mediaStartTimeMs >= startMs && r.mediaStartTimeMs <= endMs && recordTypeMatches(r, queryRecordType),
+        );
+        return listBody(matching, page, pageSize, false);
+      }
+      case 'corpRecords': {
+        if (caller.oauth) throw new ApiError(400, 9042, '该接口暂不支持 OAuth2.0 鉴权访问');
+        const { startMs, endMs } = timeRange(params);
+        const { page, pageSize } = paging(params, 10, 20);
+        const queryRecordType = intParam(params, 'query_record_type', 1)!;
+        const matching = model
+          .list()
+          .filter((r) => r.mediaStartTimeMs >= startMs && r.mediaStartTimeMs <= endMs && recordTypeMatches(r, queryRecordType));
+        return listBody(matching, page, pageSize, true);
+      }
+      case 'addresses': {
+        const recording = findRecordingOrThrow(params.get('meeting_record_id'));
+        requirePermission(operator(params, caller), recording);
+        const { page, pageSize } = paging(params, 50, 50);
+        const files = recording.state === 3 ? recording.files : [];
+        const slice = files.slice((page - 1) * pageSize, page * pageSize);
+        return {
+          total_count: files.length,
+          current_size: slice.length,
+          current_page: page,
+          total_page: Math.ceil(files.length / pageSize),
+          meeting_record_id: recording.meetingRecordId,
+          meeting_id: recording.meetingId,
+          meeting_code: recording.meetingCode,
+          subject: recording.subject,
+          record_files: slice.map((f) => addressFields(recording, f)),
+        };
+      }
+      case 'fileAddress': {
+        if (settings.requireStsToken && header(req, 'STS-Token') !== credentials.stsToken) {
+          throw new ApiError(400, 190303, '鉴权失败: STS-Token 缺失或无效');
+        }
+        const { file, recording } = findFileOrThrow(id!);
+        requirePermission(operator(params, caller), recording);
+        return {
+          ...addressFields(recording, file),
+          meeting_id: recording.meetingId,
+          meeting_code: recording.meetingCode,
+          ai_meeting_transcripts: links(file.artifacts.filter((a) => a.kind === 'ai_transcript')),
+          ai_minutes: links(file.artifacts.filter((a) => a.kind === 'ai_minutes')),
+        };
+      }
+      case 'recordSettings': {
+        const recording = findRecordingOrThrow(id!);
+        requirePermission(operator(params, caller), recording);
+        const s = recording.sharing;
+        return {
+          meeting_id: recording.meetingId,
+          meeting_record_name: recording.subject,
+          sharing_config: {
+            enable_sharing: s.sharingState === 1,
+            share_scope: s.requiredSameCorp ? 1 : 0,
+            enable_password: Boolean(s.password),
+            ...(s.password ? { password: s.password } : {}),
+            enable_sharing_expire: s.sharingExpire > 0,
+            sharing_expire: s.sharingExpire,
+            allow_download: s.allowDownload,
+            allow_view_transcripts: true,
+            enable_approve: false,
+          },
+        };
+      }
+      case 'deleteRecording': {
+        const recording = findRecordingOrThrow(params.get('meeting_record_id'));
+        const who = operator(params, caller);
+        requirePermission(who, recording);
+        model.deleteRecording(recording.meetingRecordId, { operatorId: who!.userid });
+        return {};
+      }
+      case 'deleteFile': {
+        const { file, recording } = findFileOrThrow(id!);
+        const who = operator(params, caller);
+        requirePermission(who, recording);
+        model.deleteFile(file.recordFileId, { operatorId: who!.userid });
+        return {};
+      }
+      case 'unknown':
+        throw new ApiError(404, 404, '接口不存在');
+    }
+  }
+
+  function serialize(body: Record<string, unknown>): string {
+    const json = JSON.stringify(body);
+    // Tencent's own seed-000 example prints record_file_id as a bare number beyond 2^53.
+    return faults.numericIds ? json.replace(/"(record_file_id|meeting_record_id)":"(\d+)"/g, '"$1":$2') : json;
+  }
+
+  async function handleRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const url = new URL(target, 'http://simulator.local');
+    const method = req.method ?? 'GET';
+    const { endpoint, id } = route(method, url.pathname);
+    const counter = counters.endpoints[endpoint];
+    counter.requests += 1;
+    counters.total.requests += 1;
+    let timestamp: string | undefined;
+    let nonce: string | undefined;
+    const respond = (status: number, payload: string, headers: Record<string, string> = {}, errorCode?: number): void => {
+      if (errorCode !== undefined) {
+        for (const c of [counter, counters.total]) {
+          c.rejected += 1;
+          c.byErrorCode[String(errorCode)] = (c.byErrorCode[String(errorCode)] ?? 0) + 1;
+        }
+      }
+      if (counters.log.length < 10_000) {
+        const seenHeaders: Record<string, string> = {};
+        for (let i = 0; i < req.rawHeaders.length; i += 2) seenHeaders[req.rawHeaders[i]!] = req.rawHeaders[i + 1]!;
+        counters.log.push({
+          endpoint,
+          method,
+          target,
+          ...(timestamp ? { timestamp } : {}),
+          ...(nonce ? { nonce } : {}),
+          status,
+          ...(errorCode !== undefined ? { errorCode } : {}),
+          headers: seenHeaders,
+        });
+      }
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+      res.end(payload);
+    };
+    try {
+      const body = await readBody(req);
+      timestamp = header(req, 'X-TC-Timestamp');
+      nonce = header(req, 'X-TC-Nonce');
+      const caller = authenticate(req, target, body);
+      // A refused call consumes no budget (assumed; Tencent does not document it).
+      const at = rateNow();
+      const appWait = appLimit.wait(at);
+      if (appWait > 0) throw new ApiError(400, 190310, '每分钟总接口调用次数超过限制。', { 'Retry-After': String(appWait) });
+      if (endpoint === 'corpRecords') {
+        const corpWait = corpLimit.wait(at);
+        if (corpWait > 0) throw new ApiError(400, 190313, '每分钟单接口调用次数超过限制。', { 'Retry-After': String(corpWait) });
+        corpLimit.take(at);
+      }
+      appLimit.take(at);
+      const injected = faults.take(endpoint);
+      if (injected) {
+        throw new ApiError(
+          injected.status,
+          injected.errorCode,
+          injected.message,
+          injected.retryAfterSec !== undefined ? { 'Retry-After': String(injected.retryAfterSec) } : {},
+        );
+      }
+      const result = handleEndpoint(endpoint, id, url.searchParams, req, caller);
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      respond(200, serialize(result));
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError(500, 500000, '服务内部错误');
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      const newCode = apiError.code >= 100_000 ? 200_000_000 + apiError.code : undefined;
+      const payload = JSON.stringify({
+        error_info: { error_code: apiError.code, ...(newCode !== undefined ? { new_error_code: newCode } : {}), message: apiError.message },
+      });
+      respond(apiError.status, payload, apiError.headers, apiError.code);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    if (downloads.handle(req, res)) return;
+    void handleRest(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${host}:${port}`;
+
+  return {
+    url: baseUrl,
+    port,
+    model,
+    credentials,
+    faults,
+    counters,
+    downloads,
+    settings,
+    env() {
+      return {
+        TENCENT_MEETING_API_BASE: baseUrl,
+        TENCENT_MEETING_APP_ID: credentials.appId,
+        ...(credentials.sdkId ? { TENCENT_MEETING_SDK_ID: credentials.sdkId } : {}),
+        TENCENT_MEETING_SECRET_ID: credentials.secretId,
+        TENCENT_MEETING_SECRET_KEY: credentials.secretKey,
+        TENCENT_MEETING_OPERATOR_ID: credentials.operatorId,
+        TENCENT_MEETING_OPERATOR_ID_TYPE: '1',
+        TENCENT_MEETING_WEBHOOK_TOKEN: credentials.webhookToken,
+        TENCENT_MEETING_ENCODING_AES_KEY: credentials.encodingAesKey,
+      };
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// `npm start` settings from the environment and the command line, validated up front so a typo
+// fails with the variable's name before anything starts. Pure: no I/O, no emulator imports.
+import { isAbsolute, resolve } from 'node:path';
+
+export interface LocalStackConfig {
+  readonly host: string;
+  /** Gateway port (PORT). 0 picks a free one. */
+  readonly port: number;
+  readonly dynamodbPort: number;
+  readonly awsPort: number;
+  readonly dataDir: string;
+  /** --fresh: wipe dataDir before starting. */
+  readonly fresh: boolean;
+  /** Start the Tencent Meeting simulator (TENCENT_MEETING_API_BASE unset). */
+  readonly simulator: { readonly port: number } | null;
+  /** Drive one demo meeting through the simulator once the stack is up. */
+  readonly demo: boolean;
+  readonly apiToken: string | undefined;
+  readonly ingest: {
+    readonly timeoutSeconds: number;
+    readonly batchSize: number;
+    readonly concurrency: number;
+    readonly visibilityTimeoutSeconds: number;
+  };
+  /** Minutes between reconcile sweeps; 0 disables the schedule. */
+  readonly reconcileIntervalMinutes: number;
+  /** TENCENT_MEETING_* values from the environment (credentials, or overrides for the simulator). */
+  readonly tencentEnv: Readonly<Record<string, string>>;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULTS = {
+  PORT: 3000,
+  SIMULATOR_PORT: 3100,
+  DYNAMODB_PORT: 8000,
+  AWS_EMULATOR_PORT: 4566,
+  DATA_DIR: '.data',
+  // Lambda allows 900 s; locally a shorter deadline makes the copy engine's checkpoint-and-continue
+  // path run on any file that takes longer than this.
+  INGEST_TIMEOUT_SECONDS: 120,
+  // As in the CDK stack: one file per invocation, so a slow file never holds others back.
+  INGEST_BATCH_SIZE: 1,
+  INGEST_CONCURRENCY: 2,
+  // The deployed stack reconciles hourly.
+  RECONCILE_INTERVAL_MINUTES: 60,
+} as const;
+
+export const USAGE = `Usage: npm start [-- --fresh] [-- --no-demo]
+
+Runs the whole archive on this machine: DynamoDB Local + fauxqs (S3, SQS), the webhook and archive
+API behind a local API gateway, the ingest worker, the reconcile schedule, and (unless
+TENCENT_MEETING_API_BASE is set) a Tencent Meeting simulator with a demo meeting.
+
+  --fresh      wipe the data directory first
+  --no-demo    do not drive the demo meeting through the simulator
+
+Environment (all optional):
+  PORT (${DEFAULTS.PORT})  SIMULATOR_PORT (${DEFAULTS.SIMULATOR_PORT})  DYNAMODB_PORT (${DEFAULTS.DYNAMODB_PORT})  AWS_EMULATOR_PORT (${DEFAULTS.AWS_EMULATOR_PORT})
+  DATA_DIR (${DEFAULTS.DATA_DIR})  ARCHIVE_API_TOKEN (generated)  LOG_LEVEL (WARN for the functions' JSON logs)
+  TENCENT_MEETING_API_BASE, _APP_ID, _SDK_ID, _SECRET_ID, _SECRET_KEY, _OPERATOR_ID, _OPERATOR_ID_TYPE,
+    _WEBHOOK_TOKEN, _ENCODING_AES_KEY: use a real (or compatible) Tencent Meeting API instead of the simulator
+  INGEST_TIMEOUT_SECONDS (${DEFAULTS.INGEST_TIMEOUT_SECONDS})  INGEST_BATCH_SIZE (${DEFAULTS.INGEST_BATCH_SIZE})  INGEST_CONCURRENCY (${DEFAULTS.INGEST_CONCURRENCY})
+  INGEST_VISIBILITY_TIMEOUT_SECONDS (timeout + 30)  RECONCILE_INTERVAL_MINUTES (${DEFAULTS.RECONCILE_INTERVAL_MINUTES}, 0 = off)
+`;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+const port = (env: NodeJS.ProcessEnv, name: keyof typeof DEFAULTS) => integer(env, name, DEFAULTS[name] as number, 0, 65535);
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${env[name]}'`);
+}
+
+export function parseArgs(argv: readonly string[]): { fresh: boolean; demo: boolean; help: boolean } {
+  const out = { fresh: false, demo: true, help: false };
+  for (const arg of argv) {
+    if (arg === '--fresh') out.fresh = true;
+    else if (arg === '--no-demo') out.demo = false;
+    else if (arg === '--help' || arg === '-h') out.help = true;
+    else throw new ConfigError(`unknown option ${arg}\n\n${USAGE}`);
+  }
+  return out;
+}
+
+export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly string[], cwd: string = process.cwd()): LocalStackConfig {
+  const args = parseArgs(argv);
+  const tencentEnv: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('TENCENT_MEETING_') && value !== undefined && value.trim() !== '') tencentEnv[name] = value.trim();
+  }
+  const remote = tencentEnv.TENCENT_MEETING_API_BASE !== undefined;
+  const dataDirRaw = env.DATA_DIR?.trim() || DEFAULTS.DATA_DIR;
+  const timeoutSeconds = integer(env, 'INGEST_TIMEOUT_SECONDS', DEFAULTS.INGEST_TIMEOUT_SECONDS, 10, 900);
+  const apiToken = env.ARCHIVE_API_TOKEN?.trim();
+  return {
+    host: '127.0.0.1',
+    port: port(env, 'PORT'),
+    dynamodbPort: port(env, 'DYNAMODB_PORT'),
+    awsPort: port(env, 'AWS_EMULATOR_PORT'),
+    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    fresh: args.fresh,
+    simulator: remote ? null : { port: port(env, 'SIMULATOR_PORT') },
+    demo: !remote && args.demo && flag(env, 'DEMO', true),
+    apiToken: apiToken ? apiToken : undefined,
+    ingest: {
+      timeoutSeconds,
+      batchSize: integer(env, 'INGEST_BATCH_SIZE', DEFAULTS.INGEST_BATCH_SIZE, 1, 10),
+      concurrency: integer(env, 'INGEST_CONCURRENCY', DEFAULTS.INGEST_CONCURRENCY, 1, 16),
+      visibilityTimeoutSeconds: integer(env, 'INGEST_VISIBILITY_TIMEOUT_SECONDS', timeoutSeconds + 30, 1, 43_200),
+    },
+    reconcileIntervalMinutes: integer(env, 'RECONCILE_INTERVAL_MINUTES', DEFAULTS.RECONCILE_INTERVAL_MINUTES, 0, 24 * 60),
+    tencentEnv,
+  };
+}

@@ -1,0 +1,414 @@
+// The whole system on one machine: embedded emulators, the resources of the CDK stack, the real
+// function handlers behind the local gateway, the queue poller and the reconcile schedule, and the
+// Tencent Meeting simulator (or a real Tencent API). `npm start` (start.ts) and the end-to-end
+// test both run it through startLocalStack.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
+import { LOCAL_RESOURCE_NAMES } from '../../shared/archive/table-design.ts';
+import { createLogger } from '../../shared/observability/logger.ts';
+import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
+import { TencentApiError } from '../../shared/tencent/errors.ts';
+import { TencentMeetingClient } from '../../shared/tencent/client.ts';
+import { createWebhookHandler } from '../../functions/webhook/handler.ts';
+import { createQueryHandler } from '../../functions/query/handler.ts';
+import { createReconcileHandler } from '../../functions/reconcile/handler.ts';
+import { startEmulators, type Emulators } from './emulators.ts';
+import { ensureLocalResources, type LocalResources } from './resources.ts';
+import { startGateway, type Gateway, type HttpFunction } from './gateway.ts';
+import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
+import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
+import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
+import { createProgressReporter } from './progress.ts';
+import { createLocalIngestHandler } from './ingest-wiring.ts';
+import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
+import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
+import type { LocalStackConfig } from './stack-config.ts';
+
+export const WEBHOOK_PATH = '/webhooks/tencent-meeting';
+
+export interface LocalStackUrls {
+  readonly gateway: string;
+  readonly webhook: string;
+  readonly api: string;
+  readonly healthz: string;
+  readonly simulator?: string;
+  readonly dynamodb: string;
+  readonly aws: string;
+}
+
+export interface LocalStack {
+  readonly urls: LocalStackUrls;
+  readonly apiToken: string;
+  /** True when ARCHIVE_API_TOKEN was not given and the token was generated (and persisted). */
+  readonly apiTokenGenerated: boolean;
+  readonly dataDir: string;
+  readonly resources: LocalResources;
+  readonly tencent: { readonly mode: 'simulator' | 'remote'; readonly apiBase: string; readonly operatorId: string };
+  readonly simulator?: Simulator;
+  /** Settles when the demo meeting is archived (or failed); undefined without a demo. */
+  readonly demo?: Promise<DemoResult>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log?: LocalLog & { child?(component: string): LocalLog };
+}
+
+/** Tencent rejected the credentials; the message says which variables to check. */
+export class TencentCredentialsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TencentCredentialsError';
+  }
+}
+
+interface LocalSecrets {
+  archiveApiToken: string;
+  /** Kept so a restarted simulator signs with the same credentials (and seeds the same ids). */
+  simulator?: Partial<SimulatorCredentials> & { seed?: string };
+}
+
+const SECRETS_FILE = 'local-secrets.json';
+
+export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? silentLog;
+  const child = (component: string): LocalLog => options.log?.child?.(component) ?? log;
+  const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+  const stopAll = async (): Promise<void> => {
+    // Reverse start order: the front door closes first, the emulators (and the Java child) last.
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup.run();
+      } catch (error) {
+        log.warn(`stopping ${cleanup.name} failed`, { error: String(error) });
+      }
+    }
+  };
+
+  try {
+    if (config.fresh) rmSync(config.dataDir, { recursive: true, force: true });
+    mkdirSync(config.dataDir, { recursive: true });
+    const secrets = loadSecrets(config);
+
+    // Every port is checked before anything starts, so the error names the variable instead of
+    // surfacing as an emulator that "exited early".
+    await assertPortFree(config.host, config.port, 'PORT');
+    if (config.simulator) await assertPortFree(config.host, config.simulator.port, 'SIMULATOR_PORT');
+    await assertPortFree(config.host, config.dynamodbPort, 'DYNAMODB_PORT');
+    await assertPortFree(config.host, config.awsPort, 'AWS_EMULATOR_PORT');
+
+    // Tencent first: bad credentials fail before the emulators spend seconds starting.
+    let simulator: Simulator | undefined;
+    let tencentConfig: TencentConfig;
+    if (config.simulator) {
+      const overrides = simulatorOverrides(config.tencentEnv);
+      const { seed, ...saved } = secrets.simulator ?? {};
+      simulator = await startSimulator({
+        port: config.simulator.port,
+        host: config.host,
+        ...(seed ? { seed } : {}),
+        credentials: { ...saved, ...overrides },
+      });
+      const started = simulator;
+      cleanups.push({ name: 'simulator', run: () => started.stop() });
+      secrets.simulator = { ...simulator.credentials, seed: simulator.model.seed };
+      tencentConfig = loadTencentConfigFromEnv({ ...simulator.env(), ...without(config.tencentEnv, 'TENCENT_MEETING_API_BASE') });
+    } else {
+      tencentConfig = loadTencentConfigFromEnv(config.tencentEnv);
+      await checkTencentCredentials(tencentConfig);
+    }
+    const webhookSecrets = requireWebhookSecrets(tencentConfig);
+    saveSecrets(config.dataDir, secrets);
+
+    const emulators: Emulators = await startEmulators({
+      ...(config.dynamodbPort ? { dynamodbPort: config.dynamodbPort } : {}),
+      ...(config.awsPort ? { awsPort: config.awsPort } : {}),
+      dataDir: config.dataDir,
+    });
+    cleanups.push({ name: 'emulators', run: () => emulators.stop() });
+    const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, forcePathStyle: true, region: 'us-east-1' });
+    cleanups.push({ name: 'AWS clients', run: async () => destroyClients(clients) });
+    const resources = await ensureLocalResources(clients, LOCAL_RESOURCE_NAMES);
+
+    const ingestLog = child('ingest');
+    const progress = createProgressReporter(ingestLog);
+    const ingest = createLocalIngestHandler({
+      clients,
+      resources,
+      tencent: tencentConfig,
+      onProgress: progress.onProgress,
+      logger: createLogger('ingest'),
+      leaseMs: (config.ingest.timeoutSeconds + 60) * 1000,
+    });
+    const poller: QueuePoller = await startQueuePoller({
+      sqs: clients.sqs,
+      queueUrl: resources.ingestQueueUrl,
+      functionName: 'ingest',
+      handler: ingest,
+      timeoutMs: config.ingest.timeoutSeconds * 1000,
+      batchSize: config.ingest.batchSize,
+      concurrency: config.ingest.concurrency,
+      visibilityTimeoutSeconds: config.ingest.visibilityTimeoutSeconds,
+      log: ingestLog,
+    });
+    cleanups.push({ name: 'ingest poller', run: () => poller.stop({ graceMs: 10_000 }) });
+
+    const scheduled: ScheduledFunction[] = [];
+    if (config.reconcileIntervalMinutes > 0) {
+      scheduled.push({
+        functionName: 'reconcile',
+        everyMs: config.reconcileIntervalMinutes * 60_000,
+        firstRunAfterMs: 30_000,
+        timeoutMs: 15 * 60_000,
+        handler: createReconcileHandler({
+          dynamo: clients.dynamo,
+          sqs: clients.sqs,
+          tableName: resources.tableName,
+          queueUrl: resources.ingestQueueUrl,
+          tencent: async () => tencentConfig,
+          logger: createLogger('reconcile'),
+        }),
+      });
+    }
+    const schedules: Schedules = startSchedules(scheduled, child('schedule'));
+    cleanups.push({ name: 'schedules', run: () => schedules.stop() });
+
+    const apiToken = config.apiToken ?? secrets.archiveApiToken;
+    const webhook = createWebhookHandler({
+      dynamo: clients.dynamo,
+      sqs: clients.sqs,
+      tableName: resources.tableName,
+      queueUrl: resources.ingestQueueUrl,
+      token: webhookSecrets.token,
+      ...(webhookSecrets.encodingAesKey ? { encodingAesKey: webhookSecrets.encodingAesKey } : {}),
+      logger: createLogger('webhook'),
+    });
+    // The token is enforced in one place, the query handler (as ARCHIVE_API_TOKEN is in AWS); the
+    // gateway only routes.
+    const query = createQueryHandler({
+      dynamo: clients.dynamo,
+      s3: clients.s3,
+      tableName: resources.tableName,
+      bucketName: resources.bucketName,
+      apiToken,
+      logger: createLogger('archive-query'),
+    });
+    const tencent = {
+      mode: simulator ? ('simulator' as const) : ('remote' as const),
+      apiBase: tencentConfig.apiBase,
+      operatorId: tencentConfig.operatorId,
+    };
+    const healthz = createHealthHandler({ clients, resources, poller, tencent });
+    const gateway: Gateway = await startGateway({
+      port: config.port,
+      host: config.host,
+      portVariable: 'PORT',
+      log: child('gateway'),
+      routes: [
+        { methods: ['GET', 'POST'], path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
+        { methods: 'ANY', path: '/v1/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
+        { methods: ['GET'], path: '/openapi.json', functionName: 'query', handler: query, timeoutMs: 20_000 },
+        { methods: ['GET'], path: '/healthz', functionName: 'healthz', handler: healthz },
+      ],
+    });
+    cleanups.push({ name: 'gateway', run: () => gateway.stop() });
+
+    const urls: LocalStackUrls = {
+      gateway: gateway.url,
+      webhook: `${gateway.url}${WEBHOOK_PATH}`,
+      api: `${gateway.url}/v1`,
+      healthz: `${gateway.url}/healthz`,
+      ...(simulator ? { simulator: simulator.url } : {}),
+      dynamodb: emulators.dynamodbEndpoint,
+      aws: emulators.awsEndpoint,
+    };
+
+    let demo: Promise<DemoResult> | undefined;
+    const demoAbort = new AbortController();
+    if (simulator) {
+      const demoLog = child('demo');
+      const sim = simulator;
+      cleanups.push({ name: 'demo', run: async () => demoAbort.abort() });
+      // Tencent verifies a URL (the GET with check_str) when it is saved in the subscription; the
+      // simulator does the same, once, before it sends any event.
+      await registerWebhook({ simulator: sim, webhookUrl: urls.webhook, log: demoLog });
+      if (config.demo) {
+        demo = runDemoMeeting({ simulator: sim, webhookUrl: urls.webhook, apiUrl: urls.api, apiToken, log: demoLog, signal: demoAbort.signal });
+        demo.catch(() => undefined);
+      }
+    }
+
+    return {
+      urls,
+      apiToken,
+      apiTokenGenerated: config.apiToken === undefined,
+      dataDir: config.dataDir,
+      resources,
+      tencent,
+      ...(simulator ? { simulator } : {}),
+      ...(demo ? { demo } : {}),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function loadSecrets(config: LocalStackConfig): LocalSecrets {
+  const file = join(config.dataDir, SECRETS_FILE);
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+      if (typeof saved.archiveApiToken === 'string' && saved.archiveApiToken) return saved as LocalSecrets;
+    } catch {
+      // A damaged file is replaced: it holds only generated local values.
+    }
+  }
+  return { archiveApiToken: randomBytes(24).toString('base64url') };
+}
+
+function saveSecrets(dataDir: string, secrets: LocalSecrets): void {
+  const file = join(dataDir, SECRETS_FILE);
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** TENCENT_MEETING_* set in the environment become the simulator's credentials. */
+function simulatorOverrides(env: Readonly<Record<string, string>>): Partial<Omit<SimulatorCredentials, 'sdkId'>> & { sdkId?: string } {
+  const map: Array<[string, keyof SimulatorCredentials]> = [
+    ['TENCENT_MEETING_APP_ID', 'appId'],
+    ['TENCENT_MEETING_SDK_ID', 'sdkId'],
+    ['TENCENT_MEETING_SECRET_ID', 'secretId'],
+    ['TENCENT_MEETING_SECRET_KEY', 'secretKey'],
+    ['TENCENT_MEETING_OPERATOR_ID', 'operatorId'],
+    ['TENCENT_MEETING_WEBHOOK_TOKEN', 'webhookToken'],
+    ['TENCENT_MEETING_ENCODING_AES_KEY', 'encodingAesKey'],
+  ];
+  const out: Record<string, string> = {};
+  for (const [variable, key] of map) if (env[variable]) out[key] = env[variable];
+  return out;
+}
+
+function without(env: Readonly<Record<string, string>>, key: string): Record<string, string> {
+  const { [key]: _dropped, ...rest } = env;
+  return rest;
+}
+
+/** One cheap authenticated call, so wrong credentials are reported at start, not at the first recording. */
+async function checkTencentCredentials(config: TencentConfig): Promise<void> {
+  const client = new TencentMeetingClient(config, { retry: { limit: 1 }, timeoutMs: 10_000 });
+  const endSec = Math.floor(Date.now() / 1000);
+  try {
+    await client.listRecords({ startTimeSec: endSec - 24 * 3600, endTimeSec: endSec, pageSize: 1 });
+  } catch (error) {
+    if (error instanceof TencentApiError) {
+      if (error.errorCode === 190303 || error.errorCode === 9042) {
+        throw new TencentCredentialsError(
+          `Tencent Meeting rejected the credentials (error_code ${error.errorCode}: ${error.tencentMessage}). ` +
+            'Check TENCENT_MEETING_APP_ID and TENCENT_MEETING_SECRET_ID, and set TENCENT_MEETING_SDK_ID only if Tencent assigned one.',
+          { cause: error },
+        );
+      }
+      if (error.errorCode === 200003) {
+        throw new TencentCredentialsError(
+          `Tencent Meeting could not verify the request signature (error_code 200003: ${error.tencentMessage}). Check TENCENT_MEETING_SECRET_KEY.`,
+          { cause: error },
+        );
+      }
+      if (error.errorCode === 190300) {
+        throw new TencentCredentialsError(`Tencent Meeting refused the request timestamp (error_code 190300): this machine's clock is off by more than 5 minutes.`, {
+          cause: error,
+        });
+      }
+      if (error.httpStatus === undefined) {
+        throw new TencentCredentialsError(`Tencent Meeting API at ${config.apiBase} did not answer (${error.tencentMessage}). Check TENCENT_MEETING_API_BASE.`, {
+          cause: error,
+        });
+      }
+    }
+    // Anything else (a user without recordings, a rate limit) says nothing about the credentials.
+  }
+}
+
+export async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new PortInUseError(port, variable, { cause: error }) : error);
+    });
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
+function destroyClients(clients: AwsClients): void {
+  clients.dynamo.destroy();
+  clients.s3.destroy();
+  clients.sqs.destroy();
+}
+
+interface HealthDeps {
+  readonly clients: AwsClients;
+  readonly resources: LocalResources;
+  readonly poller: QueuePoller;
+  readonly tencent: LocalStack['tencent'];
+}
+
+/** GET /healthz: every component's status; 503 when one is down (nothing here calls Tencent). */
+export function createHealthHandler(deps: HealthDeps): HttpFunction {
+  const { clients, resources } = deps;
+  const check = async (probe: () => Promise<Record<string, unknown> | void>): Promise<Record<string, unknown>> => {
+    try {
+      const details = await Promise.race([
+        probe(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref()),
+      ]);
+      return { status: 'ok', ...(details ?? {}) };
+    } catch (error) {
+      return { status: 'down', error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+  const depth = async (queueUrl: string) => {
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  };
+  return async (): Promise<APIGatewayProxyStructuredResultV2> => {
+    const [dynamodb, s3, ingestQueue, deadLetterQueue] = await Promise.all([
+      check(async () => {
+        const table = await clients.dynamo.send(new DescribeTableCommand({ TableName: resources.tableName }));
+        return { table: resources.tableName, items: table.Table?.ItemCount };
+      }),
+      check(async () => {
+        await clients.s3.send(new HeadBucketCommand({ Bucket: resources.bucketName }));
+        return { bucket: resources.bucketName };
+      }),
+      check(async () => depth(resources.ingestQueueUrl)),
+      check(async () => depth(resources.ingestDeadLetterQueueUrl)),
+    ]);
+    const components = {
+      gateway: { status: 'ok' },
+      dynamodb,
+      s3,
+      ingestQueue,
+      deadLetterQueue,
+      ingestWorker: { status: 'ok', invocationsInFlight: deps.poller.inFlight },
+      tencent: { status: 'ok', mode: deps.tencent.mode, apiBase: deps.tencent.apiBase },
+    };
+    const healthy = Object.values(components).every((component) => component.status === 'ok');
+    return {
+      statusCode: healthy ? 200 : 503,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: JSON.stringify({ status: healthy ? 'ok' : 'degraded', components }),
+    };
+  };
+}

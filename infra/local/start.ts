@@ -1,0 +1,129 @@
+// `npm start`: the whole archive on this machine until Ctrl-C / SIGTERM. See stack.ts for what runs
+// and stack-config.ts for the settings.
+import { relative, sep } from 'node:path';
+import { ConfigError, loadLocalStackConfig, parseArgs, USAGE } from './stack-config.ts';
+import { createConsoleLog } from './console-log.ts';
+import type { LocalStack } from './stack.ts';
+
+// Set before any handler builds its Powertools logger/metrics: the console gets one readable line
+// per request, batch and copy from the stack; the functions' JSON logs show warnings and errors
+// (LOG_LEVEL=INFO shows them all), and CloudWatch metric blobs would only be noise here.
+process.env.LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// fauxqs persists through node:sqlite, which Node 22 flags as experimental on every start.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'ExperimentalWarning' && /SQLite/i.test(warning.message)) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+const log = createConsoleLog();
+const fail = (message: string, code = 1): never => {
+  process.stderr.write(`\n✗ ${message}\n\n`);
+  process.exit(code);
+};
+
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  fail((error as Error).message, 2);
+}
+if (args!.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadLocalStackConfig>;
+try {
+  config = loadLocalStackConfig(process.env, process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 2);
+  throw error;
+}
+
+const shownDataDir = (() => {
+  const rel = relative(process.cwd(), config!.dataDir);
+  return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : config!.dataDir;
+})();
+
+let stack: LocalStack | undefined;
+let stopping: Promise<void> | undefined;
+let signals = 0;
+
+const shutdown = (reason: string, exitCode = 0): void => {
+  signals += 1;
+  if (signals > 1) {
+    process.stderr.write('Second signal: exiting without waiting.\n');
+    process.exit(130);
+  }
+  if (!stack) return; // still starting: stopped as soon as the start finishes (see below)
+  log.info(`${reason}: stopping…`);
+  stopping ??= (async () => {
+    const timer = setTimeout(() => {
+      process.stderr.write('Shutdown took longer than 30 s; exiting.\n');
+      process.exit(1);
+    }, 30_000);
+    timer.unref();
+    await stack!.stop();
+    clearTimeout(timer);
+    log.info('stopped');
+    process.exit(exitCode);
+  })();
+};
+process.on('SIGINT', () => shutdown('Ctrl-C'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('uncaughtException', (error) => {
+  log.error('unexpected error', { error: error.stack ?? String(error) });
+  signals = 0;
+  shutdown('unexpected error', 1);
+});
+
+log.info(
+  `starting tencent-meeting-archive (data in ${shownDataDir}${config!.fresh ? ', wiped first' : ''}; ` +
+    `${config!.simulator ? 'Tencent Meeting simulator' : `Tencent Meeting API ${config!.tencentEnv.TENCENT_MEETING_API_BASE}`})`,
+);
+
+try {
+  // Imported here so `--help` and configuration errors answer without loading the emulators.
+  const { startLocalStack } = await import('./stack.ts');
+  stack = await startLocalStack(config!, { log });
+} catch (error) {
+  const name = (error as Error | undefined)?.name;
+  if (['JavaMissingError', 'PortInUseError', 'TencentCredentialsError'].includes(name ?? '')) fail((error as Error).message);
+  if (name === 'ValidationError') fail(`${(error as Error).message}\nSet them in the environment, or unset TENCENT_MEETING_API_BASE to use the simulator.`);
+  fail(`could not start: ${(error as Error)?.stack ?? String(error)}`);
+}
+
+const started = stack!;
+const curl = `curl -H 'Authorization: Bearer ${started.apiToken}' '${started.urls.api}/corp/records?start_time=0&end_time=4102444800'`;
+const tokenNote = started.apiTokenGenerated ? `  (generated, kept in ${shownDataDir}/local-secrets.json; ARCHIVE_API_TOKEN sets your own)` : '';
+const tencentLine = started.simulator
+  ? `simulator at ${started.simulator.url} (generated credentials; the demo meeting is on its way)`
+  : `${started.tencent.apiBase} (operator ${started.tencent.operatorId})`;
+process.stdout.write(
+  [
+    '',
+    'tencent-meeting-archive is running',
+    '',
+    `  Webhook URL:   ${started.urls.webhook}`,
+    `  Archive API:   ${started.urls.api}`,
+    `  API token:     ${started.apiToken}${tokenNote}`,
+    `  OpenAPI:       ${started.urls.gateway}/openapi.json`,
+    `  Health:        ${started.urls.healthz}`,
+    `  Tencent:       ${tencentLine}`,
+    `  Data:          ${config!.dataDir}  (DynamoDB Local, S3 objects, queues; \`npm start -- --fresh\` wipes it)`,
+    `  Emulators:     DynamoDB ${started.urls.dynamodb}, S3 + SQS ${started.urls.aws}`,
+    '',
+    'List the archive:',
+    `  ${curl}`,
+    '',
+    'Ready. Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
+// A signal that arrived while starting is honoured now.
+if (signals > 0) {
+  signals = 0;
+  shutdown('signal during start');
+}

@@ -1,0 +1,95 @@
+// The project's own deployment: one stack holding the TencentMeetingArchive construct, configured
+// from CDK context (cdk.json "context" or `cdk deploy -c key=value`), plus the outputs an operator
+// needs after deploying.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type TencentMeetingArchiveProps } from './constructs/tencent-meeting-archive.ts';
+
+/**
+ * Context keys (all optional):
+ *   alarmEmail            e-mail subscribed to the alarm topic
+ *   jwtIssuer, jwtAudience  JWT auth on the archive API (audience comma-separated); IAM auth otherwise
+ *   deletionPolicy        retain | mirror
+ *   presignTtlSeconds     presigned link lifetime
+ *   tencentApiBase        Tencent Meeting REST base URL
+ *   logLevel              DEBUG | INFO | WARN | ERROR
+ *   coldStorageAfterDays  move recordings to Glacier Instant Retrieval after N days
+ *   reconcileEnabled      true | false (default: when the reconcile handler exists)
+ *   reconcileSchedule     an EventBridge Scheduler expression, e.g. "rate(6 hours)"
+ *   ingestMaxConcurrency  concurrent copier invocations
+ *   throttleRateLimit, throttleBurstLimit  HTTP API stage throttling
+ */
+export function archivePropsFromContext(scope: Construct): TencentMeetingArchiveProps {
+  const raw = (key: string): unknown => scope.node.tryGetContext(key);
+  const str = (key: string): string | undefined => {
+    const value = raw(key);
+    return value === undefined || value === null || String(value).trim() === '' ? undefined : String(value).trim();
+  };
+  const num = (key: string): number | undefined => {
+    const value = str(key);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new Error(`context ${key} must be a number, got ${value}`);
+    return parsed;
+  };
+  const bool = (key: string): boolean | undefined => {
+    const value = str(key);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false') throw new Error(`context ${key} must be true or false, got ${value}`);
+    return value === 'true';
+  };
+
+  const jwtIssuer = str('jwtIssuer');
+  const jwtAudience = str('jwtAudience')?.split(',').map((a) => a.trim()).filter(Boolean);
+  if (Boolean(jwtIssuer) !== Boolean(jwtAudience?.length)) {
+    throw new Error('context jwtIssuer and jwtAudience must be set together');
+  }
+  const coldAfter = num('coldStorageAfterDays');
+  const reconcileSchedule = str('reconcileSchedule');
+  const reconcileEnabled = bool('reconcileEnabled');
+  const rateLimit = num('throttleRateLimit');
+  const burstLimit = num('throttleBurstLimit');
+  const maxConcurrency = num('ingestMaxConcurrency');
+
+  return {
+    alarmEmail: str('alarmEmail'),
+    jwt: jwtIssuer && jwtAudience?.length ? { issuer: jwtIssuer, audience: jwtAudience } : undefined,
+    deletionPolicy: str('deletionPolicy') as DeletionPolicy | undefined,
+    presignTtlSeconds: num('presignTtlSeconds'),
+    tencentApiBase: str('tencentApiBase'),
+    logLevel: str('logLevel') as LogLevel | undefined,
+    storage: coldAfter === undefined ? undefined : { coldStorage: { transitionAfter: Duration.days(coldAfter) } },
+    reconcile:
+      reconcileEnabled === undefined && reconcileSchedule === undefined
+        ? undefined
+        : {
+            enabled: reconcileEnabled,
+            schedule: reconcileSchedule ? scheduler.ScheduleExpression.expression(reconcileSchedule) : undefined,
+          },
+    ingest: maxConcurrency === undefined ? undefined : { maxConcurrency },
+    throttle: rateLimit === undefined && burstLimit === undefined ? undefined : { rateLimit, burstLimit },
+  };
+}
+
+export interface ArchiveStackProps extends StackProps {
+  /** @default archivePropsFromContext(scope) */
+  readonly archive?: TencentMeetingArchiveProps;
+}
+
+export class ArchiveStack extends Stack {
+  readonly archive: TencentMeetingArchive;
+
+  constructor(scope: Construct, id: string, props: ArchiveStackProps = {}) {
+    super(scope, id, props);
+    this.archive = new TencentMeetingArchive(this, 'Archive', props.archive ?? archivePropsFromContext(this));
+    const { storage, httpApi, secret, ingest, monitoring } = this.archive;
+    new CfnOutput(this, 'WebhookUrl', { value: httpApi.webhookUrl, description: 'Paste into the Tencent Meeting event subscription' });
+    new CfnOutput(this, 'ArchiveApiUrl', { value: httpApi.archiveApiUrl, description: `Archive API base URL (${httpApi.authMode} auth)` });
+    new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
+    new CfnOutput(this, 'TableName', { value: storage.table.tableName });
+    new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting credentials (JSON) here' });
+    new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+  }
+}

@@ -1,0 +1,615 @@
+// The archive index: the one module that writes and reads meeting recordings, record files and
+// artifacts in DynamoDB. The ingest worker writes through it, the query API reads through it.
+//
+// Every write is read → merge → conditional write on the item's `version` (optimistic locking),
+// retried on a lost race. Merging in code keeps the rules in one readable place (statuses only move
+// forward, source deletion is a flag, counters change only when an item enters or leaves an index
+// partition), and the version condition makes the write as safe as a hand-written condition
+// expression: two workers never overwrite each other, a duplicate upsert changes nothing.
+// Counters are written in the same TransactWriteItems as the item, so a retry or a duplicate event
+// can never count a recording twice.
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ARCHIVE_INDEXES, keys, startSortKey } from './table-design.ts';
+import { canTransition, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type RecordingStatus, type SharingSettings } from './model.ts';
+import {
+  DAY_MS,
+  counterDeltas,
+  filesOf,
+  gsiAttributes,
+  itemKeys,
+  mergeRecordingStatus,
+  normaliseStartMs,
+  partitionValues,
+  provisionalSortId,
+  splitCounterSlot,
+  stateOf,
+  statusOfState,
+  toMeetingRecord,
+  type ResolvedSlot,
+  type SlotItem,
+  type StoredMeeting,
+} from './archive-items.ts';
+import { listRecordings, type ListRecordingsQuery, type ListRecordingsResult } from './archive-list.ts';
+import { NotFoundError, TransientError } from '../errors.ts';
+
+export type { ListRecordingsQuery, ListRecordingsResult, ArchivedRecording, ListPartition } from './archive-list.ts';
+
+/** What the ingest worker knows about a meeting recording (from GET /v1/records or corp/records). */
+export type MeetingRecordingUpsert = Omit<MeetingRecordingRecord, 'updatedAt' | 'state' | 'recordingStatus' | 'sourceDeletedAt'> &
+  Partial<Pick<MeetingRecordingRecord, 'state' | 'recordingStatus' | 'sourceDeletedAt'>>;
+
+/** A record file's metadata. Sharing passwords and links are dropped even if a caller passes them. */
+export interface RecordFileUpsert {
+  readonly meetingRecordId: string;
+  readonly recordFileId: string;
+  readonly meetingId: string;
+  readonly recordStartTimeMs: number;
+  readonly recordEndTimeMs: number;
+  readonly recordSize: number;
+  readonly sharing: SharingSettings;
+}
+
+/** A recording.started/paused/resumed/stopped event, before the meeting_record_id is known. */
+export interface RecordingStatusUpdate {
+  readonly meetingId: string;
+  readonly meetingCode?: string;
+  readonly subject?: string;
+  readonly hostUserId?: string;
+  /** Meeting start (preferred) or recording start, ms. Identifies the occurrence of a recurring meeting. */
+  readonly startTimeMs: number;
+  readonly status: 'recording' | 'paused' | 'stopped';
+  /** Operate time of the event, ms: orders pause/resume/stop events that arrive out of order. */
+  readonly statusAtMs?: number;
+}
+
+export interface RecordingStatusResult {
+  /** `recording`: applied to the indexed meeting recording; `provisional`: held until it is known; `ignored`: stale event. */
+  readonly target: 'recording' | 'provisional' | 'ignored';
+  readonly meetingRecordId?: string;
+}
+
+export interface ArtifactStatusResult {
+  /** False when the change would move the artifact backwards (e.g. archived → copying): nothing was written. */
+  readonly applied: boolean;
+  readonly artifact: ArtifactRecord;
+}
+
+export interface MarkSourceDeletedResult {
+  readonly marked: readonly string[];
+  readonly unknown: readonly string[];
+}
+
+export interface ArchiveIndexOptions {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly now?: () => Date;
+  /** Attempts for one optimistic write before giving up with a TransientError. */
+  readonly maxAttempts?: number;
+}
+
+/** A recording's start and a provisional start within this window are the same occurrence. */
+export const OCCURRENCE_WINDOW_MS = 12 * 3_600_000;
+/** Provisional starts may precede the meeting start a little (clock skew, rounding to seconds). */
+const OCCURRENCE_LEAD_MS = 3_600_000;
+const MAX_ERROR_LENGTH = 1000;
+
+export function sameOccurrence(provisionalStartMs: number, recordingStartMs: number): boolean {
+  return provisionalStartMs > recordingStartMs - OCCURRENCE_LEAD_MS && provisionalStartMs < recordingStartMs + OCCURRENCE_WINDOW_MS;
+}
+
+class LostRace extends Error {}
+
+export class ArchiveIndex {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  private readonly now: () => Date;
+  private readonly maxAttempts: number;
+
+  constructor(options: ArchiveIndexOptions) {
+    this.dynamo = options.dynamo;
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    this.maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  // ─── writes ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Creates or updates a meeting recording. Subject, code, host, start time and types take the given
+   * values; recordingStatus/state never move backwards; sourceDeletedAt is only ever set. A
+   * provisional recording of the same meeting occurrence is merged into it (and uncounted).
+   */
+  async upsertMeetingRecording(input: MeetingRecordingUpsert): Promise<{ created: boolean; record: MeetingRecordingRecord }> {
+    requireId(input.meetingRecordId, 'meetingRecordId');
+    requireId(input.meetingId, 'meetingId');
+    return this.optimistic(async () => {
+      const [existing, slot] = await Promise.all([this.getMeetingItem(input.meetingRecordId), this.getSlot(input.meetingId)]);
+      const now = this.now().toISOString();
+      const startMs = normaliseStartMs(input.mediaStartTimeMs);
+      const incoming = input.recordingStatus ?? (input.state !== undefined ? statusOfState(input.state) : undefined);
+      let status = mergeRecordingStatus(
+        existing ? { status: existing.recordingStatus, atMs: existing.statusAtMs } : undefined,
+        { status: incoming ?? 'recording' },
+      );
+      if (existing && incoming === undefined) status = { status: existing.recordingStatus, atMs: existing.statusAtMs };
+
+      let slotWrite: { next?: SlotItem; before?: SlotItem; remove: StoredMeeting | undefined } = { remove: undefined };
+      const marker = (): ResolvedSlot => ({
+        ...itemKeys.slot(input.meetingId),
+        kind: 'resolved',
+        version: (slot?.version ?? 0) + 1,
+        meetingId: input.meetingId,
+        resolvedMeetingRecordId: input.meetingRecordId,
+        resolvedStartMs: startMs,
+      });
+      if (slot?.kind === 'provisional' && sameOccurrence(slot.mediaStartTimeMs, startMs)) {
+        status = mergeRecordingStatus(status, { status: slot.recordingStatus, atMs: slot.statusAtMs });
+        slotWrite = { before: slot, next: marker(), remove: slot };
+      } else if (!slot || (slot.kind === 'resolved' && slot.resolvedStartMs <= startMs && slot.resolvedMeetingRecordId !== input.meetingRecordId)) {
+        slotWrite = { before: slot, next: marker(), remove: undefined };
+      }
+
+      const base: MeetingRecordingRecord = {
+        meetingRecordId: input.meetingRecordId,
+        meetingId: input.meetingId,
+        meetingCode: input.meetingCode ?? '',
+        subject: input.subject ?? '',
+        hostUserId: input.hostUserId ?? '',
+        mediaStartTimeMs: startMs,
+        state: Math.max(existing?.state ?? 0, input.state ?? 0, stateOf(status.status)),
+        recordingStatus: status.status,
+        ...optional('recordType', input.recordType ?? existing?.recordType),
+        ...optional('mediaSetType', input.mediaSetType ?? existing?.mediaSetType),
+        ...optional('sourceDeletedAt', existing?.sourceDeletedAt ?? input.sourceDeletedAt),
+        updatedAt: now,
+      };
+      const next: StoredMeeting = {
+        ...keys.meeting(input.meetingRecordId),
+        ...base,
+        ...gsiAttributes(base, input.meetingRecordId),
+        kind: 'meeting',
+        version: (existing?.version ?? 0) + 1,
+        createdAt: existing?.createdAt ?? now,
+        ...optional('statusAtMs', status.atMs),
+        files: existing?.files ?? {},
+      };
+      if (existing && sameContent(existing, next) && !slotWrite.next) return { created: false, record: toMeetingRecord(existing) };
+
+      await this.writeAtomically([
+        { before: existing, after: next },
+        ...(slotWrite.next ? [{ before: slotWrite.before, after: slotWrite.next }] : []),
+      ], counterDeltas([existing, slotWrite.remove], [next]));
+      return { created: !existing, record: toMeetingRecord(next) };
+    });
+  }
+
+  /** Creates or updates a record file's metadata; its artifacts are kept. The meeting must exist. */
+  async upsertRecordFile(file: RecordFileUpsert): Promise<{ created: boolean; record: RecordFileRecord }> {
+    requireId(file.recordFileId, 'recordFileId');
+    // The pointer first: it only holds ids, so writing it again is harmless, and a file whose
+    // metadata write then fails is simply not found until the retry.
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.file(file.meetingRecordId, file.recordFileId),
+          kind: 'file-pointer',
+          meetingRecordId: file.meetingRecordId,
+          recordFileId: file.recordFileId,
+          meetingId: file.meetingId,
+          [ARCHIVE_INDEXES.byRecordFileId.partitionKey]: partitionValues.recordFile(file.recordFileId),
+        },
+      }),
+    );
+    return this.updateMeeting<{ created: boolean; record: RecordFileRecord }>(file.meetingRecordId, { recordFileId: file.recordFileId }, (item) => {
+      const existing = item.files[file.recordFileId];
+      const record: RecordFileRecord = {
+        meetingRecordId: file.meetingRecordId,
+        recordFileId: file.recordFileId,
+        meetingId: file.meetingId,
+        recordStartTimeMs: file.recordStartTimeMs,
+        recordEndTimeMs: file.recordEndTimeMs,
+        recordSize: file.recordSize,
+        sharing: safeSharing(file.sharing),
+        artifacts: existing?.artifacts ?? {},
+        ...optional('sourceDeletedAt', existing?.sourceDeletedAt),
+        updatedAt: existing?.updatedAt ?? '',
+      };
+      if (existing && sameContent(existing, record)) return { result: { created: false, record: existing } };
+      const stamped = { ...record, updatedAt: this.now().toISOString() };
+      return { files: { ...item.files, [file.recordFileId]: stamped }, result: { created: !existing, record: stamped } };
+    });
+  }
+
+  /**
+   * Records an artifact's copy status. Never moves backwards (archived stays archived; see
+   * `canTransition`): such a call writes nothing and returns `applied: false` with the stored state.
+   * `attempts` counts entries into `copying` unless the caller gives it; `lastError` is kept until
+   * the artifact is archived.
+   */
+  async setArtifactStatus(meetingRecordId: string, recordFileId: string, artifact: ArtifactRecord): Promise<ArtifactStatusResult> {
+    requireId(artifact.artifact, 'artifact.artifact');
+    return this.updateMeeting<ArtifactStatusResult>(meetingRecordId, { recordFileId }, (item) => {
+      const file = item.files[recordFileId];
+      if (!file) throw new NotFoundError('record file is not indexed: upsert it first', { meetingRecordId, recordFileId });
+      const previous = file.artifacts[artifact.artifact];
+      if (!canTransition(previous?.status, artifact.status)) return { result: { applied: false, artifact: previous ?? artifact } };
+      const attempts =
+        artifact.attempts ?? (artifact.status === 'copying' && previous?.status !== 'copying' ? (previous?.attempts ?? 0) + 1 : previous?.attempts);
+      const lastError = artifact.status === 'archived' ? undefined : (artifact.lastError ?? previous?.lastError)?.slice(0, MAX_ERROR_LENGTH);
+      const next: ArtifactRecord = {
+        ...previous,
+        ...artifact,
+        ...optional('attempts', attempts),
+        ...optional('lastError', lastError),
+      };
+      if (lastError === undefined) delete (next as { lastError?: string }).lastError;
+      if (previous && sameContent(previous, next)) return { result: { applied: true, artifact: previous } };
+      const updatedFile: RecordFileRecord = {
+        ...file,
+        artifacts: { ...file.artifacts, [artifact.artifact]: next },
+        updatedAt: this.now().toISOString(),
+      };
+      return { files: { ...item.files, [recordFileId]: updatedFile }, result: { applied: true, artifact: next } };
+    });
+  }
+
+  /**
+   * Tencent deleted its copy: flags the files (and the meeting once all its files are flagged, or
+   * when the whole meeting recording is given). A flag only: archive statuses are untouched, and
+   * the first deletion time is kept.
+   */
+  async markSourceDeleted(
+    target: { readonly meetingRecordId: string } | { readonly recordFileIds: readonly string[] },
+    at: Date | number | string,
+  ): Promise<MarkSourceDeletedResult> {
+    const when = new Date(at).toISOString();
+    if ('meetingRecordId' in target) {
+      const marked = await this.flagDeleted(target.meetingRecordId, undefined, when);
+      return marked ? { marked, unknown: [] } : { marked: [], unknown: [target.meetingRecordId] };
+    }
+    const byMeeting = new Map<string, string[]>();
+    const unknown: string[] = [];
+    for (const recordFileId of new Set(target.recordFileIds)) {
+      const pointer = await this.findFilePointer(recordFileId);
+      if (!pointer) unknown.push(recordFileId);
+      else byMeeting.set(pointer.meetingRecordId, [...(byMeeting.get(pointer.meetingRecordId) ?? []), recordFileId]);
+    }
+    const marked: string[] = [];
+    for (const [meetingRecordId, ids] of byMeeting) {
+      const done = await this.flagDeleted(meetingRecordId, ids, when);
+      if (done) marked.push(...done);
+      else unknown.push(...ids);
+    }
+    return { marked, unknown };
+  }
+
+  /**
+   * A recording started/paused/resumed/stopped before its meeting_record_id is known. Applied to
+   * the indexed recording of that meeting occurrence when there is one; otherwise held as a
+   * provisional recording of the meeting_id (listed with an empty meeting_record_id) until
+   * `upsertMeetingRecording` merges it. One provisional slot per meeting_id, moving forward in time:
+   * an event for an older occurrence that was never indexed is ignored (reconcile finds it).
+   */
+  async recordRecordingStatus(update: RecordingStatusUpdate): Promise<RecordingStatusResult> {
+    requireId(update.meetingId, 'meetingId');
+    const startMs = normaliseStartMs(update.startTimeMs);
+    return this.optimistic(async () => {
+      const slot = await this.getSlot(update.meetingId);
+      const known =
+        slot?.kind === 'resolved' && sameOccurrence(startMs, slot.resolvedStartMs)
+          ? slot.resolvedMeetingRecordId
+          : await this.findRecordingOfOccurrence(update.meetingId, startMs);
+      if (known) {
+        const applied = await this.applyLiveStatus(known, update);
+        if (applied) return { target: 'recording', meetingRecordId: known };
+      }
+      const now = this.now().toISOString();
+      if (slot?.kind === 'provisional' && Math.abs(slot.mediaStartTimeMs - startMs) < OCCURRENCE_WINDOW_MS) {
+        const status = mergeRecordingStatus({ status: slot.recordingStatus, atMs: slot.statusAtMs }, { status: update.status, atMs: update.statusAtMs });
+        const merged = {
+          meetingCode: slot.meetingCode || update.meetingCode || '',
+          subject: update.subject || slot.subject,
+          hostUserId: slot.hostUserId || update.hostUserId || '',
+        };
+        if (status.status === slot.recordingStatus && status.atMs === slot.statusAtMs && merged.meetingCode === slot.meetingCode && merged.subject === slot.subject && merged.hostUserId === slot.hostUserId) {
+          return { target: 'provisional' };
+        }
+        const next = this.provisionalItem(update, slot.mediaStartTimeMs, merged, status, slot, now);
+        await this.writeAtomically([{ before: slot, after: next }], counterDeltas([slot], [next]));
+        return { target: 'provisional' };
+      }
+      const slotStart = slot?.kind === 'resolved' ? slot.resolvedStartMs : slot?.mediaStartTimeMs;
+      if (slotStart !== undefined && startMs <= slotStart) return { target: 'ignored' };
+      const next = this.provisionalItem(
+        update,
+        startMs,
+        { meetingCode: update.meetingCode ?? '', subject: update.subject ?? '', hostUserId: update.hostUserId ?? '' },
+        { status: update.status, atMs: update.statusAtMs },
+        slot,
+        now,
+      );
+      const replaced = slot?.kind === 'provisional' ? slot : undefined;
+      await this.writeAtomically([{ before: slot, after: next }], counterDeltas([replaced], [next]));
+      return { target: 'provisional' };
+    });
+  }
+
+  // ─── reads ─────────────────────────────────────────────────────────────────────────────────────
+
+  async getMeetingRecording(meetingRecordId: string): Promise<MeetingRecordingRecord | undefined> {
+    const item = await this.getMeetingItem(meetingRecordId);
+    return item ? toMeetingRecord(item) : undefined;
+  }
+
+  /** A meeting recording with all its files (and their artifacts), in one read. */
+  async getRecording(meetingRecordId: string): Promise<{ meeting: MeetingRecordingRecord; files: RecordFileRecord[] } | undefined> {
+    const item = await this.getMeetingItem(meetingRecordId);
+    return item ? { meeting: toMeetingRecord(item), files: filesOf(item) } : undefined;
+  }
+
+  async listFiles(meetingRecordId: string): Promise<RecordFileRecord[]> {
+    const item = await this.getMeetingItem(meetingRecordId);
+    return item ? filesOf(item) : [];
+  }
+
+  async getRecordFile(recordFileId: string): Promise<RecordFileRecord | undefined> {
+    return (await this.getRecordFileWithMeeting(recordFileId))?.file;
+  }
+
+  /** A record file and the meeting recording it belongs to: one index Query plus one GetItem. */
+  async getRecordFileWithMeeting(recordFileId: string): Promise<{ file: RecordFileRecord; meeting: MeetingRecordingRecord } | undefined> {
+    const pointer = await this.findFilePointer(recordFileId);
+    if (!pointer) return undefined;
+    const item = await this.getMeetingItem(pointer.meetingRecordId);
+    const file = item?.files[recordFileId];
+    return item && file ? { file, meeting: toMeetingRecord(item) } : undefined;
+  }
+
+  /** One page of a list, newest first; see archive-list.ts for how pages and totals stay O(1). */
+  async listRecordings(query: ListRecordingsQuery): Promise<ListRecordingsResult> {
+    return listRecordings(this.dynamo, this.tableName, query);
+  }
+
+  // ─── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  private async getMeetingItem(meetingRecordId: string): Promise<StoredMeeting | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: keys.meeting(meetingRecordId), ConsistentRead: true }));
+    return out.Item as StoredMeeting | undefined;
+  }
+
+  private async getSlot(meetingId: string): Promise<SlotItem | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.slot(meetingId), ConsistentRead: true }));
+    return out.Item as SlotItem | undefined;
+  }
+
+  private async findFilePointer(recordFileId: string): Promise<{ meetingRecordId: string } | undefined> {
+    const out = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: ARCHIVE_INDEXES.byRecordFileId.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': ARCHIVE_INDEXES.byRecordFileId.partitionKey },
+        ExpressionAttributeValues: { ':pk': partitionValues.recordFile(recordFileId) },
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0] as { meetingRecordId?: string } | undefined;
+    return item?.meetingRecordId ? { meetingRecordId: item.meetingRecordId } : undefined;
+  }
+
+  /** The indexed (non-provisional) recording of a meeting whose start matches a provisional start. */
+  private async findRecordingOfOccurrence(meetingId: string, provisionalStartMs: number): Promise<string | undefined> {
+    const index = ARCHIVE_INDEXES.byMeetingId;
+    const out = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': partitionValues.meetingId(meetingId),
+          ':lo': startSortKey(Math.max(0, provisionalStartMs - OCCURRENCE_WINDOW_MS + 1), ''),
+          ':hi': startSortKey(provisionalStartMs + OCCURRENCE_LEAD_MS, '\uffff'),
+        },
+        ScanIndexForward: false,
+      }),
+    );
+    const match = (out.Items as StoredMeeting[] | undefined)?.find((item) => item.kind === 'meeting' && sameOccurrence(provisionalStartMs, item.mediaStartTimeMs));
+    return match?.meetingRecordId;
+  }
+
+  /** Applies a live-tier status to an indexed recording; false when it vanished meanwhile. */
+  private async applyLiveStatus(meetingRecordId: string, update: RecordingStatusUpdate): Promise<boolean> {
+    const item = await this.getMeetingItem(meetingRecordId);
+    if (!item) return false;
+    const status = mergeRecordingStatus({ status: item.recordingStatus, atMs: item.statusAtMs }, { status: update.status, atMs: update.statusAtMs });
+    if (status.status === item.recordingStatus && status.atMs === item.statusAtMs) return true;
+    const next: StoredMeeting = {
+      ...item,
+      recordingStatus: status.status,
+      state: Math.max(item.state, stateOf(status.status)),
+      ...optional('statusAtMs', status.atMs),
+      version: item.version + 1,
+      updatedAt: this.now().toISOString(),
+    };
+    await this.writeAtomically([{ before: item, after: next }], new Map());
+    return true;
+  }
+
+  private provisionalItem(
+    update: RecordingStatusUpdate,
+    startMs: number,
+    fields: { meetingCode: string; subject: string; hostUserId: string },
+    status: { status: RecordingStatus; atMs?: number },
+    slot: SlotItem | undefined,
+    now: string,
+  ): StoredMeeting & { kind: 'provisional' } {
+    const base: MeetingRecordingRecord = {
+      meetingRecordId: '',
+      meetingId: update.meetingId,
+      ...fields,
+      mediaStartTimeMs: startMs,
+      state: stateOf(status.status),
+      recordingStatus: status.status,
+      updatedAt: now,
+    };
+    return {
+      ...itemKeys.slot(update.meetingId),
+      ...base,
+      ...gsiAttributes(base, provisionalSortId(update.meetingId)),
+      kind: 'provisional',
+      version: (slot?.version ?? 0) + 1,
+      createdAt: slot?.kind === 'provisional' ? slot.createdAt : now,
+      ...optional('statusAtMs', status.atMs),
+      files: {},
+    };
+  }
+
+  private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, when: string): Promise<string[] | undefined> {
+    try {
+      return await this.updateMeeting(meetingRecordId, {}, (item) => {
+        const ids = recordFileIds ?? Object.keys(item.files);
+        const files = { ...item.files };
+        const marked: string[] = [];
+        let changed = false;
+        for (const id of ids) {
+          const file = files[id];
+          if (!file) continue;
+          marked.push(id);
+          if (!file.sourceDeletedAt) {
+            files[id] = { ...file, sourceDeletedAt: when, updatedAt: this.now().toISOString() };
+            changed = true;
+          }
+        }
+        const allGone = recordFileIds === undefined || Object.values(files).every((f) => f.sourceDeletedAt);
+        const meetingDeletedAt = item.sourceDeletedAt ?? (allGone ? when : undefined);
+        if (!changed && meetingDeletedAt === item.sourceDeletedAt) return { result: marked };
+        return { files, sourceDeletedAt: meetingDeletedAt, result: marked };
+      });
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Read-modify-write of a meeting item's files (and deletion flag); no index or counter changes. */
+  private async updateMeeting<T>(
+    meetingRecordId: string,
+    context: { recordFileId?: string },
+    change: (item: StoredMeeting) => { files?: Record<string, RecordFileRecord>; sourceDeletedAt?: string; result: T },
+  ): Promise<T> {
+    return this.optimistic(async () => {
+      const item = await this.getMeetingItem(meetingRecordId);
+      if (!item) throw new NotFoundError('meeting recording is not indexed: upsert it first', { meetingRecordId, ...context });
+      const { files, sourceDeletedAt, result } = change(item);
+      if (!files && sourceDeletedAt === undefined) return result;
+      const next: StoredMeeting = {
+        ...item,
+        ...(files ? { files } : {}),
+        ...optional('sourceDeletedAt', sourceDeletedAt ?? item.sourceDeletedAt),
+        version: item.version + 1,
+        updatedAt: this.now().toISOString(),
+      };
+      await this.writeAtomically([{ before: item, after: next }], new Map());
+      return result;
+    });
+  }
+
+  /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
+  private async writeAtomically(
+    writes: ReadonlyArray<{ before: { version: number } | undefined; after: object }>,
+    deltas: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    const puts = writes.map(({ before, after }) => ({
+      TableName: this.tableName,
+      Item: after as Record<string, unknown>,
+      ConditionExpression: before ? '#v = :v' : 'attribute_not_exists(pk)',
+      ...(before ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } } : {}),
+    }));
+    if (puts.length === 1 && deltas.size === 0) {
+      try {
+        await this.dynamo.send(new PutCommand(puts[0]!));
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new LostRace();
+        throw error;
+      }
+      return;
+    }
+    const counters = [...deltas].map(([slot, delta]) => {
+      const { partition, day } = splitCounterSlot(slot);
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: itemKeys.counter(partition, day),
+          UpdateExpression: 'ADD #n :d SET #p = :p, #day = :day',
+          ExpressionAttributeNames: { '#n': 'n', '#p': 'partition', '#day': 'day' },
+          ExpressionAttributeValues: { ':d': delta, ':p': partition, ':day': day },
+        },
+      };
+    });
+    try {
+      await this.dynamo.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), ...counters] }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new LostRace();
+      }
+      throw error;
+    }
+  }
+
+  private async optimistic<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof LostRace)) throw error;
+        if (i >= this.maxAttempts) throw new TransientError('archive index write kept losing concurrent races', {}, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * i));
+      }
+    }
+  }
+}
+
+function requireId(value: string | undefined, name: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} is required`);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Only the documented, non-secret sharing fields: a password or link passed by mistake is dropped. */
+function safeSharing(input: SharingSettings): SharingSettings {
+  const sharing = input as SharingSettings & { password?: unknown };
+  const out: { -readonly [K in keyof SharingSettings]: SharingSettings[K] } = { sharingState: Number(sharing.sharingState) || 0 };
+  if (typeof sharing.requiredSameCorp === 'boolean') out.requiredSameCorp = sharing.requiredSameCorp;
+  if (typeof sharing.requiredParticipant === 'boolean') out.requiredParticipant = sharing.requiredParticipant;
+  if (typeof sharing.sharingExpire === 'number') out.sharingExpire = sharing.sharingExpire;
+  if (typeof sharing.allowDownload === 'boolean') out.allowDownload = sharing.allowDownload;
+  if (typeof sharing.hasPassword === 'boolean') out.hasPassword = sharing.hasPassword;
+  else if (typeof sharing.password === 'string') out.hasPassword = sharing.password.length > 0;
+  return out;
+}
+
+function sameContent(a: object, b: object): boolean {
+  const strip = (o: object) => {
+    const { version: _v, updatedAt: _u, ...rest } = o as Record<string, unknown>;
+    return canonical(rest);
+  };
+  return strip(a) === strip(b);
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
+export { DAY_MS };

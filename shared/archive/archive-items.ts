@@ -1,0 +1,168 @@
+// How the archive index lays out a meeting recording in the single table (see table-design.ts).
+//
+// Item kinds this module owns:
+//   REC#<meeting_record_id> / MEETING          the meeting recording AND its files (a `files` map with
+//                                              every artifact). One item, so one GSI read returns a
+//                                              whole list row: a page of 100 meetings costs one Query,
+//                                              not one Query per meeting.
+//   REC#<meeting_record_id> / FILE#<file_id>   a thin pointer (ids only) carrying gsiRecordFileIdPk, so
+//                                              a record_file_id resolves to its meeting in one Query.
+//   PROVISIONAL#<meeting_id> / MEETING         the "slot" of a meeting_id: either a provisional
+//                                              recording (started/stopped events before the
+//                                              meeting_record_id is known; listed like any other) or
+//                                              a marker naming the real recording it resolved to.
+//   COUNT#<index partition> / DAY#<yyyy-mm-dd> how many listed recordings start on that UTC day in
+//                                              that index partition: total_count and page skipping
+//                                              read these instead of the recordings.
+import { ACCOUNT_PARTITION, ARCHIVE_INDEXES, startSortKey } from './table-design.ts';
+import type { MeetingRecordingRecord, RecordFileRecord, RecordingStatus } from './model.ts';
+
+export const DAY_MS = 86_400_000;
+
+/** What the table stores for one meeting recording (or a provisional one). */
+export interface StoredMeeting extends MeetingRecordingRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'meeting' | 'provisional';
+  readonly version: number;
+  readonly createdAt: string;
+  /** Operate time of the last recording/paused/stopped change, to order events within that tier. */
+  readonly statusAtMs?: number;
+  readonly files: Readonly<Record<string, RecordFileRecord>>;
+  readonly gsiAccountPk?: string;
+  readonly gsiMeetingIdPk?: string;
+  readonly gsiMeetingCodePk?: string;
+  readonly gsiUserPk?: string;
+  readonly gsiStartSk?: string;
+}
+
+/** The provisional slot once the real recording is known: not listed (no GSI attributes). */
+export interface ResolvedSlot {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'resolved';
+  readonly version: number;
+  readonly meetingId: string;
+  readonly resolvedMeetingRecordId: string;
+  readonly resolvedStartMs: number;
+}
+
+export type SlotItem = (StoredMeeting & { readonly kind: 'provisional' }) | ResolvedSlot;
+
+export const itemKeys = {
+  slot: (meetingId: string) => ({ pk: `PROVISIONAL#${meetingId}`, sk: 'MEETING' }),
+  counter: (partition: string, day: string) => ({ pk: `COUNT#${partition}`, sk: `DAY#${day}` }),
+  counterPk: (partition: string) => `COUNT#${partition}`,
+  dayCounterSk: (day: string) => `DAY#${day}`,
+} as const;
+
+export const partitionValues = {
+  account: () => ACCOUNT_PARTITION,
+  meetingId: (meetingId: string) => `MID#${meetingId}`,
+  meetingCode: (meetingCode: string) => `CODE#${meetingCode}`,
+  user: (userId: string) => `USER#${userId}`,
+  recordFile: (recordFileId: string) => `FILE#${recordFileId}`,
+} as const;
+
+/** Provisional recordings have no meeting_record_id yet; this keeps their index sort keys unique. */
+export function provisionalSortId(meetingId: string): string {
+  return `P${meetingId}`;
+}
+
+export function normaliseStartMs(ms: number): number {
+  return Math.max(0, Math.trunc(ms));
+}
+
+export function utcDay(ms: number): string {
+  return new Date(normaliseStartMs(ms)).toISOString().slice(0, 10);
+}
+
+/** The GSI attributes of a listed item; empty ids are left out so the item is absent from that index. */
+export function gsiAttributes(
+  record: Pick<MeetingRecordingRecord, 'meetingId' | 'meetingCode' | 'hostUserId' | 'mediaStartTimeMs'>,
+  sortId: string,
+): Record<string, string> {
+  const out: Record<string, string> = {
+    [ARCHIVE_INDEXES.byStartTime.partitionKey]: partitionValues.account(),
+    [ARCHIVE_INDEXES.byStartTime.sortKey]: startSortKey(normaliseStartMs(record.mediaStartTimeMs), sortId),
+  };
+  if (record.meetingId) out[ARCHIVE_INDEXES.byMeetingId.partitionKey] = partitionValues.meetingId(record.meetingId);
+  if (record.meetingCode) out[ARCHIVE_INDEXES.byMeetingCode.partitionKey] = partitionValues.meetingCode(record.meetingCode);
+  if (record.hostUserId) out[ARCHIVE_INDEXES.byUser.partitionKey] = partitionValues.user(record.hostUserId);
+  return out;
+}
+
+/** Counter keys (partition + day) one listed item contributes to. */
+export function counterSlots(item: StoredMeeting | undefined): string[] {
+  if (!item || item.gsiStartSk === undefined) return [];
+  const day = utcDay(item.mediaStartTimeMs);
+  return [item.gsiAccountPk, item.gsiMeetingIdPk, item.gsiMeetingCodePk, item.gsiUserPk]
+    .filter((p): p is string => typeof p === 'string' && p.length > 0)
+    .map((partition) => `${partition}\u0000${day}`);
+}
+
+/** Net counter changes when `before` is replaced by `after` (either may be absent). */
+export function counterDeltas(before: ReadonlyArray<StoredMeeting | undefined>, after: ReadonlyArray<StoredMeeting | undefined>): Map<string, number> {
+  const deltas = new Map<string, number>();
+  for (const item of before) for (const slot of counterSlots(item)) deltas.set(slot, (deltas.get(slot) ?? 0) - 1);
+  for (const item of after) for (const slot of counterSlots(item)) deltas.set(slot, (deltas.get(slot) ?? 0) + 1);
+  for (const [slot, delta] of deltas) if (delta === 0) deltas.delete(slot);
+  return deltas;
+}
+
+export function splitCounterSlot(slot: string): { partition: string; day: string } {
+  const at = slot.lastIndexOf('\u0000');
+  return { partition: slot.slice(0, at), day: slot.slice(at + 1) };
+}
+
+// recording/paused/stopped form one tier ordered by operate time (pause/resume alternate); later
+// tiers only move forward, so a late `recording.started` never hides a completed recording.
+const TIER: Record<RecordingStatus, number> = { recording: 0, paused: 0, stopped: 0, transcoding: 1, completed: 2 };
+
+export function mergeRecordingStatus(
+  current: { status: RecordingStatus; atMs?: number } | undefined,
+  next: { status: RecordingStatus; atMs?: number },
+): { status: RecordingStatus; atMs?: number } {
+  if (!current) return next;
+  const from = TIER[current.status];
+  const to = TIER[next.status];
+  if (to > from) return next;
+  if (to < from) return current;
+  if (to > 0) return current;
+  // Within the live tier, an event older than the one applied loses; without times, the later write wins.
+  if (current.atMs !== undefined && next.atMs !== undefined && next.atMs < current.atMs) return current;
+  return { status: next.status, atMs: next.atMs ?? current.atMs };
+}
+
+export function stateOf(status: RecordingStatus): number {
+  return status === 'completed' ? 3 : status === 'transcoding' ? 2 : 1;
+}
+
+export function statusOfState(state: number): RecordingStatus {
+  return state >= 3 ? 'completed' : state === 2 ? 'transcoding' : 'recording';
+}
+
+/** The domain record without storage attributes. */
+export function toMeetingRecord(item: StoredMeeting): MeetingRecordingRecord {
+  return {
+    meetingRecordId: item.meetingRecordId,
+    meetingId: item.meetingId,
+    meetingCode: item.meetingCode,
+    subject: item.subject,
+    hostUserId: item.hostUserId,
+    mediaStartTimeMs: item.mediaStartTimeMs,
+    state: item.state,
+    recordingStatus: item.recordingStatus,
+    ...(item.recordType !== undefined ? { recordType: item.recordType } : {}),
+    ...(item.mediaSetType !== undefined ? { mediaSetType: item.mediaSetType } : {}),
+    ...(item.sourceDeletedAt !== undefined ? { sourceDeletedAt: item.sourceDeletedAt } : {}),
+    updatedAt: item.updatedAt,
+  };
+}
+
+/** Files in a stable order: by recording start, then id. */
+export function filesOf(item: Pick<StoredMeeting, 'files'>): RecordFileRecord[] {
+  return Object.values(item.files ?? {}).sort(
+    (a, b) => a.recordStartTimeMs - b.recordStartTimeMs || (a.recordFileId < b.recordFileId ? -1 : a.recordFileId > b.recordFileId ? 1 : 0),
+  );
+}

@@ -1,0 +1,179 @@
+// Resumable copy state, one DynamoDB item per artifact (keys.copyCheckpoint). It lets a retry, a
+// continuation message or a worker that replaced a killed one continue a multipart upload from the
+// first missing part instead of byte 0. The item never holds a download URL: links expire in
+// minutes and are re-resolved on every run.
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { keys, TTL_ATTRIBUTE } from '../archive/table-design.ts';
+import { TransientError } from '../errors.ts';
+
+export interface CheckpointKey {
+  readonly recordFileId: string;
+  readonly artifact: string;
+}
+
+export interface CheckpointPart {
+  readonly partNumber: number;
+  /** ETag without quotes. */
+  readonly etag: string;
+  /** Base64 CRC32 of the part, as S3 accepted it. */
+  readonly crc32: string;
+  readonly size: number;
+}
+
+export interface CopyCheckpoint {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly partSize: number;
+  readonly totalBytes: number;
+  readonly checksumType: 'FULL_OBJECT' | 'COMPOSITE';
+  readonly parts: readonly CheckpointPart[];
+  /** First byte not yet uploaded (start of the lowest missing part). */
+  readonly nextByte: number;
+  readonly bytesDone: number;
+  /** `completing`: CompleteMultipartUpload was sent; a resume checks whether the object exists. */
+  readonly phase: 'uploading' | 'completing';
+  readonly updatedAt: string;
+}
+
+export interface CheckpointStore {
+  load(key: CheckpointKey): Promise<CopyCheckpoint | undefined>;
+  /** Writes the checkpoint; refuses to overwrite one that belongs to a different upload id. */
+  save(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void>;
+  delete(key: CheckpointKey): Promise<void>;
+}
+
+/** `n:etag:crc` joined by `,`: ~50 bytes a part, so 5,000 parts stay far below the 400 KB item limit. */
+export function encodeParts(parts: readonly CheckpointPart[], partSize: number, totalBytes: number): string {
+  return parts
+    .map((p) => {
+      const expected = Math.min(partSize, totalBytes - (p.partNumber - 1) * partSize);
+      // The size is implied by the part number; spell it out only if it ever differs.
+      return p.size === expected ? `${p.partNumber}:${p.etag}:${p.crc32}` : `${p.partNumber}:${p.etag}:${p.crc32}:${p.size}`;
+    })
+    .join(',');
+}
+
+export function decodeParts(encoded: string, partSize: number, totalBytes: number): CheckpointPart[] {
+  if (!encoded) return [];
+  return encoded.split(',').map((entry) => {
+    const [n, etag, crc, size] = entry.split(':');
+    const partNumber = Number(n);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || !etag || !crc) throw new Error(`corrupt checkpoint part ${entry}`);
+    const implied = Math.min(partSize, totalBytes - (partNumber - 1) * partSize);
+    return { partNumber, etag, crc32: crc, size: size === undefined ? implied : Number(size) };
+  });
+}
+
+export interface DynamoCheckpointStoreOptions {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /**
+   * Item lifetime after the last write. Keep it ≥ the bucket's AbortIncompleteMultipartUpload
+   * days, so a checkpoint never outlives knowledge of its upload for long. Default 7 days.
+   */
+  readonly ttlSeconds?: number;
+  readonly now?: () => number;
+}
+
+export class DynamoCheckpointStore implements CheckpointStore {
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly ttlSeconds: number;
+  private readonly now: () => number;
+
+  constructor(options: DynamoCheckpointStoreOptions) {
+    this.dynamo = options.dynamo;
+    this.tableName = options.tableName;
+    this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
+    this.now = options.now ?? Date.now;
+  }
+
+  async load(key: CheckpointKey): Promise<CopyCheckpoint | undefined> {
+    const { Item } = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.copyCheckpoint(key.recordFileId, key.artifact), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const partSize = Number(Item.partSize);
+    const totalBytes = Number(Item.totalBytes);
+    return {
+      bucket: String(Item.bucket),
+      key: String(Item.objectKey),
+      uploadId: String(Item.uploadId),
+      partSize,
+      totalBytes,
+      checksumType: Item.checksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT',
+      parts: decodeParts(String(Item.parts ?? ''), partSize, totalBytes),
+      nextByte: Number(Item.nextByte),
+      bytesDone: Number(Item.bytesDone),
+      phase: Item.phase === 'completing' ? 'completing' : 'uploading',
+      updatedAt: String(Item.updatedAt),
+    };
+  }
+
+  async save(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.copyCheckpoint(key.recordFileId, key.artifact),
+            recordFileId: key.recordFileId,
+            artifact: key.artifact,
+            bucket: checkpoint.bucket,
+            objectKey: checkpoint.key,
+            uploadId: checkpoint.uploadId,
+            partSize: checkpoint.partSize,
+            totalBytes: checkpoint.totalBytes,
+            checksumType: checkpoint.checksumType,
+            parts: encodeParts(checkpoint.parts, checkpoint.partSize, checkpoint.totalBytes),
+            partCount: checkpoint.parts.length,
+            nextByte: checkpoint.nextByte,
+            bytesDone: checkpoint.bytesDone,
+            phase: checkpoint.phase,
+            updatedAt: checkpoint.updatedAt,
+            [TTL_ATTRIBUTE]: Math.floor(this.now() / 1000) + this.ttlSeconds,
+          },
+          // A worker still running on an upload that another one replaced must not resurrect it.
+          ConditionExpression: 'attribute_not_exists(pk) OR uploadId = :uploadId',
+          ExpressionAttributeValues: { ':uploadId': checkpoint.uploadId },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new TransientError('copy checkpoint belongs to another upload', { ...key, uploadId: checkpoint.uploadId }, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async delete(key: CheckpointKey): Promise<void> {
+    await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: keys.copyCheckpoint(key.recordFileId, key.artifact) }));
+  }
+}
+
+/** In-process store for the bench and for callers that do not need cross-invocation resume. */
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly items = new Map<string, CopyCheckpoint>();
+
+  private id(key: CheckpointKey): string {
+    return `${key.recordFileId}#${key.artifact}`;
+  }
+
+  async load(key: CheckpointKey): Promise<CopyCheckpoint | undefined> {
+    return this.items.get(this.id(key));
+  }
+
+  async save(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void> {
+    const existing = this.items.get(this.id(key));
+    if (existing && existing.uploadId !== checkpoint.uploadId) {
+      throw new TransientError('copy checkpoint belongs to another upload', { ...key, uploadId: checkpoint.uploadId });
+    }
+    this.items.set(this.id(key), { ...checkpoint, parts: [...checkpoint.parts] });
+  }
+
+  async delete(key: CheckpointKey): Promise<void> {
+    this.items.delete(this.id(key));
+  }
+}

@@ -1,0 +1,58 @@
+// How a file is cut into multipart parts. S3 allows at most 10,000 parts of ≥ 5 MiB (except the
+// last), so the part size grows with the file. We aim lower than 10,000 because every completed
+// part is recorded in one DynamoDB checkpoint item (400 KB limit, ~50 bytes per part).
+import { ValidationError } from '../errors.ts';
+
+export const MIB = 1024 * 1024;
+/** S3's floor for every part but the last. */
+export const S3_MIN_PART_BYTES = 5 * MIB;
+export const S3_MAX_PART_BYTES = 5 * 1024 * MIB;
+export const S3_MAX_PARTS = 10_000;
+/** Default part size for small and medium files. */
+export const DEFAULT_PART_BYTES = 8 * MIB;
+/** Part count the planner aims below, keeping the checkpoint item well under 400 KB. */
+export const TARGET_MAX_PARTS = 5_000;
+/** fauxqs rejects request bodies over 11 MiB: the local stack caps parts at this. */
+export const LOCAL_MAX_PART_BYTES = 10 * MIB;
+
+export interface PartPlan {
+  readonly totalBytes: number;
+  readonly partSize: number;
+  readonly partCount: number;
+}
+
+export interface PartPlanOptions {
+  /** Preferred part size (raised when the file would otherwise need too many parts). */
+  readonly partSizeBytes?: number;
+  /** Upper bound on the part size (memory per in-flight part; 10 MiB against fauxqs). */
+  readonly maxPartSizeBytes?: number;
+}
+
+export function planParts(totalBytes: number, options: PartPlanOptions = {}): PartPlan {
+  if (!Number.isSafeInteger(totalBytes) || totalBytes < 0) throw new ValidationError(`invalid file size ${totalBytes}`);
+  const maxPart = Math.min(options.maxPartSizeBytes ?? S3_MAX_PART_BYTES, S3_MAX_PART_BYTES);
+  const preferred = options.partSizeBytes ?? DEFAULT_PART_BYTES;
+  if (preferred < S3_MIN_PART_BYTES || maxPart < S3_MIN_PART_BYTES) {
+    throw new ValidationError(`part size must be at least ${S3_MIN_PART_BYTES} bytes`);
+  }
+  // Whole MiB part sizes keep part boundaries readable in logs and Range headers.
+  const forTarget = Math.ceil(totalBytes / TARGET_MAX_PARTS / MIB) * MIB;
+  let partSize = Math.min(Math.max(preferred, forTarget), maxPart);
+  if (Math.ceil(totalBytes / partSize) > S3_MAX_PARTS) {
+    // The cap wins over the target, but never over S3's hard limit.
+    partSize = Math.ceil(totalBytes / S3_MAX_PARTS / MIB) * MIB;
+    if (partSize > maxPart) {
+      throw new ValidationError(
+        `a ${totalBytes}-byte file needs parts of ${partSize} bytes, above the configured maximum ${maxPart}`,
+      );
+    }
+  }
+  const partCount = totalBytes === 0 ? 1 : Math.ceil(totalBytes / partSize);
+  return { totalBytes, partSize, partCount };
+}
+
+/** Byte range [start, end) of a 1-based part. */
+export function partRange(plan: Pick<PartPlan, 'totalBytes' | 'partSize'>, partNumber: number): { start: number; end: number } {
+  const start = (partNumber - 1) * plan.partSize;
+  return { start, end: Math.min(start + plan.partSize, plan.totalBytes) };
+}

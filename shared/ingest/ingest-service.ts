@@ -1,0 +1,375 @@
+// The ingest worker's domain logic: one queue message in, the archive converged to Tencent's current
+// truth out. The message is only a hint; every decision is taken from the REST API and the index,
+// so duplicated, late and reordered messages do no harm.
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ArchiveIndex } from '../archive/archive-index.ts';
+import type { ArtifactRecord, RecordFileRecord, SharingSettings } from '../archive/model.ts';
+import { TransientError } from '../errors.ts';
+import { TencentGoneError } from '../tencent/errors.ts';
+import type { TencentMeetingClient } from '../tencent/client.ts';
+import type { RecordFile, RecordMeeting, RecordSettings } from '../tencent/schemas.ts';
+import { sendIngestMessages } from '../webhook/enqueue.ts';
+import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
+import type { CopyLeases } from './copy-lease.ts';
+import type {
+  ArchiveFileMessage,
+  IngestMessage,
+  RecordingStatusMessage,
+  RefreshMeetingMessage,
+  SourceDeletedMessage,
+} from './messages.ts';
+import type { StsTokenStore } from './sts-token-store.ts';
+
+/** What the copy engine needs to copy one artifact; see shared/copy. */
+export interface ArtifactCopyRequest {
+  readonly recordFileId: string;
+  readonly meetingId: string;
+  readonly meetingRecordId: string;
+  readonly subject: string;
+  readonly recordStartTimeMs: number;
+  readonly artifact: SourceArtifact;
+  readonly expectedBytes?: number;
+  /** Asks Tencent for a fresh link to the same artifact (links expire within minutes). */
+  readonly resolveUrl: () => Promise<string>;
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+}
+
+export type ArtifactCopyOutcome =
+  | { readonly status: 'archived'; readonly bucket: string; readonly key: string; readonly contentType: string; readonly bytes: number; readonly checksum: string }
+  | { readonly status: 'incomplete'; readonly bytesDone: number };
+
+export type CopyArtifactFn = (request: ArtifactCopyRequest) => Promise<ArtifactCopyOutcome>;
+
+export type DeletionPolicy = 'retain' | 'mirror';
+
+export interface IngestServiceDeps {
+  readonly tencent: TencentMeetingClient;
+  readonly index: ArchiveIndex;
+  readonly leases: CopyLeases;
+  readonly stsTokens: StsTokenStore;
+  readonly copyArtifact: CopyArtifactFn;
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly deletionPolicy: DeletionPolicy;
+  readonly logger: Logger;
+  /** How long a worker may hold a file before another may take it over (≥ the function timeout). */
+  readonly leaseMs?: number;
+  readonly now?: () => number;
+}
+
+export interface InvocationContext {
+  /** Unique per invocation: owns the copy leases. */
+  readonly invocationId: string;
+  /** Epoch ms after which no new work starts; unfinished copies continue in a new message. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+  /** SQS ApproximateReceiveCount of the message being handled. */
+  readonly receiveCount: number;
+}
+
+/** After this many deliveries a recording Tencent no longer lists is taken as deleted. */
+const GIVE_UP_ON_UNLISTED_AFTER_RECEIVES = 3;
+
+export class IngestService {
+  readonly #deps: IngestServiceDeps;
+  readonly #now: () => number;
+
+  constructor(deps: IngestServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async handle(message: IngestMessage, context: InvocationContext): Promise<void> {
+    switch (message.kind) {
+      case 'archive-file':
+        return this.#archiveFile(message, context);
+      case 'source-deleted':
+        return this.#sourceDeleted(message);
+      case 'refresh-meeting':
+        return this.#refreshMeeting(message);
+      case 'recording-status':
+        return this.#recordingStatus(message);
+      case 'sts-token':
+        return this.#deps.stsTokens.save(message.stsToken, message.expireTs);
+    }
+  }
+
+  async #archiveFile(message: ArchiveFileMessage, context: InvocationContext): Promise<void> {
+    const { index, leases, logger } = this.#deps;
+    const ids = { meetingId: message.meetingId, recordFileId: message.recordFileId };
+    const known = await index.getRecordFileWithMeeting(message.recordFileId);
+    if (known && isComplete(known.file, message.artifacts)) {
+      logger.info('file already archived; nothing to do', { ...ids, reason: message.reason });
+      return;
+    }
+    if (known?.file.sourceDeletedAt && !isAnyArtifactPending(known.file)) {
+      logger.info('file was deleted at the source before it could be copied', ids);
+      return;
+    }
+
+    const owner = context.invocationId;
+    if (!(await leases.acquire(message.recordFileId, owner, this.#deps.leaseMs ?? 16 * 60_000))) {
+      throw new TransientError('another worker is copying this file; retrying later', ids);
+    }
+    try {
+      const found = await this.#findRecording(message);
+      if (!found) {
+        if (context.receiveCount >= GIVE_UP_ON_UNLISTED_AFTER_RECEIVES) {
+          logger.warn('Tencent does not list this recording any more; taking it as deleted', { ...ids, receiveCount: context.receiveCount });
+          await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
+          return;
+        }
+        throw new TransientError('Tencent does not list the recording yet', ids);
+      }
+      const { meeting, file } = found;
+      const meetingIds = { ...ids, meetingRecordId: meeting.meeting_record_id };
+      await index.upsertMeetingRecording(toMeetingUpsert(meeting));
+      if (meeting.state !== 3) throw new TransientError(`recording is not ready (state ${meeting.state})`, meetingIds);
+      if (!file) {
+        logger.warn('the recording no longer lists this file; taking it as deleted', meetingIds);
+        await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
+        return;
+      }
+      const { record } = await index.upsertRecordFile(toFileUpsert(meeting, file));
+
+      let sources: SourceArtifact[];
+      try {
+        sources = selectArtifacts(artifactsOf(await this.#fileAddress(message.recordFileId)), message.artifacts);
+      } catch (error) {
+        if (!(error instanceof TencentGoneError)) throw error;
+        logger.warn('Tencent reports the file deleted', meetingIds);
+        await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
+        return;
+      }
+      if (sources.length === 0) throw new TransientError('Tencent offers no download link for this file yet', meetingIds);
+
+      for (const source of sources) {
+        if (record.artifacts[source.artifact]?.status === 'archived') continue;
+        if (this.#now() >= context.deadline) {
+          await this.#continueLater(message, meeting.meeting_record_id);
+          return;
+        }
+        const outcome = await this.#copyOne(message, meeting, file, source, context);
+        if (outcome.status === 'incomplete') {
+          logger.info('copy paused before the deadline; continuing in a new message', {
+            ...meetingIds,
+            artifact: source.artifact,
+            bytesDone: outcome.bytesDone,
+          });
+          await this.#continueLater(message, meeting.meeting_record_id);
+          return;
+        }
+      }
+    } finally {
+      await leases.release(message.recordFileId, owner);
+    }
+  }
+
+  async #copyOne(
+    message: ArchiveFileMessage,
+    meeting: RecordMeeting,
+    file: RecordFile,
+    source: SourceArtifact,
+    context: InvocationContext,
+  ): Promise<ArtifactCopyOutcome> {
+    const { index, logger } = this.#deps;
+    const meetingRecordId = meeting.meeting_record_id;
+    const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
+    const expectedBytes = source.kind === 'video' ? file.record_size : undefined;
+    const previous = (await index.getRecordFile(file.record_file_id))?.artifacts[source.artifact];
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const base = { artifact: source.artifact, kind: source.kind, fileType: source.fileType, attempts, ...(expectedBytes !== undefined ? { expectedBytes } : {}) };
+    await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'copying' });
+    logger.info('copying artifact', logIds);
+    try {
+      const outcome = await this.#deps.copyArtifact({
+        recordFileId: file.record_file_id,
+        meetingId: meeting.meeting_id,
+        meetingRecordId,
+        subject: meeting.subject ?? '',
+        recordStartTimeMs: file.record_start_time || meeting.media_start_time,
+        artifact: source,
+        ...(expectedBytes !== undefined ? { expectedBytes } : {}),
+        resolveUrl: () => this.#freshUrl(file.record_file_id, source.artifact),
+        deadline: context.deadline,
+        ...(context.signal ? { signal: context.signal } : {}),
+      });
+      if (outcome.status === 'archived') {
+        const archived: ArtifactRecord = {
+          ...base,
+          status: 'archived',
+          bucket: outcome.bucket,
+          key: outcome.key,
+          contentType: outcome.contentType,
+          bytes: outcome.bytes,
+          checksum: outcome.checksum,
+          archivedAt: new Date(this.#now()).toISOString(),
+        };
+        await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
+        logger.info('artifact archived', { ...logIds, bytes: outcome.bytes, checksum: outcome.checksum });
+      }
+      return outcome;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });
+      logger.error('artifact copy failed', { ...logIds, error: reason });
+      throw error;
+    }
+  }
+
+  /**
+   * The meeting recording that contains the file, from GET /v1/records around the meeting. A file
+   * missing from a meeting whose recordings are all finished (state 3) was deleted: its
+   * recording.completed event proves it existed once transcoding ended.
+   */
+  async #findRecording(message: ArchiveFileMessage): Promise<{ meeting: RecordMeeting; file: RecordFile | undefined } | undefined> {
+    const { tencent } = this.#deps;
+    const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
+    const listed: RecordMeeting[] = [];
+    for await (const meeting of tencent.iterateRecords({
+      meetingId: message.meetingId,
+      startTimeSec: message.windowStartSec,
+      endTimeSec: message.windowEndSec,
+      ...operator,
+    })) {
+      const file = meeting.record_files.find((f) => f.record_file_id === message.recordFileId);
+      if (file) return { meeting, file };
+      listed.push(meeting);
+    }
+    const sameRecording = listed.find((m) => m.meeting_record_id === message.meetingRecordId);
+    if (sameRecording) return { meeting: sameRecording, file: undefined };
+    const finished = listed.filter((m) => m.state === 3);
+    return listed.length > 0 && finished.length === listed.length ? { meeting: finished[0]!, file: undefined } : undefined;
+  }
+
+  async #fileAddress(recordFileId: string) {
+    const stsToken = await this.#deps.stsTokens.current();
+    return this.#deps.tencent.getFileAddress(recordFileId, stsToken ? { stsToken } : {});
+  }
+
+  async #freshUrl(recordFileId: string, artifact: string): Promise<string> {
+    const fresh = artifactsOf(await this.#fileAddress(recordFileId)).find((a) => a.artifact === artifact);
+    if (!fresh) throw new TransientError('Tencent no longer offers this artifact', { recordFileId, artifact });
+    return fresh.url;
+  }
+
+  async #continueLater(message: ArchiveFileMessage, meetingRecordId: string): Promise<void> {
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, reason: 'continuation', meetingRecordId }]);
+  }
+
+  async #sourceDeleted(message: SourceDeletedMessage): Promise<void> {
+    const { index, logger } = this.#deps;
+    const result = await index.markSourceDeleted({ recordFileIds: message.recordFileIds }, message.operateTimeMs);
+    logger.info('source deletion recorded', { meetingId: message.meetingId, recordFileIds: result.marked, unknown: result.unknown });
+    if (this.#deps.deletionPolicy !== 'mirror') return;
+    for (const recordFileId of result.marked) {
+      const file = await index.getRecordFile(recordFileId);
+      for (const artifact of Object.values(file?.artifacts ?? {})) {
+        if (!artifact.bucket || !artifact.key) continue;
+        await this.#deps.s3.send(new DeleteObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
+        logger.info('archived copy deleted (deletion policy mirror)', { recordFileId, artifact: artifact.artifact });
+      }
+    }
+  }
+
+  async #refreshMeeting(message: RefreshMeetingMessage): Promise<void> {
+    const { tencent, index } = this.#deps;
+    const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
+    for await (const meeting of tencent.iterateRecords({
+      meetingId: message.meetingId,
+      startTimeSec: message.windowStartSec,
+      endTimeSec: message.windowEndSec,
+      ...operator,
+    })) {
+      if (meeting.meeting_record_id !== message.meetingRecordId) continue;
+      const settings = await tencent.getRecordSettings(meeting.meeting_record_id);
+      const subject = settings.meeting_record_name ?? meeting.subject;
+      await index.upsertMeetingRecording(toMeetingUpsert({ ...meeting, ...(subject !== undefined ? { subject } : {}) }));
+      for (const file of meeting.record_files) {
+        await index.upsertRecordFile({ ...toFileUpsert(meeting, file), sharing: sharingFromSettings(file, settings) });
+      }
+      return;
+    }
+    throw new TransientError('Tencent does not list the updated recording', { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId });
+  }
+
+  async #recordingStatus(message: RecordingStatusMessage): Promise<void> {
+    await this.#deps.index.recordRecordingStatus({
+      meetingId: message.meetingId,
+      ...(message.meetingCode ? { meetingCode: message.meetingCode } : {}),
+      ...(message.subject ? { subject: message.subject } : {}),
+      ...(message.creatorUserId ? { hostUserId: message.creatorUserId } : {}),
+      startTimeMs: message.meetingStartSec !== undefined ? message.meetingStartSec * 1000 : message.operateTimeMs,
+      status: message.status,
+      statusAtMs: message.operateTimeMs,
+    });
+  }
+}
+
+function isComplete(file: RecordFileRecord, hint: readonly string[] | undefined): boolean {
+  const artifacts = Object.values(file.artifacts);
+  if (artifacts.length === 0) return false;
+  const relevant = hint && hint.length > 0 ? artifacts.filter((a) => hint.includes(a.artifact) || hint.includes(a.kind)) : artifacts;
+  // A hint for transcripts that have never been seen must still ask Tencent.
+  return relevant.length > 0 && relevant.every((a) => a.status === 'archived');
+}
+
+function isAnyArtifactPending(file: RecordFileRecord): boolean {
+  return Object.values(file.artifacts).some((a) => a.status === 'copying');
+}
+
+function toMeetingUpsert(meeting: RecordMeeting) {
+  return {
+    meetingRecordId: meeting.meeting_record_id,
+    meetingId: meeting.meeting_id,
+    meetingCode: meeting.meeting_code ?? '',
+    subject: meeting.subject ?? '',
+    hostUserId: meeting.host_user_id ?? meeting.userid ?? '',
+    mediaStartTimeMs: meeting.media_start_time,
+    state: meeting.state,
+    ...(meeting.record_type !== undefined ? { recordType: meeting.record_type } : {}),
+    ...(meeting.media_set_type !== undefined ? { mediaSetType: meeting.media_set_type } : {}),
+  };
+}
+
+function sharingOf(file: RecordFile): SharingSettings {
+  return {
+    sharingState: file.sharing_state ?? 0,
+    ...(file.required_same_corp !== undefined ? { requiredSameCorp: file.required_same_corp } : {}),
+    ...(file.required_participant !== undefined ? { requiredParticipant: file.required_participant } : {}),
+    ...(file.sharing_expire !== undefined ? { sharingExpire: file.sharing_expire } : {}),
+    ...(file.allow_download !== undefined ? { allowDownload: file.allow_download } : {}),
+    hasPassword: Boolean(file.password),
+  };
+}
+
+function sharingFromSettings(file: RecordFile, settings: RecordSettings): SharingSettings {
+  // Tencent may omit sharing_config entirely; every field is optional either way.
+  const config: Partial<Record<'enable_sharing' | 'allow_download' | 'enable_password' | 'enable_sharing_expire', boolean | undefined>> &
+    Partial<Record<'share_scope' | 'sharing_expire', number | undefined>> = settings.sharing_config;
+  const base = sharingOf(file);
+  return {
+    ...base,
+    ...(config.enable_sharing !== undefined ? { sharingState: config.enable_sharing ? 1 : 0 } : {}),
+    ...(config.share_scope !== undefined ? { requiredSameCorp: config.share_scope === 1 } : {}),
+    ...(config.enable_sharing_expire !== undefined ? { sharingExpire: config.enable_sharing_expire ? (config.sharing_expire ?? 0) : 0 } : {}),
+    ...(config.allow_download !== undefined ? { allowDownload: config.allow_download } : {}),
+    ...(config.enable_password !== undefined ? { hasPassword: config.enable_password } : {}),
+  };
+}
+
+function toFileUpsert(meeting: RecordMeeting, file: RecordFile) {
+  return {
+    meetingRecordId: meeting.meeting_record_id,
+    recordFileId: file.record_file_id,
+    meetingId: meeting.meeting_id,
+    recordStartTimeMs: file.record_start_time,
+    recordEndTimeMs: file.record_end_time,
+    recordSize: file.record_size,
+    sharing: sharingOf(file),
+  };
+}

@@ -1,0 +1,139 @@
+// Archive records → Tencent's response shapes (ids as strings, times in ms), each meeting and file
+// extended with an `archive` object. Sharing passwords and Tencent's links are never stored, so they
+// cannot be served; last errors are not served either (they may quote a source URL).
+import type { ArchiveStatus, ArtifactRecord, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
+import { fileStatus } from '../archive/model.ts';
+import type { ArchivedRecording } from '../archive/archive-index.ts';
+import type { ArchiveInfo, ArtifactInfo, CorpRecordMeeting, FileArchiveInfo, RecordFile, UserRecordMeeting } from './schemas.ts';
+
+const ms = (iso: string | undefined): number | null => {
+  if (!iso) return null;
+  const value = Date.parse(iso);
+  return Number.isFinite(value) ? value : null;
+};
+
+/** The artifact a file's top-level archive fields describe: the video when there is one. */
+export function primaryArtifact(file: Pick<RecordFileRecord, 'artifacts'>): ArtifactRecord | undefined {
+  const artifacts = Object.values(file.artifacts);
+  return artifacts.find((a) => a.kind === 'video') ?? [...artifacts].sort((a, b) => a.artifact.localeCompare(b.artifact))[0];
+}
+
+function artifactInfo(a: ArtifactRecord): ArtifactInfo {
+  return {
+    artifact: a.artifact,
+    kind: a.kind,
+    file_type: a.fileType,
+    status: a.status,
+    bucket: a.bucket ?? null,
+    key: a.key ?? null,
+    bytes: a.status === 'archived' ? (a.bytes ?? null) : null,
+    checksum: a.status === 'archived' ? (a.checksum ?? null) : null,
+    archived_at: a.status === 'archived' ? ms(a.archivedAt) : null,
+  };
+}
+
+export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
+  const status = fileStatus(file);
+  const primary = primaryArtifact(file);
+  const artifacts = Object.values(file.artifacts).sort((a, b) => a.artifact.localeCompare(b.artifact));
+  const archivedAt = artifacts.map((a) => ms(a.archivedAt)).filter((t): t is number => t !== null);
+  return {
+    status,
+    bucket: primary?.bucket ?? null,
+    key: primary?.key ?? null,
+    bytes: primary?.status === 'archived' ? (primary.bytes ?? null) : null,
+    checksum: primary?.status === 'archived' ? (primary.checksum ?? null) : null,
+    archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
+    source_deleted_at: ms(file.sourceDeletedAt),
+    artifacts: artifacts.map(artifactInfo),
+  };
+}
+
+function meetingStatus(files: readonly RecordFileRecord[]): ArchiveStatus {
+  if (files.length === 0) return 'pending';
+  const statuses = files.map((f) => fileStatus(f));
+  if (statuses.every((s) => s === 'archived')) return 'archived';
+  if (statuses.includes('copying')) return 'copying';
+  if (statuses.includes('failed')) return 'failed';
+  return statuses.includes('archived') ? 'copying' : 'pending';
+}
+
+function commonPrefix(keys: readonly string[]): string | null {
+  if (keys.length === 0) return null;
+  let prefix = keys[0]!;
+  for (const key of keys) while (!key.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  return dir.length > 0 ? dir : null;
+}
+
+export function meetingArchive(meeting: MeetingRecordingRecord, files: readonly RecordFileRecord[]): ArchiveInfo {
+  const artifacts = files.flatMap((f) => Object.values(f.artifacts));
+  const buckets = new Set(artifacts.map((a) => a.bucket).filter((b): b is string => !!b));
+  const archived = artifacts.filter((a) => a.status === 'archived');
+  const status = meetingStatus(files);
+  const archivedAt = archived.map((a) => ms(a.archivedAt)).filter((t): t is number => t !== null);
+  return {
+    status,
+    bucket: buckets.size === 1 ? [...buckets][0]! : null,
+    key: commonPrefix(artifacts.map((a) => a.key).filter((k): k is string => !!k)),
+    bytes: archived.length > 0 ? archived.reduce((sum, a) => sum + (a.bytes ?? 0), 0) : null,
+    checksum: null,
+    archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
+    source_deleted_at: ms(meeting.sourceDeletedAt),
+  };
+}
+
+export function recordFile(file: RecordFileRecord): RecordFile {
+  const s = file.sharing;
+  return {
+    record_file_id: file.recordFileId,
+    record_start_time: file.recordStartTimeMs,
+    record_end_time: file.recordEndTimeMs,
+    record_size: file.recordSize,
+    sharing_state: s.sharingState,
+    ...(s.requiredSameCorp !== undefined ? { required_same_corp: s.requiredSameCorp } : {}),
+    ...(s.requiredParticipant !== undefined ? { required_participant: s.requiredParticipant } : {}),
+    ...(s.sharingExpire !== undefined ? { sharing_expire: s.sharingExpire } : {}),
+    ...(s.allowDownload !== undefined ? { allow_download: s.allowDownload } : {}),
+    archive: fileArchive(file),
+  };
+}
+
+function meetingFields(recording: Pick<ArchivedRecording, 'meeting' | 'files'>) {
+  const { meeting, files } = recording;
+  return {
+    meeting_record_id: meeting.meetingRecordId,
+    meeting_id: meeting.meetingId,
+    meeting_code: meeting.meetingCode,
+    media_start_time: meeting.mediaStartTimeMs,
+    subject: meeting.subject,
+    state: Math.min(3, Math.max(1, meeting.state)),
+    ...(meeting.recordType !== undefined ? { record_type: meeting.recordType } : {}),
+    ...(meeting.mediaSetType !== undefined ? { media_set_type: meeting.mediaSetType } : {}),
+    record_files: files.map(recordFile),
+    archive: meetingArchive(meeting, files),
+  };
+}
+
+export function userRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>): UserRecordMeeting {
+  return { ...meetingFields(recording), host_user_id: recording.meeting.hostUserId };
+}
+
+export function corpRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>): CorpRecordMeeting {
+  return { ...meetingFields(recording), userid: recording.meeting.hostUserId };
+}
+
+/** A browser-friendly download name: `<subject>-<record_file_id>[-<artifact>].<type>`. */
+export function downloadFileName(subject: string, recordFileId: string, artifact: ArtifactRecord): string {
+  const base = subject.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_').trim().slice(0, 80) || 'recording';
+  const suffix = artifact.kind === 'video' ? '' : `-${artifact.artifact}`;
+  const ext = artifact.fileType.replace(/[^A-Za-z0-9]/g, '') || 'bin';
+  return `${base}-${recordFileId}${suffix}.${ext}`;
+}
+
+/** RFC 6266 Content-Disposition with an ASCII fallback and the UTF-8 name (subjects are often Chinese). */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

@@ -1,0 +1,152 @@
+// The archive API's contract as zod schemas: the handler validates requests with them, the tests
+// check responses with them, and openapi.ts turns them into the OpenAPI document. One source of
+// truth, so the document cannot drift from what the code accepts and returns.
+import { z } from 'zod';
+
+/** Largest accepted unix time in seconds (9999-12-31T23:59:59Z): keeps dates and sort keys valid. */
+export const MAX_UNIX_SECONDS = 253_402_300_799;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 10;
+
+const unsigned = (name: string, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `${name} must be a non-negative integer`)
+    .transform(Number)
+    .pipe(z.number().int().max(max, `${name} must be at most ${max}`));
+
+const positive = (name: string, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `${name} must be a positive integer`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`));
+
+const idParam = (description: string) => z.string().min(1).max(128).describe(description);
+
+const paging = {
+  start_time: unsigned('start_time', MAX_UNIX_SECONDS).describe(
+    'Start of the range of recording start times, unix seconds, inclusive. Unlike Tencent, ranges longer than 31 days are allowed.',
+  ),
+  end_time: unsigned('end_time', MAX_UNIX_SECONDS).describe('End of the range, unix seconds, inclusive (the whole second).'),
+  page_size: positive('page_size', MAX_PAGE_SIZE).optional().describe(`Page size, default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.`),
+  page: positive('page', 1_000_000_000).optional().describe('Page number from 1, default 1.'),
+};
+
+export const UserRecordsQuery = z.object({
+  meeting_id: idParam('Meeting ID. When given, selects the meeting and the user parameters only identify the caller.').optional(),
+  meeting_code: idParam('Meeting code, used when meeting_id is absent.').optional(),
+  userid: idParam('User ID: lists the recordings this user hosts when neither meeting_id nor meeting_code is given.').optional(),
+  operator_id: idParam('Operator ID; takes precedence over userid (operator_id_type 1 = userid).').optional(),
+  operator_id_type: z.enum(['1']).optional().describe('Only 1 (userid) is supported: the archive indexes hosts by userid.'),
+  ...paging,
+});
+
+export const CorpRecordsQuery = z.object({
+  operator_id: idParam('Accepted for compatibility with Tencent; the archive does not filter by it.').optional(),
+  operator_id_type: z.string().max(8).optional().describe('Accepted for compatibility with Tencent.'),
+  ...paging,
+});
+
+export const ArchiveStatus = z.enum(['pending', 'copying', 'archived', 'failed']);
+
+export const ArchiveInfo = z
+  .strictObject({
+    status: ArchiveStatus,
+    bucket: z.string().nullable(),
+    key: z.string().nullable().describe('Object key; for a meeting, the key prefix its files share (null when they share none).'),
+    bytes: z.number().int().nonnegative().nullable().describe('Bytes archived: the primary (video) object for a file, all objects for a meeting.'),
+    checksum: z.string().nullable().describe('Full-object checksum S3 computed, e.g. `CRC64NVME:<base64>`.'),
+    archived_at: z.number().int().nullable().describe('When the copy was verified, unix ms.'),
+    source_deleted_at: z.number().int().nullable().describe('When Tencent deleted its copy, unix ms; the archive keeps its own.'),
+  })
+  .describe('The archived copy.');
+
+export const ArtifactInfo = z.strictObject({
+  artifact: z.string(),
+  kind: z.enum(['video', 'audio', 'transcript', 'ai_transcript', 'ai_minutes']),
+  file_type: z.string(),
+  status: ArchiveStatus,
+  bucket: z.string().nullable(),
+  key: z.string().nullable(),
+  bytes: z.number().int().nonnegative().nullable(),
+  checksum: z.string().nullable(),
+  archived_at: z.number().int().nullable(),
+});
+
+export const FileArchiveInfo = ArchiveInfo.extend({ artifacts: z.array(ArtifactInfo) });
+
+export const RecordFile = z.strictObject({
+  record_file_id: z.string(),
+  record_start_time: z.number().int().describe('unix ms'),
+  record_end_time: z.number().int().describe('unix ms'),
+  record_size: z.number().int().nonnegative(),
+  sharing_state: z.number().int(),
+  required_same_corp: z.boolean().optional(),
+  required_participant: z.boolean().optional(),
+  sharing_expire: z.number().int().optional(),
+  allow_download: z.boolean().optional(),
+  archive: FileArchiveInfo,
+});
+
+const meetingFields = {
+  meeting_record_id: z.string().describe('Empty while the recording is only known from recording events.'),
+  meeting_id: z.string(),
+  meeting_code: z.string(),
+  media_start_time: z.number().int().describe('unix ms'),
+  subject: z.string(),
+  state: z.number().int().min(1).max(3).describe('1 recording, 2 transcoding, 3 done'),
+  record_type: z.number().int().optional(),
+  media_set_type: z.number().int().optional(),
+  record_files: z.array(RecordFile),
+  archive: ArchiveInfo,
+};
+
+export const UserRecordMeeting = z.strictObject({ ...meetingFields, host_user_id: z.string() });
+export const CorpRecordMeeting = z.strictObject({ ...meetingFields, userid: z.string() });
+
+const listFields = {
+  total_count: z.number().int().nonnegative(),
+  current_size: z.number().int().nonnegative().describe('Recordings on this page.'),
+  current_page: z.number().int().min(1),
+  total_page: z.number().int().nonnegative(),
+};
+
+export const UserRecordsResponse = z.strictObject({ ...listFields, record_meetings: z.array(UserRecordMeeting) });
+export const CorpRecordsResponse = z.strictObject({ ...listFields, record_meetings: z.array(CorpRecordMeeting) });
+
+export const AddressLink = z.strictObject({
+  download_address: z.string().describe('Presigned S3 GET URL of the archived copy.'),
+  file_type: z.string(),
+});
+
+export const AddressesResponse = z.strictObject({
+  record_file_id: z.string(),
+  meeting_id: z.string(),
+  meeting_code: z.string(),
+  download_address: z.string().optional().describe('Presigned S3 GET URL of the archived video; absent until it is archived.'),
+  download_address_file_type: z.string().optional(),
+  audio_address: z.string().optional(),
+  audio_address_file_type: z.string().optional(),
+  meeting_summary: z.array(AddressLink),
+  ai_meeting_transcripts: z.array(AddressLink),
+  ai_minutes: z.array(AddressLink),
+});
+
+export const ErrorResponse = z.strictObject({
+  error_info: z.strictObject({ error_code: z.number().int(), message: z.string() }),
+});
+
+export type UserRecordsQuery = z.output<typeof UserRecordsQuery>;
+export type CorpRecordsQuery = z.output<typeof CorpRecordsQuery>;
+export type ArchiveInfo = z.output<typeof ArchiveInfo>;
+export type FileArchiveInfo = z.output<typeof FileArchiveInfo>;
+export type ArtifactInfo = z.output<typeof ArtifactInfo>;
+export type RecordFile = z.output<typeof RecordFile>;
+export type UserRecordMeeting = z.output<typeof UserRecordMeeting>;
+export type CorpRecordMeeting = z.output<typeof CorpRecordMeeting>;
+export type UserRecordsResponse = z.output<typeof UserRecordsResponse>;
+export type CorpRecordsResponse = z.output<typeof CorpRecordsResponse>;
+export type AddressLink = z.output<typeof AddressLink>;
+export type AddressesResponse = z.output<typeof AddressesResponse>;
+export type ErrorResponse = z.output<typeof ErrorResponse>;

@@ -1,0 +1,165 @@
+// The archive API's domain logic: validated parameters in, Tencent-shaped bodies out. The handler
+// only routes and authenticates; everything a test or another transport needs lives here.
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { z } from 'zod';
+import type { ArchiveIndex, ListPartition } from '../archive/archive-index.ts';
+import type { ArtifactRecord } from '../archive/model.ts';
+import { badRequest, notFound } from './errors.ts';
+import { contentDisposition, corpRecordMeeting, downloadFileName, userRecordMeeting } from './mapping.ts';
+import {
+  CorpRecordsQuery,
+  DEFAULT_PAGE_SIZE,
+  UserRecordsQuery,
+  type AddressLink,
+  type AddressesResponse,
+  type CorpRecordsResponse,
+  type UserRecordMeeting,
+  type UserRecordsResponse,
+} from './schemas.ts';
+
+export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
+export const MAX_PRESIGN_TTL_SECONDS = 3600;
+
+export type QueryParams = Readonly<Record<string, string | undefined>>;
+
+export interface ArchiveQueryServiceOptions {
+  readonly index: ArchiveIndex;
+  readonly s3: S3Client;
+  /** Used when an artifact does not name its bucket (it always does when written by the ingest worker). */
+  readonly bucketName?: string;
+  readonly presignTtlSeconds?: number;
+}
+
+/** Clamps a configured link lifetime into (0, 1 h]: presigned links stay short-lived whatever the config says. */
+export function presignTtl(value: number | undefined): number {
+  if (value === undefined || !Number.isFinite(value) || value <= 0) return DEFAULT_PRESIGN_TTL_SECONDS;
+  return Math.min(MAX_PRESIGN_TTL_SECONDS, Math.floor(value));
+}
+
+/** Validates query parameters, naming each missing or bad one in the 400 message. */
+export function parseParams<S extends z.ZodType>(schema: S, params: QueryParams): z.output<S> {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    if (name && params[name] === undefined) return `missing required parameter ${name}`;
+    return name ? `invalid parameter ${name}: ${issue.message}` : issue.message;
+  });
+  throw badRequest([...new Set(problems)].join('; '));
+}
+
+interface Paging {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+function paging(query: { start_time: number; end_time: number; page?: number | undefined; page_size?: number | undefined }): Paging {
+  if (query.end_time < query.start_time) throw badRequest('invalid parameter end_time: must not be before start_time');
+  return {
+    fromMs: query.start_time * 1000,
+    toMs: query.end_time * 1000 + 999,
+    page: query.page ?? 1,
+    pageSize: query.page_size ?? DEFAULT_PAGE_SIZE,
+  };
+}
+
+export class ArchiveQueryService {
+  private readonly index: ArchiveIndex;
+  private readonly s3: S3Client;
+  private readonly bucketName: string | undefined;
+  readonly presignTtlSeconds: number;
+
+  constructor(options: ArchiveQueryServiceOptions) {
+    this.index = options.index;
+    this.s3 = options.s3;
+    this.bucketName = options.bucketName;
+    this.presignTtlSeconds = presignTtl(options.presignTtlSeconds);
+  }
+
+  /** GET /v1/records: Tencent's precedence: meeting_id, then meeting_code, then operator_id/userid. */
+  async listUserRecords(params: QueryParams): Promise<UserRecordsResponse> {
+    const query = parseParams(UserRecordsQuery, params);
+    const user = query.operator_id ?? query.userid;
+    let partition: ListPartition;
+    if (query.meeting_id) partition = { by: 'meetingId', meetingId: query.meeting_id };
+    else if (query.meeting_code) partition = { by: 'meetingCode', meetingCode: query.meeting_code };
+    else if (user) partition = { by: 'user', userId: user };
+    else throw badRequest('missing required parameter: one of meeting_id, meeting_code, userid, operator_id');
+    const page = paging(query);
+    const result = await this.index.listRecordings({ partition, ...page });
+    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(userRecordMeeting) };
+  }
+
+  /** GET /v1/corp/records: every recording of the account. */
+  async listCorpRecords(params: QueryParams): Promise<CorpRecordsResponse> {
+    const query = parseParams(CorpRecordsQuery, params);
+    const page = paging(query);
+    const result = await this.index.listRecordings({ partition: { by: 'account' }, ...page });
+    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(corpRecordMeeting) };
+  }
+
+  /** GET /v1/records/{meeting_record_id}: one recording with every file and artifact. */
+  async getRecord(meetingRecordId: string): Promise<UserRecordMeeting> {
+    const id = validId('meeting_record_id', meetingRecordId);
+    const recording = await this.index.getRecording(id);
+    if (!recording) throw notFound(`meeting recording ${id} is not in the archive`);
+    return userRecordMeeting(recording);
+  }
+
+  /** GET /v1/addresses/{record_file_id}: presigned links to the archived copies (archived artifacts only). */
+  async getAddresses(recordFileId: string): Promise<AddressesResponse> {
+    const id = validId('record_file_id', recordFileId);
+    const found = await this.index.getRecordFileWithMeeting(id);
+    if (!found) throw notFound(`record file ${id} is not in the archive`);
+    const { file, meeting } = found;
+    const archived = Object.values(file.artifacts)
+      .filter((a) => a.status === 'archived' && a.key && (a.bucket ?? this.bucketName))
+      .sort((a, b) => a.artifact.localeCompare(b.artifact));
+    const link = (a: ArtifactRecord) => this.presign(a, downloadFileName(meeting.subject, file.recordFileId, a));
+    const links = async (kind: ArtifactRecord['kind']): Promise<AddressLink[]> =>
+      Promise.all(archived.filter((a) => a.kind === kind).map(async (a) => ({ download_address: await link(a), file_type: a.fileType })));
+    const video = archived.find((a) => a.kind === 'video');
+    const audio = archived.find((a) => a.kind === 'audio');
+    const [meetingSummary, aiTranscripts, aiMinutes] = await Promise.all([links('transcript'), links('ai_transcript'), links('ai_minutes')]);
+    return {
+      record_file_id: file.recordFileId,
+      meeting_id: meeting.meetingId,
+      meeting_code: meeting.meetingCode,
+      ...(video ? { download_address: await link(video), download_address_file_type: video.fileType } : {}),
+      ...(audio ? { audio_address: await link(audio), audio_address_file_type: audio.fileType } : {}),
+      meeting_summary: meetingSummary,
+      ai_meeting_transcripts: aiTranscripts,
+      ai_minutes: aiMinutes,
+    };
+  }
+
+  private presign(artifact: ArtifactRecord, fileName: string): Promise<string> {
+    return getSignedUrl(
+      this.s3,
+      new GetObjectCommand({
+        Bucket: artifact.bucket ?? this.bucketName,
+        Key: artifact.key,
+        ResponseContentDisposition: contentDisposition(fileName),
+        ...(artifact.contentType ? { ResponseContentType: artifact.contentType } : {}),
+      }),
+      { expiresIn: this.presignTtlSeconds },
+    );
+  }
+}
+
+function listEnvelope(totalCount: number, currentSize: number, page: Paging) {
+  return {
+    total_count: totalCount,
+    current_size: currentSize,
+    current_page: page.page,
+    total_page: Math.ceil(totalCount / page.pageSize),
+  };
+}
+
+function validId(name: string, value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(value)) throw badRequest(`invalid parameter ${name}`);
+  return value;
+}

@@ -1,0 +1,169 @@
+// Tencent Meeting credentials and settings. Locally they come from the environment; in AWS from
+// one Secrets Manager secret (JSON with the same keys) named by TENCENT_MEETING_SECRET_ARN.
+// Validation errors name the variable, never its value.
+import { z } from 'zod';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { ValidationError } from '../errors.ts';
+
+export const DEFAULT_API_BASE = 'https://api.meeting.qq.com';
+
+/** Every key the config reads, as env variable names and as keys of the secret's JSON. */
+export const TENCENT_CONFIG_KEYS = [
+  'TENCENT_MEETING_API_BASE',
+  'TENCENT_MEETING_AUTH_MODE',
+  'TENCENT_MEETING_APP_ID',
+  'TENCENT_MEETING_SDK_ID',
+  'TENCENT_MEETING_SECRET_ID',
+  'TENCENT_MEETING_SECRET_KEY',
+  'TENCENT_MEETING_ACCESS_TOKEN',
+  'TENCENT_MEETING_OPEN_ID',
+  'TENCENT_MEETING_OPERATOR_ID',
+  'TENCENT_MEETING_OPERATOR_ID_TYPE',
+  'TENCENT_MEETING_WEBHOOK_TOKEN',
+  'TENCENT_MEETING_ENCODING_AES_KEY',
+] as const;
+
+export type TencentConfigKey = (typeof TENCENT_CONFIG_KEYS)[number];
+
+/** operator_id_type: 1 userid, 2 openid, 3 rooms_id. */
+export type OperatorIdType = 1 | 2 | 3;
+
+export interface SignatureAuth {
+  readonly mode: 'signature';
+  readonly appId: string;
+  /** Sent as SdkId only when Tencent assigned one (sending an unassigned one fails with 190303). */
+  readonly sdkId?: string;
+  readonly secretId: string;
+  readonly secretKey: string;
+}
+
+export interface OAuthAuth {
+  readonly mode: 'oauth';
+  readonly accessToken: string;
+  readonly openId: string;
+}
+
+export interface TencentConfig {
+  readonly apiBase: string;
+  readonly auth: SignatureAuth | OAuthAuth;
+  readonly operatorId: string;
+  readonly operatorIdType: OperatorIdType;
+  /** Needed by the webhook only; see requireWebhookSecrets. */
+  readonly webhookToken?: string;
+  readonly encodingAesKey?: string;
+}
+
+const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const text = z.preprocess(blankToUndefined, z.string().trim().optional());
+// Secrets written by hand as JSON often carry ids as numbers.
+const idText = z.preprocess(
+  (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
+  z.string().trim().optional(),
+);
+
+const rawSchema = z.object({
+  TENCENT_MEETING_API_BASE: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  TENCENT_MEETING_AUTH_MODE: z.preprocess(
+    blankToUndefined,
+    z.enum(['signature', 'oauth'], { error: 'must be "signature" or "oauth"' }).optional(),
+  ),
+  TENCENT_MEETING_APP_ID: idText,
+  TENCENT_MEETING_SDK_ID: idText,
+  TENCENT_MEETING_SECRET_ID: text,
+  TENCENT_MEETING_SECRET_KEY: text,
+  TENCENT_MEETING_ACCESS_TOKEN: text,
+  TENCENT_MEETING_OPEN_ID: text,
+  TENCENT_MEETING_OPERATOR_ID: idText,
+  TENCENT_MEETING_OPERATOR_ID_TYPE: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be 1, 2 or 3' }).int().min(1, 'must be 1, 2 or 3').max(3, 'must be 1, 2 or 3').optional(),
+  ),
+  TENCENT_MEETING_WEBHOOK_TOKEN: text,
+  TENCENT_MEETING_ENCODING_AES_KEY: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be 43 letters or digits').optional(),
+  ),
+});
+
+type RawConfig = z.infer<typeof rawSchema>;
+
+function fail(problems: readonly string[]): never {
+  throw new ValidationError(`Invalid Tencent Meeting configuration: ${problems.join('; ')}`, { variables: problems.map((p) => p.split(':')[0]) });
+}
+
+function requireKeys(raw: RawConfig, keys: readonly TencentConfigKey[], why: string): string[] {
+  return keys.filter((key) => raw[key as keyof RawConfig] === undefined).map((key) => `${key}: required ${why}`);
+}
+
+/** Validates a bag of TENCENT_MEETING_* values (env or the secret's JSON). */
+export function parseTencentConfig(source: Readonly<Record<string, unknown>>): TencentConfig {
+  const picked: Record<string, unknown> = {};
+  for (const key of TENCENT_CONFIG_KEYS) picked[key] = source[key];
+  const parsed = rawSchema.safeParse(picked);
+  if (!parsed.success) {
+    fail(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`));
+  }
+  const raw = parsed.data;
+  const apiBase = (raw.TENCENT_MEETING_API_BASE ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+  const common = {
+    apiBase,
+    ...(raw.TENCENT_MEETING_WEBHOOK_TOKEN ? { webhookToken: raw.TENCENT_MEETING_WEBHOOK_TOKEN } : {}),
+    ...(raw.TENCENT_MEETING_ENCODING_AES_KEY ? { encodingAesKey: raw.TENCENT_MEETING_ENCODING_AES_KEY } : {}),
+  };
+  if (raw.TENCENT_MEETING_AUTH_MODE === 'oauth') {
+    const problems = requireKeys(raw, ['TENCENT_MEETING_ACCESS_TOKEN', 'TENCENT_MEETING_OPEN_ID'], 'in oauth mode');
+    if (problems.length > 0) fail(problems);
+    // An OAuth user acts as themself: the operator defaults to their open id (type 2).
+    return {
+      ...common,
+      auth: { mode: 'oauth', accessToken: raw.TENCENT_MEETING_ACCESS_TOKEN!, openId: raw.TENCENT_MEETING_OPEN_ID! },
+      operatorId: raw.TENCENT_MEETING_OPERATOR_ID ?? raw.TENCENT_MEETING_OPEN_ID!,
+      operatorIdType: (raw.TENCENT_MEETING_OPERATOR_ID_TYPE ?? (raw.TENCENT_MEETING_OPERATOR_ID ? 1 : 2)) as OperatorIdType,
+    };
+  }
+  const problems = requireKeys(
+    raw,
+    ['TENCENT_MEETING_APP_ID', 'TENCENT_MEETING_SECRET_ID', 'TENCENT_MEETING_SECRET_KEY', 'TENCENT_MEETING_OPERATOR_ID'],
+    'for signature (AK/SK) auth',
+  );
+  if (problems.length > 0) fail(problems);
+  return {
+    ...common,
+    auth: {
+      mode: 'signature',
+      appId: raw.TENCENT_MEETING_APP_ID!,
+      secretId: raw.TENCENT_MEETING_SECRET_ID!,
+      secretKey: raw.TENCENT_MEETING_SECRET_KEY!,
+      ...(raw.TENCENT_MEETING_SDK_ID ? { sdkId: raw.TENCENT_MEETING_SDK_ID } : {}),
+    },
+    operatorId: raw.TENCENT_MEETING_OPERATOR_ID!,
+    operatorIdType: (raw.TENCENT_MEETING_OPERATOR_ID_TYPE ?? 1) as OperatorIdType,
+  };
+}
+
+export function loadTencentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TencentConfig {
+  return parseTencentConfig(env);
+}
+
+/** Cache the secret for 5 minutes: a rotated secret is picked up without a cold start. */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+/**
+ * In AWS (TENCENT_MEETING_SECRET_ARN set) reads the one secret, cached; environment values fill in
+ * keys the secret lacks (e.g. TENCENT_MEETING_API_BASE). Otherwise reads the environment.
+ */
+export async function loadTencentConfig(env: NodeJS.ProcessEnv = process.env): Promise<TencentConfig> {
+  const secretArn = env.TENCENT_MEETING_SECRET_ARN?.trim();
+  if (!secretArn) return loadTencentConfigFromEnv(env);
+  const secret = await getSecret(secretArn, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+  if (secret === null || typeof secret !== 'object' || Array.isArray(secret)) {
+    throw new ValidationError('TENCENT_MEETING_SECRET_ARN: the secret must be a JSON object with TENCENT_MEETING_* keys');
+  }
+  return parseTencentConfig({ ...env, ...(secret as Record<string, unknown>) });
+}
+
+/** The webhook needs the subscription token; this fails naming the variable when it is missing. */
+export function requireWebhookSecrets(config: TencentConfig): { token: string; encodingAesKey?: string } {
+  if (!config.webhookToken) fail(['TENCENT_MEETING_WEBHOOK_TOKEN: required by the webhook']);
+  return { token: config.webhookToken, ...(config.encodingAesKey ? { encodingAesKey: config.encodingAesKey } : {}) };
+}

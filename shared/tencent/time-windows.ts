@@ -1,0 +1,28 @@
+// Tencent's list APIs refuse a start_time..end_time range longer than 31 days (190004), so a longer
+// range is walked as consecutive windows of exactly the legal maximum.
+
+export const MAX_WINDOW_SECONDS = 31 * 24 * 60 * 60;
+
+export interface TimeWindow {
+  readonly startSec: number;
+  readonly endSec: number;
+}
+
+/**
+ * Splits [startSec, endSec] into consecutive windows each spanning at most `maxSeconds`.
+ * Windows share their boundary second (Tencent's bounds are inclusive at both ends as far as
+ * documented), so nothing on a boundary is missed; callers dedupe by meeting_record_id.
+ */
+export function splitTimeRange(startSec: number, endSec: number, maxSeconds = MAX_WINDOW_SECONDS): TimeWindow[] {
+  if (!Number.isInteger(startSec) || !Number.isInteger(endSec)) throw new RangeError('time range bounds must be integer seconds');
+  if (endSec < startSec) throw new RangeError(`end ${endSec} is before start ${startSec}`);
+  if (maxSeconds <= 0) throw new RangeError('maxSeconds must be positive');
+  const windows: TimeWindow[] = [];
+  let start = startSec;
+  for (;;) {
+    const end = Math.min(start + maxSeconds, endSec);
+    windows.push({ startSec: start, endSec: end });
+    if (end >= endSec) return windows;
+    start = end;
+  }
+}

@@ -1,0 +1,49 @@
+// Puts ingest messages on the queue with SendMessageBatch. A batch can half-succeed (per-entry
+// failures come back in `Failed` without an exception), so failed entries are retried on their
+// own; anything still not sent fails the whole call, and the caller must not acknowledge.
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransientError } from '../errors.ts';
+import type { IngestMessage } from '../ingest/messages.ts';
+
+/** SQS's limit on entries per SendMessageBatch. */
+export const SQS_BATCH_SIZE = 10;
+
+export interface EnqueueOptions {
+  /** Attempts per entry that SQS reports as failed (the SDK retries whole-request faults itself). */
+  readonly maxAttempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+export async function sendIngestMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly IngestMessage[],
+  { maxAttempts = 3, retryDelayMs = 50 }: EnqueueOptions = {},
+): Promise<void> {
+  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
+    let pending: SendMessageBatchRequestEntry[] = messages
+      .slice(start, start + SQS_BATCH_SIZE)
+      .map((message, index) => ({ Id: String(start + index), MessageBody: JSON.stringify(message) }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let result;
+      try {
+        result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      } catch (error) {
+        throw new TransientError('could not enqueue ingest messages', { queue: 'ingest' }, { cause: error });
+      }
+      const failed = new Set((result.Failed ?? []).map((entry) => entry.Id));
+      const senderFault = (result.Failed ?? []).find((entry) => entry.SenderFault);
+      if (senderFault) {
+        // A sender fault (e.g. a malformed body) fails identically on every retry.
+        throw new TransientError(`ingest queue rejected a message: ${senderFault.Code ?? 'unknown'}`, { queue: 'ingest' });
+      }
+      pending = pending.filter((entry) => failed.has(entry.Id));
+      if (pending.length === 0) break;
+      if (attempt >= maxAttempts) {
+        throw new TransientError(`${pending.length} ingest message(s) not accepted by SQS after ${attempt} attempts`, { queue: 'ingest' });
+      }
+      await sleep(retryDelayMs * 2 ** (attempt - 1));
+    }
+  }
+}

@@ -1,0 +1,319 @@
+// End to end, as a user runs it: `node infra/local/start.ts` in a child process on free ports with
+// a temporary DATA_DIR, driven only through its printed URLs. The Tencent side is a simulator in
+// this test process, so the test sends the signed webhooks and knows every seeded byte.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../infra/local/simulator/server.ts';
+import { WebhookSender } from '../../infra/local/simulator/webhook-sender.ts';
+import { runMeetingLifecycle } from '../../infra/local/simulator/lifecycle.ts';
+import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
+import type { SimRecordFile } from '../../infra/local/simulator/model.ts';
+
+jest.setTimeout(240_000);
+
+const ROOT = join(__dirname, '..', '..');
+const MiB = 1024 * 1024;
+
+interface RunningStack {
+  readonly child: ChildProcess;
+  readonly webhookUrl: string;
+  readonly apiUrl: string;
+  readonly apiToken: string;
+  readonly healthzUrl: string;
+  readonly dynamodbUrl: string;
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The environment a user would have, minus anything that would point the stack elsewhere. */
+function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('TENCENT_MEETING_') || name.startsWith('TEST_') || name.startsWith('AWS_ENDPOINT') || name === 'ARCHIVE_API_TOKEN') continue;
+    env[name] = value;
+  }
+  return {
+    ...env,
+    PORT: '0',
+    SIMULATOR_PORT: '0',
+    DYNAMODB_PORT: '0',
+    AWS_EMULATOR_PORT: '0',
+    DATA_DIR: dataDir,
+    // Only webhooks may archive anything here: a reconcile sweep would hide a broken webhook path.
+    RECONCILE_INTERVAL_MINUTES: '0',
+    ...extra,
+  };
+}
+
+function spawnStack(env: NodeJS.ProcessEnv, args: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['infra/local/start.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+const children = new Set<ChildProcess>();
+
+async function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningStack> {
+  const { child, output, exited } = spawnStack(env, args);
+  children.add(child);
+  const ready = await Promise.race([
+    (async () => {
+      while (!/^Ready\. /m.test(output())) await sleep(100);
+      return true;
+    })(),
+    exited.then(() => false),
+    sleep(180_000).then(() => false),
+  ]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the stack did not become ready:\n${output()}`);
+  }
+  const field = (label: string) => {
+    const match = new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(output());
+    if (!match) throw new Error(`no "${label}" line in:\n${output()}`);
+    return match[1]!;
+  };
+  return {
+    child,
+    webhookUrl: field('Webhook URL'),
+    apiUrl: field('Archive API'),
+    apiToken: field('API token'),
+    healthzUrl: field('Health'),
+    dynamodbUrl: /DynamoDB (http:\/\/\S+?),/.exec(output())![1]!,
+    output,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      children.delete(child);
+      return code;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function api<T>(stack: RunningStack, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+interface RecordBody {
+  meeting_record_id: string;
+  subject: string;
+  record_files: Array<{ record_file_id: string; record_size: number; archive: { status: string; bytes: number | null; artifacts: Array<{ artifact: string; status: string }> } }>;
+}
+
+async function waitForArchived(stack: RunningStack, meetingRecordId: string, artifactsPerFile: number): Promise<RecordBody> {
+  const deadline = Date.now() + 120_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const { status, body } = await api<RecordBody>(stack, `/records/${meetingRecordId}`);
+    last = body;
+    if (
+      status === 200 &&
+      body.record_files.length > 0 &&
+      body.record_files.every((file) => file.archive.status === 'archived' && file.archive.artifacts.filter((a) => a.status === 'archived').length === artifactsPerFile)
+    ) {
+      return body;
+    }
+    await sleep(500);
+  }
+  throw new Error(`not archived in time; last answer ${JSON.stringify(last)}\n${stack.output()}`);
+}
+
+interface Addresses {
+  download_address?: string;
+  audio_address?: string;
+  meeting_summary: Array<{ download_address: string; file_type: string }>;
+}
+
+/** Downloads every archived artifact of a file through the presigned links and compares it with the simulator's seeded bytes. */
+async function expectExactBytes(stack: RunningStack, file: SimRecordFile): Promise<void> {
+  const { status, body } = await api<Addresses>(stack, `/addresses/${file.recordFileId}`);
+  expect(status).toBe(200);
+  const links: Record<string, string | undefined> = {
+    video: body.download_address,
+    audio: body.audio_address,
+    'transcript-0-txt': body.meeting_summary[0]?.download_address,
+  };
+  for (const artifact of file.artifacts) {
+    const link = links[artifact.name];
+    expect({ artifact: artifact.name, hasLink: Boolean(link) }).toEqual({ artifact: artifact.name, hasLink: true });
+    const response = await fetch(link!);
+    expect(response.status).toBe(200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect({ artifact: artifact.name, size: bytes.length }).toEqual({ artifact: artifact.name, size: artifact.size });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect({ artifact: artifact.name, sha256 }).toEqual({ artifact: artifact.name, sha256: await seededSha256(artifact.seed, artifact.size) });
+  }
+}
+
+async function portAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('local stack (npm start) end to end', () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tma-e2e-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  afterAll(() => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('against a Tencent Meeting API (the simulator, in this process)', () => {
+    let simulator: Simulator;
+
+    beforeAll(async () => {
+      simulator = await startSimulator({ port: 0 });
+    });
+
+    afterAll(async () => {
+      await simulator.stop();
+    });
+
+    it('archives a recording announced by signed webhooks with the exact bytes, and keeps it across a restart', async () => {
+      const dataDir = tempDir();
+      const env = baseEnv(dataDir, simulator.env());
+      const stack = await startStack(env);
+      let restarted: RunningStack | undefined;
+      try {
+        expect(stack.output()).toContain(`Tencent:       ${simulator.url}`);
+
+        const sender = new WebhookSender({
+          url: stack.webhookUrl,
+          token: simulator.credentials.webhookToken,
+          encodingAesKey: simulator.credentials.encodingAesKey,
+          retryDelaysMs: [500, 1000, 2000],
+        });
+        const verification = await sender.verify();
+        expect(verification).toMatchObject({ ok: true, status: 200 });
+
+        // Sizes that are not multiples of any part size, so a dropped or repeated tail shows.
+        const lifecycle = await runMeetingLifecycle(simulator, sender, {
+          subject: 'E2E: quarterly review',
+          hostUserId: simulator.credentials.operatorId,
+          files: [{ sizeBytes: 23 * MiB + 12_345, audioBytes: MiB + 7, transcripts: [{ fileType: 'txt' }] }],
+        });
+        expect(lifecycle.ok).toBe(true);
+        const { recording } = lifecycle;
+        const file = recording.files[0]!;
+
+        const archived = await waitForArchived(stack, recording.meetingRecordId, 3);
+        expect(archived.subject).toBe('E2E: quarterly review');
+        expect(archived.record_files[0]).toMatchObject({ record_file_id: file.recordFileId, record_size: file.recordSize, archive: { bytes: file.recordSize } });
+        await expectExactBytes(stack, file);
+
+        // The archive API is not open: the token printed at start is required.
+        expect((await fetch(`${stack.apiUrl}/records/${recording.meetingRecordId}`)).status).toBe(401);
+        const listed = await api<{ total_count: number; record_meetings: Array<{ meeting_record_id: string }> }>(
+          stack,
+          `/records?meeting_id=${recording.meetingId}&start_time=0&end_time=4102444800`,
+        );
+        expect(listed.body.record_meetings.map((m) => m.meeting_record_id)).toEqual([recording.meetingRecordId]);
+
+        const health = await fetch(stack.healthzUrl);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({
+          status: 'ok',
+          components: { dynamodb: { status: 'ok' }, s3: { status: 'ok' }, ingestQueue: { status: 'ok', visible: 0 }, deadLetterQueue: { status: 'ok', visible: 0 } },
+        });
+
+        expect(stack.output()).toMatch(/\[ingest\] copied \d+\/video: 23\.0 MiB \/ 23\.0 MiB \(100%\)/);
+        expect(await stack.stop()).toBe(0);
+        expect(stack.output()).toMatch(/stopped\n/);
+        // DynamoDB Local (a Java child process) went down with the stack.
+        expect(await portAnswers(stack.dynamodbUrl)).toBe(false);
+
+        restarted = await startStack(env);
+        expect(restarted.apiToken).toBe(stack.apiToken);
+        const again = await api<RecordBody>(restarted, `/records/${recording.meetingRecordId}`);
+        expect(again.status).toBe(200);
+        expect(again.body.record_files[0]!.archive.status).toBe('archived');
+        await expectExactBytes(restarted, file);
+        expect(await restarted.stop()).toBe(0);
+      } finally {
+        if (stack.child.exitCode === null) await stack.stop();
+        if (restarted && restarted.child.exitCode === null) await restarted.stop();
+      }
+    });
+
+    it('refuses to start with credentials Tencent rejects, naming what to check', async () => {
+      const wrongKey = spawnStack(baseEnv(tempDir(), { ...simulator.env(), TENCENT_MEETING_SECRET_KEY: 'x'.repeat(32) }));
+      expect(await wrongKey.exited).toBe(1);
+      expect(wrongKey.output()).toContain('error_code 200003');
+      expect(wrongKey.output()).toContain('TENCENT_MEETING_SECRET_KEY');
+
+      const wrongId = spawnStack(baseEnv(tempDir(), { ...simulator.env(), TENCENT_MEETING_SECRET_ID: 'AKIDwrong' }));
+      expect(await wrongId.exited).toBe(1);
+      expect(wrongId.output()).toContain('error_code 190303');
+      expect(wrongId.output()).toContain('TENCENT_MEETING_SECRET_ID');
+    });
+  });
+
+  it('by default runs the simulator and archives the demo meeting on its own', async () => {
+    const stack = await startStack(baseEnv(tempDir()));
+    try {
+      expect(stack.output()).toContain('webhook URL verified by the simulator');
+      const deadline = Date.now() + 120_000;
+      let demo: { meeting_record_id: string; record_files: Array<{ archive: { status: string } }> } | undefined;
+      while (Date.now() < deadline) {
+        const { body } = await api<{ record_meetings: Array<{ meeting_record_id: string; subject: string; record_files: Array<{ archive: { status: string } }> }> }>(
+          stack,
+          '/corp/records?start_time=0&end_time=4102444800',
+        );
+        demo = body.record_meetings.find((meeting) => meeting.subject === 'Demo: weekly sync');
+        if (demo && demo.record_files.length > 0 && demo.record_files.every((file) => file.archive.status === 'archived')) break;
+        await sleep(500);
+      }
+      expect(demo?.record_files.every((file) => file.archive.status === 'archived')).toBe(true);
+      expect(stack.output()).toMatch(/\[ingest\] copied \S+\/video: 48\.0 MiB/);
+      expect(stack.output()).toContain(`curl -H 'Authorization: Bearer ${stack.apiToken}' '${stack.apiUrl}/corp/records?start_time=0&end_time=4102444800'`);
+    } finally {
+      expect(await stack.stop()).toBe(0);
+    }
+  });
+
+  it('names the port and the variable when a port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const attempt = spawnStack(baseEnv(tempDir(), { PORT: String(port) }));
+      expect(await attempt.exited).toBe(1);
+      expect(attempt.output()).toContain(`Port ${port} is already in use`);
+      expect(attempt.output()).toContain('PORT=<port>');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('explains how to install Java when it is missing', async () => {
+    const attempt = spawnStack({ ...baseEnv(tempDir()), PATH: '/nonexistent' });
+    expect(await attempt.exited).toBe(1);
+    expect(attempt.output()).toContain('DynamoDB Local needs Java 17');
+    expect(attempt.output()).toContain('openjdk-17-jre-headless');
+  });
+});

@@ -1,0 +1,448 @@
+// The project's own stack, synthesized exactly as `npm run synth` does (infra/stack.ts with the
+// default context) from the REAL handler entries, once for the whole file.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ArchiveStack } from '../../infra/stack.ts';
+import { FUNCTION_BUNDLE, FUNCTION_ENTRIES, PROJECT_ROOT } from '../../infra/constructs/bundle-options.ts';
+import { TENCENT_SECRET_KEYS } from '../../infra/constructs/tencent-secret.ts';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../infra/local/resources.ts';
+import { ARCHIVE_INDEXES, RESOURCE_ENV, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
+import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';
+
+let app: App;
+let stack: ArchiveStack;
+let template: Template;
+let assemblyDir: string;
+const hasReconcile = existsSync(join(PROJECT_ROOT, FUNCTION_ENTRIES.reconcile));
+
+beforeAll(() => {
+  app = new App();
+  stack = new ArchiveStack(app, 'TencentMeetingArchive');
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+}, 120_000);
+
+const fnIds = { webhook: 'WebhookFunction', ingest: 'IngestFunction', query: 'QueryFunction', reconcile: 'ReconcileFunction' } as const;
+const fnProps = (name: keyof typeof fnIds) => resources(template)[logicalIdOf(template, 'AWS::Lambda::Function', fnIds[name])]!.Properties!;
+const ref = (type: string, fragment: string) => ({ Ref: logicalIdOf(template, type, fragment) });
+const arn = (type: string, fragment: string) => ({ 'Fn::GetAtt': [logicalIdOf(template, type, fragment), 'Arn'] });
+const tableArn = () => arn('AWS::DynamoDB::GlobalTable', 'Table');
+const indexArns = () =>
+  Object.values(ARCHIVE_INDEXES).map((index) => ({ 'Fn::Join': ['', [tableArn(), `/index/${index.indexName}`]] }));
+const objectsArn = () => ({ 'Fn::Join': ['', [arn('AWS::S3::Bucket', 'Recordings'), '/*']] });
+const queueArn = () => arn('AWS::SQS::Queue', 'IngestQueue');
+const secretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentials');
+
+describe('functions', () => {
+  const expected = {
+    webhook: { memory: 512, timeout: 10 },
+    ingest: { memory: 1769, timeout: 900 },
+    query: { memory: 1024, timeout: 20 },
+    reconcile: { memory: 512, timeout: 900 },
+  } as const;
+
+  test('one function per existing handler (reconcile only when its entry exists)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', hasReconcile ? 4 : 3);
+  });
+
+  test.each(Object.keys(expected) as (keyof typeof expected)[])('%s: Node 22 on arm64, ESM bundle, sized for its job', (name) => {
+    if (name === 'reconcile' && !hasReconcile) return;
+    const props = fnProps(name);
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('index.handler');
+    expect(props.MemorySize).toBe(expected[name].memory);
+    expect(props.Timeout).toBe(expected[name].timeout);
+    expect(props.LoggingConfig).toEqual({ LogGroup: ref('AWS::Logs::LogGroup', `${fnIds[name]}LogGroup`) });
+  });
+
+  test.each(Object.keys(fnIds) as (keyof typeof fnIds)[])('%s: environment (resources, Powertools, settings)', (name) => {
+    if (name === 'reconcile' && !hasReconcile) return;
+    const env = (fnProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({
+      [RESOURCE_ENV.table]: ref('AWS::DynamoDB::GlobalTable', 'Table'),
+      [RESOURCE_ENV.bucket]: ref('AWS::S3::Bucket', 'Recordings'),
+      [RESOURCE_ENV.ingestQueueUrl]: ref('AWS::SQS::Queue', 'IngestQueue'),
+      TENCENT_MEETING_API_BASE: 'https://api.meeting.qq.com',
+      DELETION_POLICY: 'retain',
+      PRESIGN_TTL_SECONDS: '600',
+      POWERTOOLS_SERVICE_NAME: 'tencent-meeting-archive',
+      POWERTOOLS_METRICS_NAMESPACE: 'tencent-meeting-archive',
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    // Only the functions allowed to read the secret are told where it is.
+    if (name === 'query') expect(env).not.toHaveProperty('TENCENT_MEETING_SECRET_ARN');
+    else expect(env.TENCENT_MEETING_SECRET_ARN).toEqual(secretRef());
+  });
+
+  test('log groups keep logs for three months', () => {
+    const groups = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength((hasReconcile ? 4 : 3) + 1); // + API access logs
+    for (const group of groups) expect(group.Properties!.RetentionInDays).toBe(90);
+  });
+
+  test('bundles are minified ESM with the createRequire banner and a source map, AWS SDK inside', () => {
+    const assetDirs = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
+    expect(assetDirs).toHaveLength(hasReconcile ? 4 : 3);
+    for (const dir of assetDirs) {
+      const files = readdirSync(join(assemblyDir, dir)).sort();
+      expect(files).toEqual([FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.map`]);
+      const code = readFileSync(join(assemblyDir, dir, FUNCTION_BUNDLE.outFileName), 'utf8');
+      expect(code.startsWith(FUNCTION_BUNDLE.banner)).toBe(true);
+      // Bundled, not resolved from the runtime: no bare import of @aws-sdk/* is left.
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    }
+  });
+
+  test('execution roles carry no managed policies (only their own inline statements)', () => {
+    for (const r of Object.values(resources(template))) {
+      if (r.Type === 'AWS::IAM::Role') expect(r.Properties!.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('least-privilege IAM per function', () => {
+  const logs = (name: keyof typeof fnIds) => ({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arn('AWS::Logs::LogGroup', `${fnIds[name]}LogGroup`)] });
+  const secretRead = () => ({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [secretRef()] });
+  const send = () => ({ sid: 'SendIngestMessages', actions: ['sqs:SendMessage'], resources: [queueArn()] });
+
+  test('webhook: dedupe markers on the table, send to the queue, read the secret; nothing else', () => {
+    expect(roleStatements(template, fnIds.webhook)).toEqual([
+      logs('webhook'),
+      { sid: 'DedupeMarkers', actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn()] },
+      send(),
+      secretRead(),
+    ]);
+  });
+
+  test('ingest: index read/write incl. GSI queries (no Scan), object copy, queue consume + continue, secret', () => {
+    const statements = roleStatements(template, fnIds.ingest);
+    expect(statements).toEqual([
+      logs('ingest'),
+      {
+        actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        resources: [queueArn()],
+      },
+      send(),
+      {
+        sid: 'ArchiveIndexReadWrite',
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        resources: [tableArn(), ...indexArns()],
+      },
+      {
+        sid: 'CopyRecordings',
+        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+        resources: [objectsArn()],
+      },
+      { sid: 'TellMissingObjects', actions: ['s3:ListBucket'], resources: [arn('AWS::S3::Bucket', 'Recordings')] },
+      secretRead(),
+    ]);
+    expect(allActions(statements)).not.toContain('dynamodb:Scan');
+  });
+
+  test('query: Query/GetItem on table and indexes, GetObject for presigning; no secret, no writes', () => {
+    expect(roleStatements(template, fnIds.query)).toEqual([
+      logs('query'),
+      { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn(), ...indexArns()] },
+      { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [objectsArn()] },
+    ]);
+  });
+
+  test('reconcile: index reads, cursor/marker writes, send to the queue, read the secret', () => {
+    if (!hasReconcile) return;
+    expect(roleStatements(template, fnIds.reconcile)).toEqual([
+      logs('reconcile'),
+      {
+        sid: 'ReconcileIndexAndCursor',
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        resources: [tableArn(), ...indexArns()],
+      },
+      send(),
+      secretRead(),
+    ]);
+  });
+
+  test('no function may touch S3 buckets or tables other than the archive ones, nor use wildcards', () => {
+    for (const name of Object.keys(fnIds) as (keyof typeof fnIds)[]) {
+      if (name === 'reconcile' && !hasReconcile) continue;
+      for (const statement of roleStatements(template, fnIds[name])) {
+        expect(statement.actions.some((a) => a.includes('*'))).toBe(false);
+        expect(statement.resources).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  test('webhook routes without gateway auth; archive routes with IAM auth', () => {
+    const routes = Object.values(resources(template))
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => [r.Properties!.RouteKey, r.Properties!.AuthorizationType])
+      .sort();
+    expect(routes).toEqual([
+      ['GET /openapi.json', 'AWS_IAM'],
+      ['GET /v1/{proxy+}', 'AWS_IAM'],
+      ['GET /webhooks/tencent-meeting', 'NONE'],
+      ['POST /webhooks/tencent-meeting', 'NONE'],
+    ]);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  test('routes integrate the webhook and query functions with payload format 2.0', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+    for (const fn of [fnIds.webhook, fnIds.query]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: arn('AWS::Lambda::Function', fn),
+      });
+    }
+  });
+
+  test('$default stage: auto deploy, throttling, detailed metrics, JSON access logs without query strings', () => {
+    const stage = Object.values(resources(template)).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!.Properties!;
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DetailedMetricsEnabled: true },
+      AccessLogSettings: { DestinationArn: arn('AWS::Logs::LogGroup', 'AccessLogs') },
+    });
+    const format = JSON.parse((stage.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    expect(format.requestId).toBe('$context.requestId');
+    expect(format.status).toBe('$context.status');
+    expect(Object.values(format).join(' ')).not.toMatch(/querystring|header/i);
+  });
+});
+
+describe('ingest queue', () => {
+  test('queue: SSE, visibility 6× the ingest timeout, redrive to the DLQ after INGEST_MAX_RECEIVE_COUNT', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * 900,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: arn('AWS::SQS::Queue', 'DeadLetterQueue'), maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600, RedrivePolicy: Match.absent() });
+  });
+
+  test('both queues deny requests without TLS', () => {
+    for (const queue of ['IngestQueue', 'DeadLetterQueue']) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref('AWS::SQS::Queue', queue)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test('event source: small batches, partial batch responses, bounded concurrency', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queueArn(),
+      FunctionName: ref('AWS::Lambda::Function', fnIds.ingest),
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+});
+
+describe('storage', () => {
+  test('table: from table-design.ts, on demand, PITR, TTL, deletion protection, retained', () => {
+    const tableId = logicalIdOf(template, 'AWS::DynamoDB::GlobalTable', 'Table');
+    const table = resources(template)[tableId]!;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+    });
+    const indexes = (table.Properties!.GlobalSecondaryIndexes as { IndexName: string; KeySchema: { AttributeName: string }[]; Projection: unknown }[])
+      .map((i) => [i.IndexName, i.KeySchema.map((k) => k.AttributeName), i.Projection])
+      .sort();
+    expect(indexes).toEqual(
+      Object.values(ARCHIVE_INDEXES)
+        .map((i) => [i.indexName, [i.partitionKey, i.sortKey], { ProjectionType: 'ALL' }])
+        .sort(),
+    );
+  });
+
+  test('recordings bucket: private, encrypted, versioned, lifecycle, access-logged, retained', () => {
+    const bucketId = logicalIdOf(template, 'AWS::S3::Bucket', 'Recordings');
+    const bucket = resources(template)[bucketId]!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: ref('AWS::S3::Bucket', 'AccessLogs'), LogFilePrefix: 'recordings-bucket/' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    const rules = (bucket.Properties!.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }));
+    expect(rules).toContainEqual(expect.objectContaining({ Id: 'expire-noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 90 } }));
+    // Cold storage is opt-in (see construct-options.test.ts).
+    expect(rules.some((r) => r.Transitions)).toBe(false);
+  });
+
+  test('both buckets deny non-TLS access; the log bucket accepts S3 log delivery by bucket policy', () => {
+    for (const bucket of ['Recordings', 'AccessLogs']) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: ref('AWS::S3::Bucket', bucket),
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref('AWS::S3::Bucket', 'AccessLogs'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]),
+      },
+    });
+    const logBucket = resources(template)[logicalIdOf(template, 'AWS::S3::Bucket', 'AccessLogs')]!;
+    expect(logBucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    expect(logBucket.Properties!.AccessControl).toBeUndefined();
+  });
+});
+
+describe('Tencent credentials secret', () => {
+  test('one secret with every TENCENT_MEETING_* key, values generated at deploy time, not in the template', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const secret = resources(template)[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'TencentCredentials')]!.Properties!;
+    const generate = secret.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
+    const keys = [...Object.keys(JSON.parse(generate.SecretStringTemplate) as object), generate.GenerateStringKey].sort();
+    expect(keys).toEqual([...TENCENT_SECRET_KEYS].sort());
+    expect(secret.SecretString).toBeUndefined();
+  });
+});
+
+describe('reconcile schedule', () => {
+  test('EventBridge Scheduler invokes the reconcile function hourly with bounded retries', () => {
+    if (!hasReconcile) {
+      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      return;
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Target: {
+        Arn: arn('AWS::Lambda::Function', fnIds.reconcile),
+        RoleArn: arn('AWS::IAM::Role', 'ReconcileSchedulerRole'),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      },
+    });
+  });
+});
+
+describe('monitoring', () => {
+  const alarmsOn = (metricName: string) =>
+    Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === metricName);
+
+  test('DLQ depth and oldest-message age alarms', () => {
+    expect(alarmsOn('ApproximateNumberOfMessagesVisible')).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'DeadLetterQueue'), 'QueueName'] } }], Threshold: 1 }) }),
+    ]);
+    expect(alarmsOn('ApproximateAgeOfOldestMessage')).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 3600 }) }),
+    ]);
+  });
+
+  test('errors and throttles alarm for every function', () => {
+    const count = hasReconcile ? 4 : 3;
+    expect(alarmsOn('Errors')).toHaveLength(count);
+    expect(alarmsOn('Throttles')).toHaveLength(count);
+  });
+
+  test('webhook 4xx/5xx alarms on the POST route metrics', () => {
+    for (const metric of ['4xx', '5xx']) {
+      const [alarm] = alarmsOn(metric);
+      expect(alarm?.Properties).toMatchObject({
+        Namespace: 'AWS/ApiGateway',
+        Statistic: 'Sum',
+        Dimensions: expect.arrayContaining([
+          { Name: 'Method', Value: 'POST' },
+          { Name: 'Resource', Value: '/webhooks/tencent-meeting' },
+          { Name: 'Stage', Value: '$default' },
+        ]),
+      });
+    }
+  });
+
+  test('every alarm notifies the KMS-encrypted, TLS-only SNS topic; no e-mail subscription by default', () => {
+    const topic = ref('AWS::SNS::Topic', 'AlarmTopic');
+    for (const alarm of Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic], TreatMissingData: 'notBreaching' });
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arn('AWS::KMS::Key', 'TopicKey') });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+test('outputs: webhook URL, API URL, bucket, table, secret', () => {
+  const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  expect(Object.keys(outputs).sort()).toEqual(
+    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'IngestDeadLetterQueueUrl', 'SecretArn', 'TableName', 'WebhookUrl'].sort(),
+  );
+  expect(JSON.stringify(outputs.WebhookUrl!.Value)).toContain('/webhooks/tencent-meeting');
+  expect(JSON.stringify(outputs.ArchiveApiUrl!.Value)).toContain('/v1/');
+  expect(outputs.BucketName!.Value).toEqual(ref('AWS::S3::Bucket', 'Recordings'));
+  expect(outputs.SecretArn!.Value).toEqual(secretRef());
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test('no unacknowledged findings', () => {
+    const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(app);
+    const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  test('every acknowledgement is specific and carries its reason', () => {
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^AwsSolutions-/);
+      expect(ack.reason.length).toBeGreaterThan(40);
+    }
+    // IAM wildcards are acknowledged finding by finding, never for a whole rule.
+    expect(acks.filter((a) => a.id === 'AwsSolutions-IAM5')).toEqual([]);
+    expect(acks.map((a) => a.id.replace(/\[.*\]$/, '')).sort()).toEqual(
+      expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-L1', 'AwsSolutions-S1', 'AwsSolutions-SMG4']),
+    );
+  });
+});

@@ -1,0 +1,210 @@
+// The reusable construct's options, on stand-in handlers (test/infra/fixtures/handler.ts) so these
+// tests do not depend on the real handlers; the real stack is covered by archive-stack.test.ts.
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TencentMeetingArchive, type TencentMeetingArchiveProps } from '../../infra/constructs/tencent-meeting-archive.ts';
+import { ArchiveStack, archivePropsFromContext } from '../../infra/stack.ts';
+import { logicalIdOf, resources, roleStatements } from './support.ts';
+
+const fixture = join(__dirname, 'fixtures/handler.ts');
+const entries = { webhook: fixture, ingest: fixture, query: fixture, reconcile: fixture };
+// Bundling is covered by archive-stack.test.ts; skipping it here keeps these synths fast.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const newApp = (context: Record<string, unknown> = {}) => new App({ context: { ...NO_BUNDLING, ...context } });
+
+function synth(props: TencentMeetingArchiveProps): { app: App; stack: Stack; template: Template; archive: TencentMeetingArchive } {
+  const app = newApp();
+  const stack = new Stack(app, 'Customer');
+  const archive = new TencentMeetingArchive(stack, 'Archive', { entries, ...props });
+  return { app, stack, template: Template.fromStack(stack), archive };
+}
+
+describe('a customer configuration with every option changed', () => {
+  let template: Template;
+  let app: App;
+  beforeAll(() => {
+    ({ template, app } = synth({
+      jwt: { issuer: 'https://idp.example.com/', audience: ['archive-api'], scopes: ['archive/read'] },
+      storage: { coldStorage: { transitionAfter: Duration.days(30) }, abortIncompleteUploadsAfter: Duration.days(3) },
+      alarmEmail: 'ops@example.com',
+      deletionPolicy: 'mirror',
+      presignTtlSeconds: 120,
+      tencentApiBase: 'https://tencent.example.com',
+      logLevel: 'DEBUG',
+      functions: { ingest: { memorySize: 3008, timeout: Duration.minutes(10) } },
+      ingest: { batchSize: 3, maxConcurrency: 4, maxReceiveCount: 8 },
+      throttle: { rateLimit: 5, burstLimit: 10 },
+      reconcile: { schedule: scheduler.ScheduleExpression.expression('rate(6 hours)') },
+    }));
+  }, 60_000);
+
+  test('archive routes use the JWT authorizer (with scopes); the webhook stays unauthenticated', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://idp.example.com/', Audience: ['archive-api'] },
+    });
+    for (const key of ['GET /v1/{proxy+}', 'GET /openapi.json']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['archive/read'] });
+    }
+    for (const key of ['GET /webhooks/tencent-meeting', 'POST /webhooks/tencent-meeting']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
+    }
+  });
+
+  test('old recordings move to Glacier Instant Retrieval (presigned links keep working)', () => {
+    const bucket = resources(template)[logicalIdOf(template, 'AWS::S3::Bucket', 'Recordings')]!;
+    const rules = (bucket.Properties!.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Id: 'move-to-cold-storage', Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }] }),
+    );
+    expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }));
+  });
+
+  test('alarm e-mail subscription', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  test('settings reach every function environment', () => {
+    const fns = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns).toHaveLength(4);
+    for (const fn of fns) {
+      expect((fn.Properties!.Environment as { Variables: object }).Variables).toMatchObject({
+        DELETION_POLICY: 'mirror',
+        PRESIGN_TTL_SECONDS: '120',
+        TENCENT_MEETING_API_BASE: 'https://tencent.example.com',
+        LOG_LEVEL: 'DEBUG',
+      });
+    }
+  });
+
+  test('ingest sizing drives the queue visibility timeout; batch, concurrency and redrive settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 3008, Timeout: 600 });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 3600, RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }) });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 3, ScalingConfig: { MaximumConcurrency: 4 } });
+  });
+
+  test('stage throttling and the reconcile schedule', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }) });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)' });
+  });
+
+  test('still cdk-nag clean', () => {
+    expect(new AwsSolutionsChecks(app).validateScope(app).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('reconcile wiring', () => {
+  test('disabled: no function, no schedule, no alarms for it', () => {
+    const { template } = synth({ reconcile: { enabled: false } });
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(Object.keys(resources(template)).some((id) => id.includes('Reconcile'))).toBe(false);
+  });
+
+  test('by default it is wired only when its entry exists', () => {
+    const { template } = synth({ entries: { ...entries, reconcile: join(__dirname, 'fixtures/does-not-exist.ts') } });
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  test('enabled explicitly with a missing entry fails synth with the path', () => {
+    expect(() => synth({ entries: { ...entries, reconcile: 'functions/nope/handler.ts' }, reconcile: { enabled: true } })).toThrow(
+      /reconcile is enabled but its entry .*functions\/nope\/handler\.ts does not exist/,
+    );
+  });
+});
+
+describe('secret', () => {
+  test('an existing secret is used (and granted) instead of creating one', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Customer');
+    const existing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-AbCdEf');
+    new TencentMeetingArchive(stack, 'Archive', { entries, existingSecret: existing });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const statement = roleStatements(template, 'WebhookFunction').find((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(statement?.resources).toEqual([existing.secretArn]);
+  });
+});
+
+describe('validation', () => {
+  test.each([0, 1.5, 43_201])('presignTtlSeconds %p is rejected', (presignTtlSeconds) => {
+    expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, presignTtlSeconds })).toThrow(/presignTtlSeconds/);
+  });
+
+  test('an unknown deletion policy is rejected', () => {
+    expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, deletionPolicy: 'purge' as never })).toThrow(/deletionPolicy/);
+  });
+});
+
+describe('settings from CDK context (infra/stack.ts)', () => {
+  const fromContext = (context: Record<string, unknown>) => archivePropsFromContext(newApp(context));
+
+  test('no context: every default', () => {
+    expect(fromContext({})).toEqual({
+      alarmEmail: undefined,
+      jwt: undefined,
+      deletionPolicy: undefined,
+      presignTtlSeconds: undefined,
+      tencentApiBase: undefined,
+      logLevel: undefined,
+      storage: undefined,
+      reconcile: undefined,
+      ingest: undefined,
+      throttle: undefined,
+    });
+  });
+
+  test('CLI-style string values are parsed', () => {
+    const props = fromContext({
+      alarmEmail: 'ops@example.com',
+      jwtIssuer: 'https://idp.example.com/',
+      jwtAudience: 'a, b',
+      deletionPolicy: 'mirror',
+      presignTtlSeconds: '300',
+      coldStorageAfterDays: '60',
+      reconcileEnabled: 'false',
+      reconcileSchedule: 'rate(2 hours)',
+      ingestMaxConcurrency: '3',
+      throttleRateLimit: '20',
+    });
+    expect(props).toMatchObject({
+      alarmEmail: 'ops@example.com',
+      jwt: { issuer: 'https://idp.example.com/', audience: ['a', 'b'] },
+      deletionPolicy: 'mirror',
+      presignTtlSeconds: 300,
+      ingest: { maxConcurrency: 3 },
+      throttle: { rateLimit: 20 },
+      reconcile: { enabled: false },
+    });
+    expect(props.storage?.coldStorage?.transitionAfter.toDays()).toBe(60);
+    expect(props.reconcile?.schedule?.expressionString).toBe('rate(2 hours)');
+  });
+
+  test('half a JWT configuration and non-numbers are errors', () => {
+    expect(() => fromContext({ jwtIssuer: 'https://idp.example.com/' })).toThrow(/jwtIssuer and jwtAudience/);
+    expect(() => fromContext({ presignTtlSeconds: 'ten' })).toThrow(/presignTtlSeconds must be a number/);
+    expect(() => fromContext({ reconcileEnabled: 'yes' })).toThrow(/reconcileEnabled must be true or false/);
+  });
+
+  test('the project stack passes context through to the construct', () => {
+    const app = newApp({ alarmEmail: 'ops@example.com', reconcileEnabled: 'false' });
+    const stack = new ArchiveStack(app, 'Ctx', { archive: { ...archivePropsFromContext(app), entries } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+});
+
+test('a bucket storage class other than the default can be chosen', () => {
+  const { template } = synth({ storage: { coldStorage: { transitionAfter: Duration.days(90), storageClass: s3.StorageClass.INTELLIGENT_TIERING } } });
+  template.hasResourceProperties('AWS::S3::Bucket', {
+    LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 90 }] })]) },
+  });
+});

@@ -1,0 +1,227 @@
+// The ingest pipeline end to end on real components: simulator (HTTP) → webhook handler → SQS
+// (fauxqs) → ingest handler → S3 (fauxqs) + DynamoDB Local, asserting what a user of the archive sees.
+import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
+import {
+  meetingFromRecording,
+  recordingCompletedEvent,
+  recordingDeletedEvent,
+  recordingStatusEvent,
+  recordingUpdatedEvent,
+  smartTranscriptsEvent,
+  stsTokenEvent,
+} from '../../../infra/local/simulator/webhook-events.ts';
+import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
+import { fileStatus } from '../../../shared/archive/model.ts';
+
+const MiB = 1024 * 1024;
+
+async function objectSha256(h: Harness, bucket: string, key: string): Promise<string> {
+  const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('sha256');
+  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Every artifact of every file of the recording is archived with exactly the simulator's bytes. */
+async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording): Promise<void> {
+  for (const simFile of recording.files) {
+    const file = await h.index.getRecordFile(simFile.recordFileId);
+    expect(file).toBeDefined();
+    expect(fileStatus(file!)).toBe('archived');
+    expect(Object.keys(file!.artifacts).sort()).toEqual(simFile.artifacts.map((a) => a.name).sort());
+    for (const simArtifact of simFile.artifacts) {
+      const archived = file!.artifacts[simArtifact.name]!;
+      expect(archived).toMatchObject({ status: 'archived', bytes: simArtifact.size });
+      expect(archived.checksum).toMatch(/^CRC32/);
+      expect(await objectSha256(h, archived.bucket!, archived.key!)).toBe(await seededSha256(simArtifact.seed, simArtifact.size));
+    }
+  }
+}
+
+describe('ingest pipeline', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it('archives every artifact of a completed recording (AES mode) with exact bytes, type and name', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({
+      subject: '季度复盘 Q3 review',
+      hostUserId: h.sim.credentials.operatorId,
+      files: [{ sizeBytes: 23 * MiB + 12345, audioBytes: 3 * MiB, transcripts: [{ fileType: 'txt' }], aiMinutes: [{ fileType: 'docx' }] }],
+    });
+    const meeting = meetingFromRecording(recording);
+    const ack = await h.deliver(recordingCompletedEvent(meeting, recording.files.map((f) => f.recordFileId)));
+    expect(ack).toMatchObject({ statusCode: 200, body: 'successfully received callback' });
+
+    const drained = await h.drain();
+    expect(drained.failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+
+    const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
+    const video = file.artifacts.video!;
+    expect(video.key).toMatch(new RegExp(`^recordings/\\d{4}/\\d{2}/\\d{2}/${recording.meetingId}/${recording.meetingRecordId}/${file.recordFileId}/video\\.mp4$`));
+    const head = await h.resources.clients.s3.send(new HeadObjectCommand({ Bucket: video.bucket!, Key: video.key! }));
+    expect(head.ContentType).toBe('video/mp4');
+    expect(head.ContentDisposition).toContain(`filename*=UTF-8''${encodeURIComponent('季度复盘 Q3 review')}`);
+    const meetingRecord = await h.index.getMeetingRecording(recording.meetingRecordId);
+    expect(meetingRecord).toMatchObject({ subject: '季度复盘 Q3 review', meetingId: recording.meetingId, recordingStatus: 'completed' });
+  });
+
+  it('converges to one archived copy under five duplicate deliveries and a reversed lifecycle', async () => {
+    h = await startHarness({ aesMode: false });
+    const recording = h.sim.model.createMeeting({ subject: 'dupes', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 2 * MiB }, { sizeBytes: 1 * MiB + 7 }] });
+    const meeting = meetingFromRecording(recording);
+    const completed = recordingCompletedEvent(meeting, recording.files.map((f) => f.recordFileId));
+    // Tencent retries: the same trace_id five times; plus a re-sent event with a new trace_id.
+    for (let i = 0; i < 5; i++) expect((await h.deliver(completed)).statusCode).toBe(200);
+    await h.deliver(recordingCompletedEvent(meeting, recording.files.map((f) => f.recordFileId)));
+    // Lifecycle events arriving after completion must not move the status backwards.
+    await h.deliver(recordingStatusEvent('recording.stopped', meeting));
+    await h.deliver(recordingStatusEvent('recording.started', meeting));
+
+    const drained = await h.drain();
+    expect(drained.failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    expect((await h.index.getMeetingRecording(recording.meetingRecordId))!.recordingStatus).toBe('completed');
+    // Two deliveries reached the queue per file (dedupe by trace_id), but each file was copied once.
+    expect(h.sim.downloads.stats.bytesServed).toBe(recording.files.reduce((sum, f) => sum + f.recordSize, 0));
+  });
+
+  it('keeps the archived copy when Tencent deletes the recording, and marks it source-deleted', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'to be deleted', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const meeting = meetingFromRecording(recording);
+    const fileId = recording.files[0]!.recordFileId;
+    await h.deliver(recordingCompletedEvent(meeting, [fileId]));
+    await h.drain();
+    h.sim.model.deleteFile(fileId);
+    await h.deliver(recordingDeletedEvent(meeting, [fileId]));
+    await h.drain();
+    const file = (await h.index.getRecordFile(fileId))!;
+    expect(file.sourceDeletedAt).toBeDefined();
+    expect(file.artifacts.video!.status).toBe('archived');
+    const head = await h.resources.clients.s3.send(new HeadObjectCommand({ Bucket: file.artifacts.video!.bucket!, Key: file.artifacts.video!.key! }));
+    expect(head.ContentLength).toBe(MiB);
+  });
+
+  it('deletes the archived copy too under the mirror deletion policy', async () => {
+    h = await startHarness({ deletionPolicy: 'mirror' });
+    const recording = h.sim.model.createMeeting({ subject: 'mirror', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const meeting = meetingFromRecording(recording);
+    const fileId = recording.files[0]!.recordFileId;
+    await h.deliver(recordingCompletedEvent(meeting, [fileId]));
+    await h.drain();
+    const key = (await h.index.getRecordFile(fileId))!.artifacts.video!.key!;
+    h.sim.model.deleteFile(fileId);
+    await h.deliver(recordingDeletedEvent(meeting, [fileId]));
+    await h.drain();
+    expect((await h.index.getRecordFile(fileId))!.sourceDeletedAt).toBeDefined();
+    await expect(h.resources.clients.s3.send(new HeadObjectCommand({ Bucket: h.resources.bucketName, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('a deletion delivered before the completion archives nothing and leaves nothing pending', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'reversed', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }, { sizeBytes: MiB }] });
+    const meeting = meetingFromRecording(recording);
+    const [kept, deleted] = recording.files.map((f) => f.recordFileId) as [string, string];
+    h.sim.model.deleteFile(deleted);
+    await h.deliver(recordingDeletedEvent(meeting, [deleted]));
+    await h.deliver(recordingCompletedEvent(meeting, [kept, deleted]));
+    const drained = await h.drain();
+    expect(drained.failed).toBe(0);
+    expect(fileStatus((await h.index.getRecordFile(kept))!)).toBe('archived');
+    const gone = await h.index.getRecordFile(deleted);
+    expect(gone === undefined || gone.sourceDeletedAt !== undefined).toBe(true);
+    expect(h.sim.downloads.stats.bytesServed).toBe(MiB);
+  });
+
+  it('shows a recording on its way from recording.started, then refreshes subject and sharing on recording.updated', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'weekly', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }], state: 1 });
+    const meeting = meetingFromRecording(recording);
+    await h.deliver(recordingStatusEvent('recording.started', meeting));
+    await h.drain();
+    const onItsWay = await h.index.listRecordings({ partition: { by: 'meetingId', meetingId: recording.meetingId }, fromMs: 0, toMs: Date.now() + 86_400_000, page: 1, pageSize: 10 });
+    expect(onItsWay.items.map((item) => item.meeting.recordingStatus)).toEqual(['recording']);
+
+    h.sim.model.setState(recording.meetingRecordId, 3);
+    await h.deliver(recordingCompletedEvent(meeting, [recording.files[0]!.recordFileId]));
+    await h.drain();
+    h.sim.model.updateSubject(recording.meetingRecordId, 'weekly (renamed)');
+    await h.deliver(recordingUpdatedEvent(meeting, recording.meetingRecordId));
+    await h.drain();
+    expect((await h.index.getMeetingRecording(recording.meetingRecordId))!.subject).toBe('weekly (renamed)');
+  });
+
+  it('archives transcripts announced by smart.transcripts, using the STS token Tencent delivered', async () => {
+    h = await startHarness({ simulator: { requireStsToken: true } });
+    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, Math.floor(Date.now() / 1000) + 3600));
+    const recording = h.sim.model.createMeeting({
+      subject: 'transcribed',
+      hostUserId: h.sim.credentials.operatorId,
+      files: [{ sizeBytes: MiB, transcripts: [{ fileType: 'txt' }, { fileType: 'pdf' }], aiTranscripts: [{ fileType: 'txt' }] }],
+    });
+    const meeting = meetingFromRecording(recording);
+    await h.deliver(smartTranscriptsEvent(meeting, [recording.files[0]!.recordFileId]));
+    await h.drain();
+    const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
+    const transcripts = Object.values(file.artifacts).filter((a) => a.kind === 'transcript' || a.kind === 'ai_transcript');
+    expect(transcripts.map((a) => a.artifact).sort()).toEqual(['ai_transcript-0-txt', 'transcript-0-txt', 'transcript-1-pdf']);
+    expect(transcripts.every((a) => a.status === 'archived')).toBe(true);
+  });
+
+  it('resumes a copy by Range after a connection reset mid-file', async () => {
+    h = await startHarness({ copy: { concurrency: 1 } });
+    const recording = h.sim.model.createMeeting({ subject: 'reset', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 25 * MiB }] });
+    h.sim.downloads.faults.resetAfterBytes(5 * MiB, { times: 1 });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    expect(h.sim.downloads.stats.resets).toBeGreaterThan(0);
+    // Far fewer bytes than downloading the file twice: the retry asked for the missing range only.
+    expect(h.sim.downloads.stats.bytesServed).toBeLessThan(25 * MiB + 10 * MiB);
+  });
+
+  it('asks Tencent for a fresh link when the one in hand has expired', async () => {
+    // Links live 1 s and the source sends 8 MiB/s: the link in hand expires during the copy.
+    h = await startHarness({ simulator: { linkTtlMs: 1000 }, copy: { concurrency: 1, partSizeBytes: 5 * MiB } });
+    const recording = h.sim.model.createMeeting({ subject: 'expired', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 20 * MiB }] });
+    h.sim.downloads.faults.throttle({ bytesPerSecond: 8 * MiB });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    expect(h.sim.downloads.stats.expired).toBeGreaterThan(0);
+  });
+
+  it('continues a copy across invocations when the deadline comes (kill and resume)', async () => {
+    // A 3 s "Lambda timeout": each invocation copies a few parts, then hands over the rest.
+    h = await startHarness({ ingestTimeoutMs: 3000, deadlineMarginMs: 60_000, copy: { concurrency: 1, partSizeBytes: 5 * MiB } });
+    const recording = h.sim.model.createMeeting({ subject: 'long', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 60 * MiB }] });
+    h.sim.downloads.faults.throttle({ bytesPerSecond: 20 * MiB });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    const drained = await h.drain({ maxInvocations: 100 });
+    expect(drained.failed).toBe(0);
+    expect(drained.invocations).toBeGreaterThan(1);
+    await expectArchivedExactly(h, recording);
+    expect(h.sim.downloads.stats.bytesServed).toBeLessThan(60 * MiB * 1.5);
+  });
+
+  it('refuses a copy whose size differs from record_size, and never indexes it as archived', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'mismatch', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 11 * MiB }] });
+    // Tencent declares one byte more than its download serves.
+    (recording.files[0] as { recordSize: number }).recordSize = 11 * MiB + 1;
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    const drained = await h.drain({ maxInvocations: 2 });
+    expect(drained.failed).toBeGreaterThan(0);
+    const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
+    expect(file.artifacts.video!.status).toBe('failed');
+    const uploads = await h.resources.clients.s3.send(new ListMultipartUploadsCommand({ Bucket: h.resources.bucketName }));
+    expect(uploads.Uploads ?? []).toHaveLength(0);
+  });
+});

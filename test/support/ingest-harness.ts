@@ -1,0 +1,160 @@
+// The whole ingest path on real components, for integration tests: the Tencent Meeting simulator
+// over real HTTP, the webhook and ingest handlers, DynamoDB Local and fauxqs over real sockets.
+// Only the Lambda runtime is played by the test: `drain()` feeds queue batches to the ingest
+// handler the way the event source mapping does (partial batch failures stay on the queue).
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../infra/local/simulator/server.ts';
+import { createLambdaContext } from '../../infra/local/lambda-context.ts';
+import { toSqsRecord } from '../../infra/local/queue-poller.ts';
+import { createWebhookHandler } from '../../functions/webhook/handler.ts';
+import { createIngestHandler } from '../../functions/ingest/handler.ts';
+import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
+import { TencentMeetingClient } from '../../shared/tencent/client.ts';
+import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
+import { buildIngestService, type CopySettings } from '../../shared/ingest/wiring.ts';
+import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
+import { createTestResources } from './aws.ts';
+
+export interface HarnessOptions {
+  readonly simulator?: SimulatorOptions;
+  readonly aesMode?: boolean;
+  readonly deletionPolicy?: DeletionPolicy;
+  readonly copy?: CopySettings;
+  /** The ingest function's timeout as the Lambda context reports it. */
+  readonly ingestTimeoutMs?: number;
+  readonly deadlineMarginMs?: number;
+}
+
+export interface DrainResult {
+  readonly invocations: number;
+  readonly processed: number;
+  readonly failed: number;
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export async function startHarness(options: HarnessOptions = {}) {
+  const resources = await createTestResources(undefined, { visibilityTimeoutSeconds: 1 });
+  const sim: Simulator = await startSimulator({ ...options.simulator });
+  const env = sim.env();
+  const config = loadTencentConfigFromEnv(env);
+  const tencent = new TencentMeetingClient(config, { retry: { baseDelayMs: 20, maxDelayMs: 200, rateLimitDelayMs: 200, maxRetryAfterMs: 500 } });
+  const logger = new Logger({ serviceName: 'test', logLevel: (process.env.TEST_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
+  const encodingAesKey = options.aesMode === false ? undefined : sim.credentials.encodingAesKey;
+  const webhook = createWebhookHandler({
+    dynamo: resources.clients.dynamo,
+    sqs: resources.clients.sqs,
+    tableName: resources.tableName,
+    queueUrl: resources.ingestQueueUrl,
+    token: sim.credentials.webhookToken,
+    ...(encodingAesKey ? { encodingAesKey } : {}),
+    logger,
+  } as Parameters<typeof createWebhookHandler>[0]);
+  const service = buildIngestService({
+    clients: resources.clients,
+    tableName: resources.tableName,
+    bucketName: resources.bucketName,
+    queueUrl: resources.ingestQueueUrl,
+    tencent,
+    deletionPolicy: options.deletionPolicy ?? 'retain',
+    copy: { maxPartSizeBytes: 10 * 1024 * 1024, ...options.copy },
+    logger,
+    leaseMs: 60_000,
+  });
+  const ingest = createIngestHandler({ service, logger, deadlineMarginMs: options.deadlineMarginMs ?? 0 });
+  const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
+  const queueArn = (
+    await resources.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.ingestQueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+
+  let nonce = 1000;
+  /** Delivers one event as Tencent would: signed POST {"data": …}, AES or plain. */
+  async function deliver(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
+    const data = encodeWebhookData(JSON.stringify(event), encodingAesKey);
+    const timestamp = String(Date.now());
+    const n = String(nonce++);
+    const signature = webhookSignature(sim.credentials.webhookToken, timestamp, n, data);
+    const apiEvent = {
+      version: '2.0',
+      routeKey: 'POST /webhooks/tencent-meeting',
+      rawPath: '/webhooks/tencent-meeting',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', timestamp, nonce: n, signature },
+      requestContext: {
+        accountId: 'local',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        http: { method: 'POST', path: '/webhooks/tencent-meeting', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+        requestId: `r-${n}`,
+        routeKey: 'POST /webhooks/tencent-meeting',
+        stage: '$default',
+        time: new Date().toISOString(),
+        timeEpoch: Date.now(),
+      },
+      body: JSON.stringify({ data }),
+      isBase64Encoded: false,
+    } as APIGatewayProxyEventV2;
+    const { context } = createLambdaContext({ functionName: 'webhook', timeoutMs: 10_000 });
+    return (await webhook(apiEvent, context)) as APIGatewayProxyStructuredResultV2;
+  }
+
+  /** Runs ingest invocations until the queue is empty (or `maxInvocations`), like the event source mapping. */
+  async function drain({ maxInvocations = 50, batchSize = 5, timeoutMs = options.ingestTimeoutMs ?? 120_000 } = {}): Promise<DrainResult> {
+    let invocations = 0;
+    let processed = 0;
+    let failed = 0;
+    while (invocations < maxInvocations) {
+      const received = await resources.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: resources.ingestQueueUrl,
+          MaxNumberOfMessages: batchSize,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      const messages = received.Messages ?? [];
+      if (messages.length === 0) {
+        const attributes = await resources.clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: resources.ingestQueueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        );
+        const a = attributes.Attributes ?? {};
+        const left = Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+        if (left === 0) break;
+        continue;
+      }
+      invocations += 1;
+      const { context } = createLambdaContext({ functionName: 'ingest', timeoutMs });
+      const event = { Records: messages.map((m) => toSqsRecord(m, queueArn, 'us-east-1')) };
+      const response: SQSBatchResponse = await ingest(event, context);
+      const failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      const done = messages.filter((m) => !failedIds.has(m.MessageId!));
+      processed += done.length;
+      failed += failedIds.size;
+      if (done.length > 0) {
+        await resources.clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: resources.ingestQueueUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
+      }
+    }
+    return { invocations, processed, failed };
+  }
+
+  async function stop(): Promise<void> {
+    await sim.stop();
+    resources.clients.dynamo.destroy();
+    resources.clients.s3.destroy();
+    resources.clients.sqs.destroy();
+  }
+
+  return { sim, resources, tencent, index, webhook, ingest, deliver, drain, stop, encodingAesKey };
+}

@@ -1,0 +1,82 @@
+import { loadTencentConfig, loadTencentConfigFromEnv, requireWebhookSecrets } from '../../../shared/tencent/config.ts';
+import { SlidingWindowRateLimiter } from '../../../shared/tencent/rate-limiter.ts';
+import { ValidationError } from '../../../shared/errors.ts';
+
+const base = {
+  TENCENT_MEETING_APP_ID: '200000001',
+  TENCENT_MEETING_SECRET_ID: 'AKIDsecretid',
+  TENCENT_MEETING_SECRET_KEY: 'super-secret-key-value',
+  TENCENT_MEETING_OPERATOR_ID: 'admin',
+};
+
+describe('Tencent config', () => {
+  it('reads AK/SK mode with defaults', () => {
+    const config = loadTencentConfigFromEnv(base);
+    expect(config).toEqual({
+      apiBase: 'https://api.meeting.qq.com',
+      auth: { mode: 'signature', appId: '200000001', secretId: 'AKIDsecretid', secretKey: 'super-secret-key-value' },
+      operatorId: 'admin',
+      operatorIdType: 1,
+    });
+  });
+
+  it('names every missing variable and never prints a secret value', () => {
+    let error: unknown;
+    try {
+      loadTencentConfigFromEnv({ TENCENT_MEETING_SECRET_KEY: 'super-secret-key-value', TENCENT_MEETING_OPERATOR_ID_TYPE: '9' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain('TENCENT_MEETING_OPERATOR_ID_TYPE');
+    expect(message).not.toContain('super-secret-key-value');
+    expect(() => loadTencentConfigFromEnv({ TENCENT_MEETING_SECRET_KEY: 'super-secret-key-value' })).toThrow(
+      /TENCENT_MEETING_APP_ID.*TENCENT_MEETING_SECRET_ID.*TENCENT_MEETING_OPERATOR_ID/,
+    );
+    expect(() => loadTencentConfigFromEnv({ ...base, TENCENT_MEETING_ENCODING_AES_KEY: 'tooShortSecretValue' })).toThrow(/TENCENT_MEETING_ENCODING_AES_KEY/);
+  });
+
+  it('supports an optional SdkId, a custom base URL and the webhook secrets', () => {
+    const config = loadTencentConfigFromEnv({
+      ...base,
+      TENCENT_MEETING_SDK_ID: '20000001',
+      TENCENT_MEETING_API_BASE: 'http://127.0.0.1:3100/',
+      TENCENT_MEETING_WEBHOOK_TOKEN: 'a'.repeat(25),
+    });
+    expect(config.apiBase).toBe('http://127.0.0.1:3100');
+    expect(config.auth).toMatchObject({ sdkId: '20000001' });
+    expect(requireWebhookSecrets(config)).toEqual({ token: 'a'.repeat(25) });
+    expect(() => requireWebhookSecrets(loadTencentConfigFromEnv(base))).toThrow(/TENCENT_MEETING_WEBHOOK_TOKEN/);
+  });
+
+  it('reads OAuth mode', () => {
+    const config = loadTencentConfigFromEnv({ TENCENT_MEETING_AUTH_MODE: 'oauth', TENCENT_MEETING_ACCESS_TOKEN: 't', TENCENT_MEETING_OPEN_ID: 'o' });
+    expect(config.auth).toEqual({ mode: 'oauth', accessToken: 't', openId: 'o' });
+    expect(config).toMatchObject({ operatorId: 'o', operatorIdType: 2 });
+    expect(() => loadTencentConfigFromEnv({ TENCENT_MEETING_AUTH_MODE: 'oauth' })).toThrow(/TENCENT_MEETING_ACCESS_TOKEN/);
+  });
+
+  it('reads the environment when no secret ARN is set', async () => {
+    await expect(loadTencentConfig(base)).resolves.toMatchObject({ operatorId: 'admin' });
+  });
+});
+
+describe('SlidingWindowRateLimiter', () => {
+  it('never grants more than `limit` calls in any window, in FIFO order', async () => {
+    let clock = 0;
+    const limiter = new SlidingWindowRateLimiter({
+      limit: 10,
+      windowMs: 60_000,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const grants: number[] = [];
+    await Promise.all(Array.from({ length: 35 }, () => limiter.acquire().then(() => grants.push(clock))));
+    expect(grants).toHaveLength(35);
+    for (const t of grants) expect(grants.filter((g) => g > t - 60_000 && g <= t).length).toBeLessThanOrEqual(10);
+    expect(clock).toBeGreaterThanOrEqual(3 * 60_000);
+  });
+});
