@@ -89,6 +89,7 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
     new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting credentials (JSON) here' });
+    new CfnOutput(this, 'IngestQueueUrl', { value: ingest.queue.queueUrl, description: 'Where npm run backfill -- --stack-outputs sends work' });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
   }

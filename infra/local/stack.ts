@@ -240,7 +240,10 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       // simulator does the same, once, before it sends any event.
       await registerWebhook({ simulator: sim, webhookUrl: urls.webhook, log: demoLog });
       if (config.demo) {
-        demo = runDemoMeeting({ simulator: sim, webhookUrl: urls.webhook, apiUrl: urls.api, apiToken, log: demoLog, signal: demoAbort.signal });
+        // On the next tick, so the ready banner is printed before the demo's first lines.
+        demo = new Promise((resolve) => setTimeout(resolve, 0)).then(() =>
+          runDemoMeeting({ simulator: sim, webhookUrl: urls.webhook, apiUrl: urls.api, apiToken, log: demoLog, signal: demoAbort.signal }),
+        );
         demo.catch(() => undefined);
       }
     }

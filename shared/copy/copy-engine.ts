@@ -5,7 +5,7 @@
 // (aws/aws-sdk-js#633), so a Lambda timeout or a killed worker would restart a multi-GB file from
 // byte 0. Here every part is a ranged GET into a reusable buffer followed by UploadPart, and the
 // upload id, parts and checksums are checkpointed in DynamoDB, so any later run continues from the
-// first missing part. Memory is `concurrency × partSize` buffers, whatever the file size.
+// first missing part. Memory is `(concurrency + 1) × partSize` buffers, whatever the file size.
 //
 // Integrity: each part carries its CRC32 (S3 rejects a part whose bytes do not match). The upload
 // is created with ChecksumType FULL_OBJECT, so S3 also checks the whole object's CRC32 (computed
@@ -447,9 +447,10 @@ async function uploadMissingParts(state: RunState, source: HttpSource, outerSign
   const queue: number[] = [];
   for (let n = 1; n <= plan.partCount; n += 1) if (!state.parts.has(n)) queue.push(n);
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? 4, queue.length || 1));
-  // One buffer per slot, reused for every part it carries: memory is flat in file size.
-  const buffers: Buffer[] = [];
-  const bufferFor = (slot: number) => (buffers[slot] ??= Buffer.allocUnsafeSlow(plan.partSize));
+  // `concurrency` downloads run at once; one spare buffer lets a slot start its next ranged GET
+  // while its previous part is still uploading, so slow far-away links never sit idle. Buffers are
+  // reused for every part: memory is (concurrency + 1) × partSize, flat in file size.
+  const pool = new BufferPool(concurrency + 1, plan.partSize);
   let bytesDone = sumBytes(state.parts);
 
   const uploadPart = async (partNumber: number, body: Buffer) => {
@@ -476,31 +477,75 @@ async function uploadMissingParts(state: RunState, source: HttpSource, outerSign
     writer.request(fail);
   };
 
-  const worker = async (slot: number) => {
+  const uploads = new Set<Promise<void>>();
+  const startUpload = (partNumber: number, body: Buffer, buffer: Buffer) => {
+    const task: Promise<void> = uploadPart(partNumber, body)
+      .catch((error: unknown) => {
+        queue.unshift(partNumber);
+        fail(error);
+      })
+      .finally(() => {
+        uploads.delete(task);
+        pool.release(buffer);
+      });
+    uploads.add(task);
+  };
+
+  const worker = async () => {
     while (!stopTaking()) {
-      const partNumber = queue.shift();
-      if (partNumber === undefined) return;
+      const buffer = await pool.acquire();
+      const partNumber = stopTaking() ? undefined : queue.shift();
+      if (partNumber === undefined) {
+        pool.release(buffer);
+        return;
+      }
       const { start, end } = partRange(plan, partNumber);
-      const body = bufferFor(slot).subarray(0, end - start);
+      const body = buffer.subarray(0, end - start);
       try {
         await source.readRange(start, end, plan.totalBytes, body, signal);
-        await uploadPart(partNumber, body);
       } catch (error) {
         queue.unshift(partNumber);
+        pool.release(buffer);
         if (error instanceof RangeUnsupportedError) rangeUnsupported = true;
         else fail(error);
         return;
       }
+      startUpload(partNumber, body, buffer);
     }
   };
 
   try {
-    await Promise.all(Array.from({ length: concurrency }, (_, slot) => worker(slot)));
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    while (uploads.size > 0) await Promise.all(uploads);
     if (rangeUnsupported && failure === undefined && !signal.aborted) {
       rangeUnsupported = false;
       state.logger.warn('source ignores Range; reading it front to back', state.context);
       queue.sort((a, b) => a - b);
-      await sequentialUpload(state, source, queue, concurrency, bufferFor, uploadPart, stopTaking, fail, signal);
+      const reader = source.sequential(plan.totalBytes, signal);
+      try {
+        while (!stopTaking() && queue.length > 0) {
+          const buffer = await pool.acquire();
+          const partNumber = stopTaking() ? undefined : queue.shift();
+          if (partNumber === undefined) {
+            pool.release(buffer);
+            break;
+          }
+          const { start, end } = partRange(plan, partNumber);
+          const body = buffer.subarray(0, end - start);
+          try {
+            await reader.read(start, end, body);
+          } catch (error) {
+            queue.unshift(partNumber);
+            pool.release(buffer);
+            fail(error);
+            break;
+          }
+          startUpload(partNumber, body, buffer);
+        }
+        while (uploads.size > 0) await Promise.all(uploads);
+      } finally {
+        await reader.close();
+      }
     }
     await writer.idle();
   } finally {
@@ -510,51 +555,33 @@ async function uploadMissingParts(state: RunState, source: HttpSource, outerSign
   return failure === undefined ? { startedAt } : { failure, startedAt };
 }
 
-/** Range-less sources: one front-to-back stream feeding `concurrency` upload slots. */
-async function sequentialUpload(
-  state: RunState,
-  source: HttpSource,
-  queue: number[],
-  concurrency: number,
-  bufferFor: (slot: number) => Buffer,
-  uploadPart: (partNumber: number, body: Buffer) => Promise<void>,
-  stopTaking: () => boolean,
-  fail: (error: unknown) => void,
-  signal: AbortSignal,
-): Promise<void> {
-  const reader = source.sequential(state.plan.totalBytes, signal);
-  const free = Array.from({ length: concurrency }, (_, slot) => slot);
-  const inFlight = new Set<Promise<void>>();
-  try {
-    while (!stopTaking() && queue.length > 0) {
-      while (free.length === 0) await Promise.race(inFlight);
-      if (stopTaking()) break;
-      const slot = free.pop()!;
-      const partNumber = queue.shift()!;
-      const { start, end } = partRange(state.plan, partNumber);
-      const body = bufferFor(slot).subarray(0, end - start);
-      try {
-        await reader.read(start, end, body);
-      } catch (error) {
-        queue.unshift(partNumber);
-        free.push(slot);
-        fail(error);
-        break;
-      }
-      const task: Promise<void> = uploadPart(partNumber, body)
-        .catch((error: unknown) => {
-          queue.unshift(partNumber);
-          fail(error);
-        })
-        .finally(() => {
-          inFlight.delete(task);
-          free.push(slot);
-        });
-      inFlight.add(task);
+/** A fixed set of part buffers, allocated on first use and handed out again as uploads finish. */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  private readonly waiting: Array<(buffer: Buffer) => void> = [];
+  private allocated = 0;
+  private readonly size: number;
+  private readonly bufferBytes: number;
+
+  constructor(size: number, bufferBytes: number) {
+    this.size = size;
+    this.bufferBytes = bufferBytes;
+  }
+
+  acquire(): Promise<Buffer> {
+    const buffer = this.free.pop();
+    if (buffer) return Promise.resolve(buffer);
+    if (this.allocated < this.size) {
+      this.allocated += 1;
+      return Promise.resolve(Buffer.allocUnsafeSlow(this.bufferBytes));
     }
-    await Promise.all(inFlight);
-  } finally {
-    await reader.close();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(buffer: Buffer): void {
+    const next = this.waiting.shift();
+    if (next) next(buffer);
+    else this.free.push(buffer);
   }
 }
 
