@@ -97,7 +97,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       if (dynamo.exitCode === null) {
         const exited = new Promise((resolve) => dynamo.once('exit', resolve));
         dynamo.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
         if (dynamo.exitCode === null) dynamo.kill('SIGKILL');
       }
     },

@@ -260,6 +260,31 @@ describe('local stack (npm start) end to end', () => {
       }
     });
 
+    it('runs into the ingest deadline on a slow download, continues in a new message, and still archives the exact bytes', async () => {
+      // 20 s timeout → the ingest handler stops starting parts ~15 s in. At 1 MiB/s per connection
+      // and 4 parts of 8 MiB in flight, two waves start before that and the rest cannot.
+      const stack = await startStack(baseEnv(tempDir(), { ...simulator.env(), INGEST_TIMEOUT_SECONDS: '20', LOG_LEVEL: 'INFO' }));
+      simulator.downloads.faults.throttle({ bytesPerSecond: MiB });
+      try {
+        const sender = new WebhookSender({ url: stack.webhookUrl, token: simulator.credentials.webhookToken, encodingAesKey: simulator.credentials.encodingAesKey });
+        const { recording, ok } = await runMeetingLifecycle(simulator, sender, {
+          subject: 'E2E: long copy',
+          hostUserId: simulator.credentials.operatorId,
+          files: [{ sizeBytes: 80 * MiB + 3 }],
+        });
+        expect(ok).toBe(true);
+        await waitForArchived(stack, recording.meetingRecordId, 1);
+        simulator.downloads.faults.clear();
+        await expectExactBytes(stack, recording.files[0]!);
+        expect(stack.output()).toContain('copy paused before the deadline; continuing in a new message');
+        // Progress of a copy in flight reaches the console with bytes, percentage and rate.
+        expect(stack.output()).toMatch(/\[ingest\] copying \d+\/video: [\d.]+ MiB \/ 80\.0 MiB \(\d+%\) at [\d.]+ [KM]iB\/s/);
+      } finally {
+        simulator.downloads.faults.clear();
+        expect(await stack.stop()).toBe(0);
+      }
+    });
+
     it('refuses to start with credentials Tencent rejects, naming what to check', async () => {
       const wrongKey = spawnStack(baseEnv(tempDir(), { ...simulator.env(), TENCENT_MEETING_SECRET_KEY: 'x'.repeat(32) }));
       expect(await wrongKey.exited).toBe(1);

@@ -11,11 +11,15 @@ export default async function globalSetup(): Promise<void> {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
+  const lines = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`emulators exited with code ${code} before they were ready`)));
   });
+  // Nothing more is read from the child; holding its stdout open would keep jest from exiting.
+  lines.close();
+  child.stdout!.destroy();
+  child.unref();
   const endpoints = JSON.parse(line) as { dynamodbEndpoint: string; awsEndpoint: string };
   process.env.TEST_DYNAMODB_ENDPOINT = endpoints.dynamodbEndpoint;
   process.env.TEST_AWS_ENDPOINT = endpoints.awsEndpoint;

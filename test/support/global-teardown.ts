@@ -5,6 +5,6 @@ export default async function globalTeardown(): Promise<void> {
   if (!child || child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.stdin?.end();
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   if (child.exitCode === null) child.kill('SIGKILL');
 }
