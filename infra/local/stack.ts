@@ -76,6 +76,8 @@ interface LocalSecrets {
 }
 
 const SECRETS_FILE = 'local-secrets.json';
+/** Read by `npm run backfill` (shared/reconcile/backfill.ts LOCAL_STACK_FILE). */
+const LOCAL_STACK_FILE_NAME = 'local-stack.json';
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
   const log = options.log ?? silentLog;
@@ -229,6 +231,16 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       dynamodb: emulators.dynamodbEndpoint,
       aws: emulators.awsEndpoint,
     };
+
+    // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
+    // credentials here; the file goes away with the stack.
+    const stackFile = join(config.dataDir, LOCAL_STACK_FILE_NAME);
+    writeFileSync(
+      stackFile,
+      `${JSON.stringify({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, region: 'us-east-1', tableName: resources.tableName, ingestQueueUrl: resources.ingestQueueUrl, ...(simulator ? { tencentEnv: simulator.env() } : {}) }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    cleanups.push({ name: 'local-stack.json', run: async () => rmSync(stackFile, { force: true }) });
 
     let demo: Promise<DemoResult> | undefined;
     const demoAbort = new AbortController();

@@ -114,7 +114,8 @@ interface RecordBody {
 }
 
 async function waitForArchived(stack: RunningStack, meetingRecordId: string, artifactsPerFile: number): Promise<RecordBody> {
-  const deadline = Date.now() + 120_000;
+  // Room for one redelivery after a visibility timeout on a very slow machine.
+  const deadline = Date.now() + 180_000;
   let last: unknown;
   while (Date.now() < deadline) {
     const { status, body } = await api<RecordBody>(stack, `/records/${meetingRecordId}`);
