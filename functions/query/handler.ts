@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
-import { createAwsClients } from '../../shared/aws/clients.ts';
+import { createDynamoClient, createS3Client } from '../../shared/aws/clients.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { ApiError, ERROR_CODES, badRequest, internalError, notFound, unauthenticated } from '../../shared/query/errors.ts';
 import { openApiDocument } from '../../shared/query/openapi.ts';
@@ -124,7 +124,8 @@ export const handler: QueryHandler = async (event, context) => {
 export function createFromEnv(env: NodeJS.ProcessEnv): QueryHandler {
   const tableName = env[RESOURCE_ENV.table];
   if (!tableName) throw new Error(`${RESOURCE_ENV.table} is not set`);
-  const { dynamo, s3 } = createAwsClients({}, env);
+  const dynamo = createDynamoClient({}, env);
+  const s3 = createS3Client({}, env);
   const ttl = env.PRESIGN_TTL_SECONDS ? Number(env.PRESIGN_TTL_SECONDS) : undefined;
   const bucketName = env[RESOURCE_ENV.bucket];
   return createQueryHandler({

@@ -12,7 +12,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { z } from 'zod';
-import { createAwsClients } from '../../shared/aws/clients.ts';
+import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { loadTencentConfig, type TencentConfig } from '../../shared/tencent/config.ts';
@@ -156,7 +156,8 @@ function buildFromEnv(env: NodeJS.ProcessEnv): ReturnType<typeof createReconcile
   const tableName = env[RESOURCE_ENV.table];
   const queueUrl = env[RESOURCE_ENV.ingestQueueUrl];
   if (!tableName || !queueUrl) throw new Error(`${RESOURCE_ENV.table} and ${RESOURCE_ENV.ingestQueueUrl} must be set`);
-  const { dynamo, sqs } = createAwsClients({}, env);
+  const dynamo = createDynamoClient({}, env);
+  const sqs = createSqsClient({}, env);
   const windowHours = windowHoursFromEnv(env);
   return createReconcileHandler({
     dynamo,

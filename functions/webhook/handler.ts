@@ -10,7 +10,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { createAwsClients } from '../../shared/aws/clients.ts';
+import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { loadTencentConfig, requireWebhookSecrets } from '../../shared/tencent/config.ts';
@@ -265,7 +265,8 @@ async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<ReturnType<typeof c
   if (!tableName || !queueUrl) throw new Error(`${RESOURCE_ENV.table} and ${RESOURCE_ENV.ingestQueueUrl} must be set`);
   // Fail the cold start, naming the variable, when the webhook secrets are missing.
   requireWebhookSecrets(await loadTencentConfig(env));
-  const { dynamo, sqs } = createAwsClients({}, env);
+  const dynamo = createDynamoClient({}, env);
+  const sqs = createSqsClient({}, env);
   return createWebhookHandler({
     dynamo,
     sqs,

@@ -1,6 +1,9 @@
 // One code path for AWS and the local emulators: only endpoints differ. The SDK reads
 // AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS by itself; path-style
 // addressing is needed only by the local S3 emulator, so it is opt-in.
+//
+// One factory per service, so a Lambda bundle contains only the clients its function uses
+// (the SDK packages are side-effect free, so esbuild drops the others).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -21,28 +24,33 @@ export interface AwsClientOptions {
   readonly forcePathStyle?: boolean;
 }
 
-export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {
+function common(endpoint: string | undefined, options: AwsClientOptions, env: NodeJS.ProcessEnv) {
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const localCredentials =
-    options.dynamodbEndpoint || options.awsEndpoint ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
-  const dynamoClient = new DynamoDBClient({
+  // Explicit emulator endpoints come with dummy credentials: emulators accept any, and a laptop
+  // without an AWS profile must still work.
+  return {
     region,
-    ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}),
-    ...(localCredentials ? { credentials: localCredentials } : {}),
-  });
-  const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
+    ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  };
+}
+
+export function createDynamoClient(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(common(options.dynamodbEndpoint, options, env)), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = new S3Client({
-    region,
+}
+
+export function createS3Client(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client({
+    ...common(options.awsEndpoint, options, env),
     forcePathStyle: options.forcePathStyle ?? env.S3_FORCE_PATH_STYLE === 'true',
-    ...(options.awsEndpoint ? { endpoint: options.awsEndpoint } : {}),
-    ...(localCredentials ? { credentials: localCredentials } : {}),
   });
-  const sqs = new SQSClient({
-    region,
-    ...(options.awsEndpoint ? { endpoint: options.awsEndpoint } : {}),
-    ...(localCredentials ? { credentials: localCredentials } : {}),
-  });
-  return { dynamo, s3, sqs };
+}
+
+export function createSqsClient(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): SQSClient {
+  return new SQSClient(common(options.awsEndpoint, options, env));
+}
+
+export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {
+  return { dynamo: createDynamoClient(options, env), s3: createS3Client(options, env), sqs: createSqsClient(options, env) };
 }

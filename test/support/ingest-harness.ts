@@ -26,6 +26,8 @@ export interface HarnessOptions {
   /** The ingest function's timeout as the Lambda context reports it. */
   readonly ingestTimeoutMs?: number;
   readonly deadlineMarginMs?: number;
+  /** Logger of the webhook and ingest handlers (e.g. the product's createLogger, captured by a test); default silent. */
+  readonly logger?: Logger;
 }
 
 export interface DrainResult {
@@ -42,7 +44,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const env = sim.env();
   const config = loadTencentConfigFromEnv(env);
   const tencent = new TencentMeetingClient(config, { retry: { baseDelayMs: 20, maxDelayMs: 200, rateLimitDelayMs: 200, maxRetryAfterMs: 500 } });
-  const logger = new Logger({ serviceName: 'test', logLevel: (process.env.TEST_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
+  const logger = options.logger ?? new Logger({ serviceName: 'test', logLevel: (process.env.TEST_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
   const encodingAesKey = options.aesMode === false ? undefined : sim.credentials.encodingAesKey;
   const webhook = createWebhookHandler({
     dynamo: resources.clients.dynamo,
