@@ -58,6 +58,8 @@ export interface IngestServiceDeps {
   readonly logger: Logger;
   /** How long a worker may hold a file before another may take it over (≥ the function timeout). */
   readonly leaseMs?: number;
+  /** Delays before a deferred message comes back; tests and the local stack shorten them. */
+  readonly deferSeconds?: Partial<DeferDelays>;
   readonly now?: () => number;
 }
 
@@ -71,8 +73,24 @@ export interface InvocationContext {
   readonly receiveCount: number;
 }
 
-/** After this many deliveries a recording Tencent no longer lists is taken as deleted. */
-const GIVE_UP_ON_UNLISTED_AFTER_RECEIVES = 3;
+/** After this many tries a recording Tencent no longer lists is taken as deleted. */
+const GIVE_UP_ON_UNLISTED_AFTER_TRIES = 3;
+/** A message deferred this often goes back to SQS as a failure instead (and on to the DLQ). */
+const MAX_DEFERRALS = 30;
+
+/**
+ * Waiting that is expected rather than a failure: another worker holds the file, Tencent does not
+ * list the recording yet, transcoding is not finished. The message is re-sent with a delay instead
+ * of failing, because a failed message only returns after the queue's visibility timeout (6 × the
+ * function timeout: 90 minutes in AWS).
+ */
+export interface DeferDelays {
+  readonly fileBusy: number;
+  readonly notListed: number;
+  readonly notReady: number;
+}
+
+const DEFAULT_DEFER_SECONDS: DeferDelays = { fileBusy: 120, notListed: 60, notReady: 300 };
 
 export class IngestService {
   readonly #deps: IngestServiceDeps;
@@ -113,22 +131,23 @@ export class IngestService {
 
     const owner = context.invocationId;
     if (!(await leases.acquire(message.recordFileId, owner, this.#deps.leaseMs ?? 16 * 60_000))) {
-      throw new TransientError('another worker is copying this file; retrying later', ids);
+      return this.#defer(message, 'fileBusy', 'another worker is copying this file');
     }
     try {
       const found = await this.#findRecording(message);
       if (!found) {
-        if (context.receiveCount >= GIVE_UP_ON_UNLISTED_AFTER_RECEIVES) {
-          logger.warn('Tencent does not list this recording any more; taking it as deleted', { ...ids, receiveCount: context.receiveCount });
+        const tries = context.receiveCount + (message.deferrals ?? 0);
+        if (tries >= GIVE_UP_ON_UNLISTED_AFTER_TRIES) {
+          logger.warn('Tencent does not list this recording any more; taking it as deleted', { ...ids, tries });
           await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
           return;
         }
-        throw new TransientError('Tencent does not list the recording yet', ids);
+        return this.#defer(message, 'notListed', 'Tencent does not list the recording yet');
       }
       const { meeting, file } = found;
       const meetingIds = { ...ids, meetingRecordId: meeting.meeting_record_id };
       await index.upsertMeetingRecording(toMeetingUpsert(meeting));
-      if (meeting.state !== 3) throw new TransientError(`recording is not ready (state ${meeting.state})`, meetingIds);
+      if (meeting.state !== 3) return this.#defer(message, 'notReady', `recording is not ready (state ${meeting.state})`);
       if (!file) {
         logger.warn('the recording no longer lists this file; taking it as deleted', meetingIds);
         await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
@@ -145,7 +164,7 @@ export class IngestService {
         await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
         return;
       }
-      if (sources.length === 0) throw new TransientError('Tencent offers no download link for this file yet', meetingIds);
+      if (sources.length === 0) return this.#defer(message, 'notReady', 'Tencent offers no download link for this file yet');
 
       for (const source of sources) {
         if (record.artifacts[source.artifact]?.status === 'archived') continue;
@@ -224,7 +243,8 @@ export class IngestService {
   /**
    * The meeting recording that contains the file, from GET /v1/records around the meeting. A file
    * missing from a meeting whose recordings are all finished (state 3) was deleted: its
-   * recording.completed event proves it existed once transcoding ended.
+   * recording.completed event proves it existed once transcoding ended. Otherwise the recording
+   * still in progress is returned without a file, and the caller waits for it.
    */
   async #findRecording(message: ArchiveFileMessage): Promise<{ meeting: RecordMeeting; file: RecordFile | undefined } | undefined> {
     const { tencent } = this.#deps;
@@ -242,8 +262,11 @@ export class IngestService {
     }
     const sameRecording = listed.find((m) => m.meeting_record_id === message.meetingRecordId);
     if (sameRecording) return { meeting: sameRecording, file: undefined };
-    const finished = listed.filter((m) => m.state === 3);
-    return listed.length > 0 && finished.length === listed.length ? { meeting: finished[0]!, file: undefined } : undefined;
+    // Files are listed only once transcoding is done (state 3): the file may belong to a recording
+    // still in progress, which the archive shows as on its way.
+    const unfinished = listed.find((m) => m.state !== 3);
+    if (unfinished) return { meeting: unfinished, file: undefined };
+    return listed.length > 0 ? { meeting: listed[0]!, file: undefined } : undefined;
   }
 
   async #fileAddress(recordFileId: string) {
@@ -255,6 +278,15 @@ export class IngestService {
     const fresh = artifactsOf(await this.#fileAddress(recordFileId)).find((a) => a.artifact === artifact);
     if (!fresh) throw new TransientError('Tencent no longer offers this artifact', { recordFileId, artifact });
     return fresh.url;
+  }
+
+  async #defer(message: ArchiveFileMessage, why: keyof DeferDelays, reason: string): Promise<void> {
+    const ids = { meetingId: message.meetingId, recordFileId: message.recordFileId };
+    const deferrals = (message.deferrals ?? 0) + 1;
+    if (deferrals > MAX_DEFERRALS) throw new TransientError(`${reason}; gave up waiting after ${MAX_DEFERRALS} deferrals`, ids);
+    const delaySeconds = this.#deps.deferSeconds?.[why] ?? DEFAULT_DEFER_SECONDS[why];
+    this.#deps.logger.info('deferring the message', { ...ids, reason, delaySeconds, deferrals });
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
   }
 
   async #continueLater(message: ArchiveFileMessage, meetingRecordId: string): Promise<void> {

@@ -22,6 +22,8 @@ export const ArchiveFileMessage = z.object({
   creatorUserId: z.string().optional(),
   /** Only these artifacts (e.g. transcripts after smart.transcripts); all when absent. */
   artifacts: z.array(z.string()).optional(),
+  /** How often the worker already put this message back for later (see IngestService#defer). */
+  deferrals: z.number().int().nonnegative().optional(),
 });
 
 /** Tencent deleted these files (recording.deleted): mark them, and apply the deletion policy. */

@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger.ts';
 import { TencentMeetingClient } from '../tencent/client.ts';
 import { loadTencentConfig } from '../tencent/config.ts';
 import { CopyLeases } from './copy-lease.ts';
-import { IngestService, type CopyArtifactFn, type DeletionPolicy } from './ingest-service.ts';
+import { IngestService, type CopyArtifactFn, type DeletionPolicy, type IngestServiceDeps } from './ingest-service.ts';
 import { StsTokenStore } from './sts-token-store.ts';
 
 export interface CopySettings {
@@ -40,6 +40,7 @@ export interface IngestWiring {
   readonly logger?: Logger;
   readonly onProgress?: (progress: CopyProgress) => void;
   readonly leaseMs?: number;
+  readonly deferSeconds?: IngestServiceDeps['deferSeconds'];
 }
 
 /** The copy engine bound to one bucket, in the shape the ingest service asks for. */
@@ -98,6 +99,7 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     deletionPolicy: wiring.deletionPolicy ?? 'retain',
     logger,
     ...(wiring.leaseMs !== undefined ? { leaseMs: wiring.leaseMs } : {}),
+    ...(wiring.deferSeconds ? { deferSeconds: wiring.deferSeconds } : {}),
   });
 }
 

@@ -10,6 +10,8 @@ import type { IngestMessage } from '../ingest/messages.ts';
 export const SQS_BATCH_SIZE = 10;
 
 export interface EnqueueOptions {
+  /** SQS DelaySeconds (0–900) for every message of the call. */
+  readonly delaySeconds?: number;
   /** Attempts per entry that SQS reports as failed (the SDK retries whole-request faults itself). */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
@@ -19,12 +21,16 @@ export async function sendIngestMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly IngestMessage[],
-  { maxAttempts = 3, retryDelayMs = 50 }: EnqueueOptions = {},
+  { maxAttempts = 3, retryDelayMs = 50, delaySeconds }: EnqueueOptions = {},
 ): Promise<void> {
   for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
     let pending: SendMessageBatchRequestEntry[] = messages
       .slice(start, start + SQS_BATCH_SIZE)
-      .map((message, index) => ({ Id: String(start + index), MessageBody: JSON.stringify(message) }));
+      .map((message, index) => ({
+        Id: String(start + index),
+        MessageBody: JSON.stringify(message),
+        ...(delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))) } : {}),
+      }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       let result;
       try {
