@@ -27,9 +27,12 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   const logger = deps.logger ?? createLogger('ingest');
   const marginMs = deps.deadlineMarginMs ?? 60_000;
 
-  const handle = async (event: SQSEvent, context: Context, { signal }: { signal?: AbortSignal } = {}): Promise<SQSBatchResponse> => {
+  const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const remaining = context.getRemainingTimeInMillis();
     const deadline = Date.now() + remaining - Math.min(marginMs, remaining / 4);
+    // If a part still runs when Lambda's end nears (a slow source), stop it with time left to
+    // checkpoint: the copy then reports 'incomplete' and continues in a new message.
+    const hardStop = AbortSignal.timeout(Math.max(0, remaining - Math.min(5_000, remaining / 8)));
     const processor = new BatchProcessor(EventType.SQS);
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const message = parseMessage(record);
@@ -38,8 +41,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         await deps.service.handle(message, {
           invocationId: `${context.awsRequestId}:${record.messageId}`,
           deadline,
-          // middy aborts it just before Lambda's own timeout: in-flight parts stop and are checkpointed.
-          ...(signal ? { signal } : {}),
+          signal: hardStop,
           receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
         });
       } catch (error) {
@@ -53,7 +55,9 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     // applies to the whole batch.
     return processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
   };
-  return middy(handle);
+  // middy's own early timeout is off: it would race the handler and fail the whole batch. The
+  // handler aborts its own work instead (see `handle`) and answers normally.
+  return middy(handle, { timeoutEarlyInMillis: 0 });
 }
 
 function parseMessage(record: SQSRecord): IngestMessage {

@@ -19,6 +19,8 @@ import { claimEvent, deriveEventId, type ClaimOptions } from '../../shared/webho
 import { sendIngestMessages } from '../../shared/webhook/enqueue.ts';
 import { parseWebhookEvent, WebhookEventError, type WebhookEvent } from '../../shared/webhook/events.ts';
 import { toIngestMessages } from '../../shared/webhook/to-messages.ts';
+import { StsTokenStore } from '../../shared/ingest/sts-token-store.ts';
+import type { IngestMessage } from '../../shared/ingest/messages.ts';
 
 /** The literal Tencent expects; anything else counts as a failed delivery and is retried. */
 export const ACK_BODY = 'successfully received callback';
@@ -146,6 +148,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
   const secrets = async (): Promise<WebhookSecrets> =>
     deps.resolveSecrets ? deps.resolveSecrets() : { token: deps.token, ...(deps.encodingAesKey ? { encodingAesKey: deps.encodingAesKey } : {}) };
   const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+  const stsTokens = new StsTokenStore(deps.dynamo, deps.tableName);
 
   async function verify(event: APIGatewayProxyEventV2): Promise<Result> {
     const checkStr = event.queryStringParameters?.check_str;
@@ -197,13 +200,20 @@ export function createWebhookHandler(deps: WebhookDeps) {
       logger.warn('unknown webhook event acknowledged, nothing enqueued', fields);
       return text(ACK_BODY);
     }
-    let messages;
+    let messages: IngestMessage[];
     try {
       messages = toIngestMessages(parsed, eventId);
     } catch (error) {
       count('WebhookRejected');
       badRequest(error);
     }
+    // A token is a credential: it is stored here, never put on the queue (or left in its DLQ).
+    for (const token of messages.filter((m) => m.kind === 'sts-token')) {
+      await stsTokens.save(token.stsToken, token.expireTs);
+      count('WebhookStsTokenStored');
+      logger.info('STS token stored', fields);
+    }
+    messages = messages.filter((m) => m.kind !== 'sts-token');
     if (messages.length === 0) {
       count('WebhookIgnoredEvent');
       logger.info('webhook event needs no archiving', fields);
@@ -240,7 +250,9 @@ export function createWebhookHandler(deps: WebhookDeps) {
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route)
-    .use(injectLambdaContext(logger))
+    // Never log the raw event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: its body is Tencent's
+    // `data`, which in plain mode is only base64 of the event (STS tokens included).
+    .use(injectLambdaContext(logger, { logEvent: false }))
     .use(logMetrics(metrics))
     .use(
       httpErrorHandler({

@@ -1,6 +1,7 @@
 // Builds the ingest worker from its parts. The Lambda builds it from the environment; the local
 // stack and the tests pass their own clients, names and Tencent client.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ArchiveIndex } from '../archive/archive-index.ts';
 import { RESOURCE_ENV } from '../archive/table-design.ts';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
@@ -57,6 +58,8 @@ export function createCopyArtifactFn(wiring: Pick<IngestWiring, 'clients' | 'tab
       fileType: artifact.fileType,
     });
     const contentType = contentTypeFor(artifact.fileType);
+    const existing = await verifiedCopyInBucket(wiring, key, request.recordFileId, request.expectedBytes);
+    if (existing) return { status: 'archived', bucket: wiring.bucketName, key, contentType, ...existing };
     const result = await copyArtifact({
       s3: wiring.clients.s3,
       bucket: wiring.bucketName,
@@ -82,6 +85,29 @@ export function createCopyArtifactFn(wiring: Pick<IngestWiring, 'clients' | 'tab
     if (result.status === 'incomplete') return { status: 'incomplete', bytesDone: result.bytesDone };
     return { status: 'archived', bucket: wiring.bucketName, key, contentType, bytes: result.bytes, checksum: result.checksum };
   };
+}
+
+/**
+ * A copy that completed but whose index write was lost (a crash, a lost optimistic-write race) is
+ * already in the bucket under its deterministic key. S3 only completes an upload whose part and
+ * whole-object checksums and size verified, so an object of this file with the declared size is
+ * that copy: index it instead of copying the file again. Only for artifacts of known size.
+ */
+async function verifiedCopyInBucket(
+  wiring: Pick<IngestWiring, 'clients' | 'bucketName'>,
+  key: string,
+  recordFileId: string,
+  expectedBytes: number | undefined,
+): Promise<{ bytes: number; checksum: string } | undefined> {
+  if (expectedBytes === undefined) return undefined;
+  try {
+    const head = await wiring.clients.s3.send(new HeadObjectCommand({ Bucket: wiring.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+    if (head.ContentLength !== expectedBytes || head.Metadata?.['record-file-id'] !== recordFileId || !head.ChecksumCRC32) return undefined;
+    return { bytes: expectedBytes, checksum: `CRC32:${head.ChecksumCRC32}` };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
 }
 
 export function buildIngestService(wiring: IngestWiring): IngestService {

@@ -16,6 +16,7 @@ import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
 import { buildIngestService, type CopySettings } from '../../shared/ingest/wiring.ts';
 import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
 import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
+import type { AwsClients } from '../../shared/aws/clients.ts';
 import { createTestResources } from './aws.ts';
 
 export interface HarnessOptions {
@@ -28,6 +29,22 @@ export interface HarnessOptions {
   readonly deadlineMarginMs?: number;
   /** Logger of the webhook and ingest handlers (e.g. the product's createLogger, captured by a test); default silent. */
   readonly logger?: Logger;
+  /**
+   * The AWS clients the functions (webhook, ingest) use, built from the harness's direct clients:
+   * e.g. clients routed through a proxy that plays an unavailable DynamoDB or S3. The harness itself
+   * (queue polling in `drain`, resource creation, `index`) keeps the direct clients, as Lambda's
+   * event source mapping does not depend on the function's dependencies. The caller destroys them.
+   */
+  readonly functionClients?: (direct: AwsClients) => AwsClients;
+  /** Copy lease duration of the ingest service (default 60 s). */
+  readonly leaseMs?: number;
+  /** The ingest queue's visibility timeout (default 1 s). */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export interface DeliverOptions {
+  /** Encode this delivery in the other mode than the harness's subscription (a subscription switched over). */
+  readonly mode?: 'aes' | 'plain';
 }
 
 export interface DrainResult {
@@ -39,24 +56,29 @@ export interface DrainResult {
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 export async function startHarness(options: HarnessOptions = {}) {
-  const resources = await createTestResources(undefined, { visibilityTimeoutSeconds: 1 });
+  const resources = await createTestResources(undefined, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1 });
+  const clients = options.functionClients ? options.functionClients(resources.clients) : resources.clients;
   const sim: Simulator = await startSimulator({ ...options.simulator });
   const env = sim.env();
   const config = loadTencentConfigFromEnv(env);
   const tencent = new TencentMeetingClient(config, { retry: { baseDelayMs: 20, maxDelayMs: 200, rateLimitDelayMs: 200, maxRetryAfterMs: 500 } });
   const logger = options.logger ?? new Logger({ serviceName: 'test', logLevel: (process.env.TEST_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
   const encodingAesKey = options.aesMode === false ? undefined : sim.credentials.encodingAesKey;
-  const webhook = createWebhookHandler({
-    dynamo: resources.clients.dynamo,
-    sqs: resources.clients.sqs,
-    tableName: resources.tableName,
-    queueUrl: resources.ingestQueueUrl,
-    token: sim.credentials.webhookToken,
-    ...(encodingAesKey ? { encodingAesKey } : {}),
-    logger,
-  } as Parameters<typeof createWebhookHandler>[0]);
+  const webhookWith = (aesKey: string | undefined) =>
+    createWebhookHandler({
+      dynamo: clients.dynamo,
+      sqs: clients.sqs,
+      tableName: resources.tableName,
+      queueUrl: resources.ingestQueueUrl,
+      token: sim.credentials.webhookToken,
+      ...(aesKey ? { encodingAesKey: aesKey } : {}),
+      logger,
+    } as Parameters<typeof createWebhookHandler>[0]);
+  const webhook = webhookWith(encodingAesKey);
+  // A subscription is in one mode at a time; this one plays the subscription switched over.
+  let otherWebhook: typeof webhook | undefined;
   const service = buildIngestService({
-    clients: resources.clients,
+    clients,
     tableName: resources.tableName,
     bucketName: resources.bucketName,
     queueUrl: resources.ingestQueueUrl,
@@ -64,7 +86,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     deletionPolicy: options.deletionPolicy ?? 'retain',
     copy: { maxPartSizeBytes: 10 * 1024 * 1024, ...options.copy },
     logger,
-    leaseMs: 60_000,
+    leaseMs: options.leaseMs ?? 60_000,
+    deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
   });
   const ingest = createIngestHandler({ service, logger, deadlineMarginMs: options.deadlineMarginMs ?? 0 });
   const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
@@ -74,8 +97,12 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   let nonce = 1000;
   /** Delivers one event as Tencent would: signed POST {"data": …}, AES or plain. */
-  async function deliver(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
-    const data = encodeWebhookData(JSON.stringify(event), encodingAesKey);
+  async function deliver(event: unknown, deliverOptions: DeliverOptions = {}): Promise<APIGatewayProxyStructuredResultV2> {
+    const harnessMode = encodingAesKey ? 'aes' : 'plain';
+    const mode = deliverOptions.mode ?? harnessMode;
+    const aesKey = mode === 'aes' ? sim.credentials.encodingAesKey : undefined;
+    const handler = mode === harnessMode ? webhook : (otherWebhook ??= webhookWith(aesKey));
+    const data = encodeWebhookData(JSON.stringify(event), aesKey);
     const timestamp = String(Date.now());
     const n = String(nonce++);
     const signature = webhookSignature(sim.credentials.webhookToken, timestamp, n, data);
@@ -101,7 +128,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       isBase64Encoded: false,
     } as APIGatewayProxyEventV2;
     const { context } = createLambdaContext({ functionName: 'webhook', timeoutMs: 10_000 });
-    return (await webhook(apiEvent, context)) as APIGatewayProxyStructuredResultV2;
+    return (await handler(apiEvent, context)) as APIGatewayProxyStructuredResultV2;
   }
 
   /** Runs ingest invocations until the queue is empty (or `maxInvocations`), like the event source mapping. */
@@ -158,5 +185,5 @@ export async function startHarness(options: HarnessOptions = {}) {
     resources.clients.sqs.destroy();
   }
 
-  return { sim, resources, tencent, index, webhook, ingest, deliver, drain, stop, encodingAesKey };
+  return { sim, resources, tencent, index, webhook, ingest, service, logger, queueArn, deliver, drain, stop, encodingAesKey };
 }

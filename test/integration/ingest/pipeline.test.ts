@@ -15,6 +15,7 @@ import {
 } from '../../../infra/local/simulator/webhook-events.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
+import { CopyLeases } from '../../../shared/ingest/copy-lease.ts';
 
 const MiB = 1024 * 1024;
 
@@ -173,6 +174,33 @@ describe('ingest pipeline', () => {
     const transcripts = Object.values(file.artifacts).filter((a) => a.kind === 'transcript' || a.kind === 'ai_transcript');
     expect(transcripts.map((a) => a.artifact).sort()).toEqual(['ai_transcript-0-txt', 'transcript-0-txt', 'transcript-1-pdf']);
     expect(transcripts.every((a) => a.status === 'archived')).toBe(true);
+  });
+
+  it('defers a file still transcoding and archives it once Tencent reports it done', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'transcoding', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }], state: 2 });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    const first = await h.drain({ maxInvocations: 1 });
+    expect(first).toMatchObject({ processed: 1, failed: 0 });
+    expect((await h.index.getMeetingRecording(recording.meetingRecordId))!.recordingStatus).toBe('transcoding');
+    h.sim.model.setState(recording.meetingRecordId, 3);
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+  });
+
+  it('lets the worker that holds a file finish it, and the duplicate wait instead of copying twice', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'leased', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const fileId = recording.files[0]!.recordFileId;
+    const otherWorker = new CopyLeases(h.resources.clients.dynamo, h.resources.tableName);
+    expect(await otherWorker.acquire(fileId, 'another-invocation', 60_000)).toBe(true);
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+    await h.drain({ maxInvocations: 1 });
+    expect(h.sim.downloads.stats.bytesServed).toBe(0);
+    await otherWorker.release(fileId, 'another-invocation');
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    expect(h.sim.downloads.stats.bytesServed).toBe(MiB);
   });
 
   it('resumes a copy by Range after a connection reset mid-file', async () => {

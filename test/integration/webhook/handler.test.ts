@@ -11,6 +11,7 @@ import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { ACK_BODY, createWebhookHandler, handler as lambdaEntry } from '../../../functions/webhook/handler.ts';
 import { encodeWebhookData, webhookSignature } from '../../../shared/webhook/codec.ts';
 import { claimEvent } from '../../../shared/webhook/dedupe.ts';
+import { StsTokenStore } from '../../../shared/ingest/sts-token-store.ts';
 import { completedDoc, deletedDoc, statusDoc, stsTokenDoc, applyDoc } from '../../unit/webhook/fixtures.ts';
 
 const TOKEN = 'bVPU6F8Htxl5XkAbp3jGV2xWp';
@@ -253,10 +254,18 @@ describe('POST delivery', () => {
 
   it('dedupes a legacy event without trace_id by its content', async () => {
     const { invoke } = makeHandler();
-    const { trace_id: _drop, ...noTrace } = stsTokenDoc;
+    const { trace_id: _drop, ...noTrace } = statusDoc('recording.stopped');
     const plaintext = JSON.stringify(noTrace);
     for (let i = 0; i < 3; i++) expect((await invoke(postEvent(plaintext))).body).toBe(ACK_BODY);
-    expect(await receiveAll()).toEqual([expect.objectContaining({ kind: 'sts-token', stsToken: 'sts-secret-value' })]);
+    expect(await receiveAll()).toEqual([expect.objectContaining({ kind: 'recording-status', status: 'stopped' })]);
+  });
+
+  it('stores an STS token delivered by common.sts-token, and never puts it on the queue', async () => {
+    const { invoke } = makeHandler();
+    expect((await invoke(postEvent(JSON.stringify(stsTokenDoc)))).body).toBe(ACK_BODY);
+    expect(await receiveAll()).toEqual([]);
+    const stored = new StsTokenStore(resources.clients.dynamo, resources.tableName, () => 1752046225_000 - 60_000);
+    expect(await stored.current()).toBe('sts-secret-value');
   });
 
   it('acknowledges an unknown event, counts it, and changes nothing', async () => {
