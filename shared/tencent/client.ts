@@ -141,6 +141,8 @@ export class TencentMeetingClient {
   private readonly appLimiter: RateLimiter;
   private readonly corpLimiter: RateLimiter;
   private readonly now: () => number;
+  /** Set once Tencent refused the current operator form on /v1/records (see listRecords). */
+  private legacyRecordsOperator = false;
 
   constructor(config: TencentConfig, options: TencentClientOptions = {}) {
     this.config = config;
@@ -161,8 +163,28 @@ export class TencentMeetingClient {
     });
   }
 
-  /** GET /v1/records: one page of a user's (or one meeting's) recordings in a ≤ 31-day window. */
+  /**
+   * GET /v1/records: one page of a user's (or one meeting's) recordings in a ≤ 31-day window.
+   *
+   * Tencent documents two versions of this API: the current one takes operator_id with
+   * operator_id_type 1 (userid); the older one (the customer's seed) takes operator_id only for
+   * rooms (type 3) and names users with `userid`, answering 190004 otherwise. The configured
+   * userid operator is sent in the current form, and after one 190004 in the older form from then on.
+   */
   async listRecords(params: ListRecordsParams): Promise<RecordsList> {
+    const defaultOperator = !params.operatorId && !params.userid && this.config.operatorIdType === 1;
+    if (defaultOperator && this.legacyRecordsOperator) return this.listRecordsWith({ ...params, userid: this.config.operatorId });
+    try {
+      return await this.listRecordsWith(params);
+    } catch (error) {
+      if (!defaultOperator || !(error instanceof TencentApiError) || error.errorCode !== 190004) throw error;
+      const legacy = await this.listRecordsWith({ ...params, userid: this.config.operatorId });
+      this.legacyRecordsOperator = true;
+      return legacy;
+    }
+  }
+
+  private async listRecordsWith(params: ListRecordsParams): Promise<RecordsList> {
     const query: Query = [
       ...this.operatorQuery(params),
       ['meeting_id', params.meetingId],

@@ -55,6 +55,8 @@ export interface SimulatorOptions {
   };
   /** GET /v1/addresses/{id} requires the STS-Token header (apps created from 2026-01-16). */
   readonly requireStsToken?: boolean;
+  /** See SimulatorSettings.legacyRecordsOperator; default false. */
+  readonly legacyRecordsOperator?: boolean;
   /** Accept OAuth (AccessToken + OpenId) requests; default true. */
   readonly allowOAuth?: boolean;
   /** Header names are case-sensitive at Tencent (DOC-42413); default true. */
@@ -96,6 +98,11 @@ export interface SimulatorCounters {
 export interface SimulatorSettings {
   requireStsToken: boolean;
   allowOAuth: boolean;
+  /**
+   * GET /v1/records as the older API version documents it (the customer's seed): operator_id only
+   * with operator_id_type 3 (rooms); users are named by `userid`. Other types get 190004.
+   */
+  legacyRecordsOperator: boolean;
 }
 
 export interface Simulator {
@@ -243,7 +250,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     new DownloadService({ ...(options.linkTtlMs ? { linkTtlMs: options.linkTtlMs } : {}), ...(options.now ? { now: options.now } : {}) });
   const faults = new RestFaults();
   const counters = createCounters();
-  const settings: SimulatorSettings = { requireStsToken: options.requireStsToken ?? false, allowOAuth: options.allowOAuth ?? true };
+  const settings: SimulatorSettings = {
+    requireStsToken: options.requireStsToken ?? false,
+    allowOAuth: options.allowOAuth ?? true,
+    legacyRecordsOperator: options.legacyRecordsOperator ?? false,
+  };
   const windowSec = options.timestampWindowSec ?? 300;
   const windowMs = options.rateLimits?.windowMs ?? 60_000;
   const appLimit = new WindowCounter(options.rateLimits?.appPerWindow ?? 300, windowMs);
@@ -464,6 +475,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'records': {
         const { startMs, endMs } = timeRange(params);
         const { page, pageSize } = paging(params, 10, 20);
+        if (settings.legacyRecordsOperator && params.get('operator_id') && intParam(params, 'operator_id_type') !== 3) {
+          throw badParam('operator_id_type 当前仅支持 rooms_id，企业内用户请使用 userid 字段');
+        }
         const who = operator(params, caller);
         if (!who) throw badParam('userid 或 operator_id 必填');
         const queryRecordType = intParam(params, 'query_record_type', 1)!;

@@ -97,6 +97,22 @@ describe('TencentMeetingClient against the simulator', () => {
     expect(byCode.record_meetings[0]).toMatchObject({ meeting_record_id: busy.meetingRecordId, state: 2, record_files: [] });
   });
 
+  it('falls back to the older userid form when Tencent refuses operator_id_type=1 on /v1/records, once', async () => {
+    await start({ legacyRecordsOperator: true });
+    const mine = sim.model.createMeeting({ subject: 'mine', hostUserId: sim.credentials.operatorId, startTimeMs: T0, files: [{ sizeBytes: 10 }] });
+    const client = clientFor(sim);
+    const range = { startTimeSec: sec(T0 - DAY_MS), endTimeSec: sec(T0 + DAY_MS) };
+    for (let i = 0; i < 3; i++) {
+      const page = await client.listRecords({ meetingId: mine.meetingId, ...range });
+      expect(page.record_meetings.map((m) => m.meeting_record_id)).toEqual([mine.meetingRecordId]);
+    }
+    const targets = sim.counters.log.filter((entry) => entry.target.startsWith('/v1/records?')).map((entry) => entry.target);
+    // One refusal, then the userid form for every call: 1 + 3 requests, not 2 × 3.
+    expect(targets).toHaveLength(4);
+    expect(targets[0]).toContain('operator_id_type=1');
+    expect(targets.slice(1).every((t) => t.includes(`userid=${sim.credentials.operatorId}`) && !t.includes('operator_id'))).toBe(true);
+  });
+
   it('walks a 100-day range as 4 legal windows, missing and duplicating nothing', async () => {
     await start();
     const startSec = sec(T0);
