@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INGEST_MAX_RECEIVE_COUNT } from '../local/resources.ts';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import type { ArchiveFunction } from './node-function.ts';
 

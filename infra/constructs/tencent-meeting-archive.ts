@@ -116,8 +116,10 @@ export class TencentMeetingArchive extends Construct {
       return isAbsolute(given) ? given : join(projectRoot, given);
     };
     const presignTtlSeconds = props.presignTtlSeconds ?? 600;
-    if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds < 1 || presignTtlSeconds > 43_200) {
-      throw new Error(`presignTtlSeconds must be an integer in 1..43200, got ${presignTtlSeconds}`);
+    // The query function caps links at an hour (short-lived by design); refuse more at deploy time
+    // rather than silently serving shorter links than configured.
+    if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds < 1 || presignTtlSeconds > 3600) {
+      throw new Error(`presignTtlSeconds must be an integer in 1..3600, got ${presignTtlSeconds}`);
     }
     const deletionPolicy = props.deletionPolicy ?? 'retain';
     if (deletionPolicy !== 'retain' && deletionPolicy !== 'mirror') {

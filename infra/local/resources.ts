@@ -4,7 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, Updat
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../shared/aws/clients.ts';
-import { ARCHIVE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
+import { ARCHIVE_INDEXES, INGEST_MAX_RECEIVE_COUNT, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
 
 export interface LocalResourceNames {
   readonly table: string;
@@ -20,8 +20,6 @@ export interface LocalResources {
   readonly ingestDeadLetterQueueUrl: string;
 }
 
-/** Lambda's redrive setting mirrored locally: a message that failed this often goes to the DLQ. */
-export const INGEST_MAX_RECEIVE_COUNT = 5;
 
 export async function ensureLocalResources(
   clients: AwsClients,

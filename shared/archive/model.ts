@@ -21,7 +21,7 @@ export interface ArtifactRecord {
   readonly bytes?: number;
   /** Bytes Tencent declared (record_size for the video; unknown for others until copied). */
   readonly expectedBytes?: number;
-  /** Full-object checksum S3 computed, e.g. `CRC64NVME:base64`. */
+  /** Full-object checksum S3 verified, e.g. `CRC32:<base64>` (`-<parts>` suffix when composite). */
   readonly checksum?: string;
   readonly archivedAt?: string;
   readonly lastError?: string;

@@ -66,6 +66,9 @@ export const RESOURCE_ENV = {
   ingestQueueUrl: 'INGEST_QUEUE_URL',
 } as const;
 
+/** Receives before an ingest message moves to the DLQ: the CDK stack and the local stack alike. */
+export const INGEST_MAX_RECEIVE_COUNT = 5;
+
 export const LOCAL_RESOURCE_NAMES = {
   table: 'tencent-meeting-archive',
   bucket: 'tencent-meeting-archive',

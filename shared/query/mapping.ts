@@ -131,9 +131,5 @@ export function downloadFileName(subject: string, recordFileId: string, artifact
   return `${base}-${recordFileId}${suffix}.${ext}`;
 }
 
-/** RFC 6266 Content-Disposition with an ASCII fallback and the UTF-8 name (subjects are often Chinese). */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
-  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
+/** The same RFC 6266 header the archived objects carry (ASCII fallback + UTF-8 name). */
+export { contentDisposition } from '../copy/s3-keys.ts';

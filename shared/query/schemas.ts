@@ -56,7 +56,7 @@ export const ArchiveInfo = z
     bucket: z.string().nullable(),
     key: z.string().nullable().describe('Object key; for a meeting, the key prefix its files share (null when they share none).'),
     bytes: z.number().int().nonnegative().nullable().describe('Bytes archived: the primary (video) object for a file, all objects for a meeting.'),
-    checksum: z.string().nullable().describe('Full-object checksum S3 computed, e.g. `CRC64NVME:<base64>`.'),
+    checksum: z.string().nullable().describe('Full-object checksum S3 computed, e.g. `CRC32:<base64>` (with `-<parts>` when the store reports a composite checksum).'),
     archived_at: z.number().int().nullable().describe('When the copy was verified, unix ms.'),
     source_deleted_at: z.number().int().nullable().describe('When Tencent deleted its copy, unix ms; the archive keeps its own.'),
   })

@@ -134,7 +134,7 @@ describe('secret', () => {
 });
 
 describe('validation', () => {
-  test.each([0, 1.5, 43_201])('presignTtlSeconds %p is rejected', (presignTtlSeconds) => {
+  test.each([0, 1.5, 3601])('presignTtlSeconds %p is rejected', (presignTtlSeconds) => {
     expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, presignTtlSeconds })).toThrow(/presignTtlSeconds/);
   });
 

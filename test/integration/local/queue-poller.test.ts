@@ -4,7 +4,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createTestResources } from '../../support/aws.ts';
 import { startQueuePoller, validBatchItemFailures, type InvocationOutcome, type QueuePoller, type SqsFunction } from '../../../infra/local/queue-poller.ts';
-import { INGEST_MAX_RECEIVE_COUNT } from '../../../infra/local/resources.ts';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../../shared/archive/table-design.ts';
 
 type Resources = Awaited<ReturnType<typeof createTestResources>>;
 

@@ -78,7 +78,7 @@ describe('mapping', () => {
   it('builds browser file names and RFC 6266 dispositions for any subject', () => {
     const name = downloadFileName('周会: "A/B" <test>', '123', { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'archived' });
     expect(name).toBe('周会_ _A_B_ _test_-123.mp4');
-    expect(contentDisposition(name)).toBe(`attachment; filename="___ _A_B_ _test_-123.mp4"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    expect(contentDisposition(name)).toBe(`attachment; filename="_ _A_B_ _test_-123.mp4"; filename*=UTF-8''${encodeURIComponent(name)}`);
     expect(downloadFileName('', '9', { artifact: 'ai_minutes-0-docx', kind: 'ai_minutes', fileType: 'docx', status: 'archived' })).toBe('recording-9-ai_minutes-0-docx.docx');
   });
 
