@@ -16,7 +16,7 @@ import { createLogger } from '../../shared/observability/logger.ts';
 import { loadTencentConfig, requireWebhookSecrets } from '../../shared/tencent/config.ts';
 import { decodeWebhookData, verifyWebhookSignature, WebhookDecodeError } from '../../shared/webhook/codec.ts';
 import { claimEvent, deriveEventId, type ClaimOptions } from '../../shared/webhook/dedupe.ts';
-import { sendIngestMessages } from '../../shared/webhook/enqueue.ts';
+import { sendIngestMessages } from '../../shared/ingest/queue.ts';
 import { parseWebhookEvent, WebhookEventError, type WebhookEvent } from '../../shared/webhook/events.ts';
 import { toIngestMessages } from '../../shared/webhook/to-messages.ts';
 import { StsTokenStore } from '../../shared/ingest/sts-token-store.ts';

@@ -10,7 +10,7 @@ import { TransientError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import type { RecordFile, RecordMeeting, RecordSettings } from '../tencent/schemas.ts';
-import { sendIngestMessages } from '../webhook/enqueue.ts';
+import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
 import type { CopyLeases } from './copy-lease.ts';
 import type {

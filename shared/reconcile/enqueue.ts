@@ -8,8 +8,9 @@
 // Markers are written after the send: a crash in between can duplicate a message (the worker is
 // idempotent) but never lose one.
 import { BatchGetCommand, BatchWriteCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ArchiveFileMessage } from '../ingest/messages.ts';
+import { sendIngestMessages } from '../ingest/queue.ts';
 import { TransientError } from '../errors.ts';
 
 /** Reconcile-owned marker item: one per record file, across every sweep and backfill. */
@@ -94,8 +95,8 @@ export class SqsFileEnqueuer implements FileEnqueuer {
   }
 
   private async send(chunk: readonly FileToEnqueue[], reason: string, traceId: string | undefined): Promise<void> {
-    let entries = chunk.map((file, index) => {
-      const message: ArchiveFileMessage = ArchiveFileMessage.parse({
+    const messages = chunk.map((file) =>
+      ArchiveFileMessage.parse({
         kind: 'archive-file',
         reason,
         ...(traceId ? { traceId } : {}),
@@ -105,22 +106,9 @@ export class SqsFileEnqueuer implements FileEnqueuer {
         windowStartSec: file.windowStartSec,
         windowEndSec: file.windowEndSec,
         ...(file.creatorUserId ? { creatorUserId: file.creatorUserId } : {}),
-      });
-      return { Id: String(index), MessageBody: JSON.stringify(message) };
-    });
-    for (let round = 0; entries.length > 0; round += 1) {
-      const result = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
-      const failed = new Set((result.Failed ?? []).map((f) => f.Id));
-      const permanent = (result.Failed ?? []).filter((f) => f.SenderFault);
-      if (permanent.length > 0) {
-        throw new Error(`ingest queue refused messages: ${permanent.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
-      }
-      entries = entries.filter((e) => failed.has(e.Id));
-      if (entries.length > 0) {
-        if (round >= 4) throw new TransientError(`ingest queue kept failing ${entries.length} messages`);
-        await backoff(round);
-      }
-    }
+      }),
+    );
+    await sendIngestMessages(this.sqs, this.queueUrl, messages, { maxAttempts: 5 });
   }
 
   private async mark(chunk: readonly FileToEnqueue[], by: string): Promise<void> {

@@ -1,10 +1,11 @@
-// Puts ingest messages on the queue with SendMessageBatch. A batch can half-succeed (per-entry
+// Puts ingest messages on the queue with SendMessageBatch (the webhook, the ingest worker's
+// continuations and deferrals, the reconcile sweep and backfill all send through here). A batch can half-succeed (per-entry
 // failures come back in `Failed` without an exception), so failed entries are retried on their
 // own; anything still not sent fails the whole call, and the caller must not acknowledge.
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransientError } from '../errors.ts';
-import type { IngestMessage } from '../ingest/messages.ts';
+import { TransientError, ValidationError } from '../errors.ts';
+import type { IngestMessage } from './messages.ts';
 
 /** SQS's limit on entries per SendMessageBatch. */
 export const SQS_BATCH_SIZE = 10;
@@ -42,7 +43,7 @@ export async function sendIngestMessages(
       const senderFault = (result.Failed ?? []).find((entry) => entry.SenderFault);
       if (senderFault) {
         // A sender fault (e.g. a malformed body) fails identically on every retry.
-        throw new TransientError(`ingest queue rejected a message: ${senderFault.Code ?? 'unknown'}`, { queue: 'ingest' });
+        throw new ValidationError(`ingest queue rejected a message: ${senderFault.Code ?? 'unknown'}`, { queue: 'ingest' });
       }
       pending = pending.filter((entry) => failed.has(entry.Id));
       if (pending.length === 0) break;
