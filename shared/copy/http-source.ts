@@ -33,6 +33,13 @@ export interface SourceInfo {
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
+/**
+ * fetch offers gzip/deflate by default (only a request with a Range header gets identity from fetch
+ * itself) and decompresses transparently: a CDN that compresses a transcript would then declare
+ * the compressed size and deliver other bytes. Byte-exact copies need the bytes as stored.
+ */
+const IDENTITY = { 'accept-encoding': 'identity' } as const;
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -125,7 +132,7 @@ export class HttpSource {
       const url = await this.url();
       let reason: string;
       try {
-        const res = await fetch(url, { headers: { range: 'bytes=0-0' }, signal });
+        const res = await fetch(url, { headers: { range: 'bytes=0-0', ...IDENTITY }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.idleTimeoutMs ?? 30_000)]) });
         await res.body?.cancel().catch(() => undefined);
         if (res.status === 206) {
           const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
@@ -184,7 +191,7 @@ export class HttpSource {
       }, Math.max(50, Math.min(1000, idleMs / 4)));
       const before = position;
       try {
-        const res = await fetch(url, { headers: { range: `bytes=${position}-${end - 1}` }, signal: attemptAbort.signal });
+        const res = await fetch(url, { headers: { range: `bytes=${position}-${end - 1}`, ...IDENTITY }, signal: attemptAbort.signal });
         lastProgress = Date.now();
         if (res.status === 206) {
           const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
@@ -265,7 +272,8 @@ export class HttpSource {
       const url = await this.url();
       let reason: string;
       try {
-        const res = await fetch(url, { signal });
+        // No overall timeout here: the signal also governs the body, which streams the whole file.
+        const res = await fetch(url, { headers: IDENTITY, signal });
         if (res.ok && res.body) {
           const length = res.headers.get('content-length');
           if (res.status === 200 && length !== null && Number(length) !== totalBytes) {
