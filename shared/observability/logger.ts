@@ -1,23 +1,23 @@
-// Structured JSON logs through Powertools. Secrets never reach a log line: the keys below are
-// redacted wherever they appear, at any depth, before Powertools serialises the entry.
+// Structured JSON logs through Powertools. Secrets never reach a log line: any key that names a
+// secret or a source link (password, token, secret, AES key, signature, download/view address,
+// sharing URL, check_str, the webhook's `data`, a URL) is redacted at any depth while Powertools
+// serialises the entry, whatever the caller logged. Names are matched as parts of camelCase,
+// snake_case and SCREAMING_CASE keys (`stsToken`, `sts_token`, `TENCENT_MEETING_SECRET_KEY`).
 import { Logger } from '@aws-lambda-powertools/logger';
 
-const SECRET_KEYS = /^(password|secret|secret_?key|token|sts_?token|access_?token|authorization|encoding_?aes_?key|download_address|audio_address|view_address|sharing_url|check_str|data)$/i;
+const SECRET_KEY_PARTS = /password|secret|token|aes_?key|signature|authorization|address|sharing_?url|check_?str|(^|_)url$/i;
+/** `sourceUrl`, `resolvedUrl`: case-sensitive, so `curl` stays readable. */
+const CAMEL_CASE_URL = /[a-z]Url$/;
+const EXACT_SECRET_KEYS = new Set(['data']);
 
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(inner, depth + 1);
-  }
-  return out;
+export function isSecretKey(key: string): boolean {
+  return EXACT_SECRET_KEYS.has(key.toLowerCase()) || SECRET_KEY_PARTS.test(key) || CAMEL_CASE_URL.test(key);
 }
 
 export function createLogger(serviceName: string): Logger {
   return new Logger({
     serviceName,
     logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined) ?? 'INFO',
-    jsonReplacerFn: (key, value) => (key && SECRET_KEYS.test(key) ? '[redacted]' : value),
+    jsonReplacerFn: (key, value) => (key && isSecretKey(key) ? '[redacted]' : value),
   });
 }
