@@ -81,7 +81,10 @@ export class IngestPipeline extends Construct {
       description: 'Copies Tencent Meeting recordings into S3 (resumable, verified) and indexes them',
       memorySize: props.memorySize ?? 1769,
       timeout,
-      environment: { [RESOURCE_ENV.ingestQueueUrl]: this.queue.queueUrl },
+      environment: {
+        [RESOURCE_ENV.ingestQueueUrl]: this.queue.queueUrl,
+        [RESOURCE_ENV.ingestDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+      },
     });
     // Grants ReceiveMessage/DeleteMessage/ChangeMessageVisibility/GetQueueAttributes/GetQueueUrl
     // on this queue only, to the ingest role.
@@ -94,6 +97,8 @@ export class IngestPipeline extends Construct {
     );
     // Continuation messages: the copier re-queues the rest of a file before its own timeout.
     this.allowSend(this.ingestFunction);
+    // Messages that cannot succeed on retry go to the DLQ at once (functions/ingest/handler.ts).
+    this.ingestFunction.allow('DeadLetterUnretryable', ['sqs:SendMessage'], [this.deadLetterQueue.queueArn]);
   }
 
   /** sqs:SendMessage (covers SendMessageBatch) on the ingest queue, nothing else. */

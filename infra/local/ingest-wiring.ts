@@ -38,5 +38,5 @@ export function createLocalIngestHandler(options: LocalIngestOptions): SqsFuncti
       : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   });
-  return createIngestHandler({ service, logger });
+  return createIngestHandler({ service, logger, deadLetter: { sqs: clients.sqs, queueUrl: resources.ingestDeadLetterQueueUrl } });
 }

@@ -64,6 +64,7 @@ export const RESOURCE_ENV = {
   table: 'ARCHIVE_TABLE_NAME',
   bucket: 'ARCHIVE_BUCKET_NAME',
   ingestQueueUrl: 'INGEST_QUEUE_URL',
+  ingestDeadLetterQueueUrl: 'INGEST_DLQ_URL',
 } as const;
 
 /** Receives before an ingest message moves to the DLQ: the CDK stack and the local stack alike. */

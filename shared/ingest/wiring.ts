@@ -142,10 +142,14 @@ export function parseDeletionPolicy(value: string | undefined): DeletionPolicy {
 }
 
 /** The Lambda's wiring: names from the stack's environment, credentials from Secrets Manager. */
-export async function buildIngestServiceFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<IngestService> {
+export async function buildIngestFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ service: IngestService; deadLetter?: { sqs: AwsClients['sqs']; queueUrl: string } }> {
   const tencent = new TencentMeetingClient(await loadTencentConfig(env), { userAgent: 'tencent-meeting-archive/ingest' });
-  return buildIngestService({
-    clients: createAwsClients({}, env),
+  const clients = createAwsClients({}, env);
+  const deadLetterQueueUrl = env[RESOURCE_ENV.ingestDeadLetterQueueUrl]?.trim();
+  const service = buildIngestService({
+    clients,
     tableName: requireEnv(env, RESOURCE_ENV.table),
     bucketName: requireEnv(env, RESOURCE_ENV.bucket),
     queueUrl: requireEnv(env, RESOURCE_ENV.ingestQueueUrl),
@@ -153,4 +157,5 @@ export async function buildIngestServiceFromEnv(env: NodeJS.ProcessEnv = process
     deletionPolicy: parseDeletionPolicy(env.DELETION_POLICY),
     ...(env.COPY_MAX_PART_SIZE_BYTES ? { copy: { maxPartSizeBytes: Number(env.COPY_MAX_PART_SIZE_BYTES) } } : {}),
   });
+  return { service, ...(deadLetterQueueUrl ? { deadLetter: { sqs: clients.sqs, queueUrl: deadLetterQueueUrl } } : {}) };
 }

@@ -34,6 +34,7 @@ const indexArns = () =>
   Object.values(ARCHIVE_INDEXES).map((index) => ({ 'Fn::Join': ['', [tableArn(), `/index/${index.indexName}`]] }));
 const objectsArn = () => ({ 'Fn::Join': ['', [arn('AWS::S3::Bucket', 'Recordings'), '/*']] });
 const queueArn = () => arn('AWS::SQS::Queue', 'IngestQueue');
+const deadLetterQueueArn = () => arn('AWS::SQS::Queue', 'IngestDeadLetterQueue');
 const secretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentials');
 
 describe('functions', () => {
@@ -77,6 +78,9 @@ describe('functions', () => {
     // Only the functions allowed to read the secret are told where it is.
     if (name === 'query') expect(env).not.toHaveProperty('TENCENT_MEETING_SECRET_ARN');
     else expect(env.TENCENT_MEETING_SECRET_ARN).toEqual(secretRef());
+    // Only the ingest function moves unretryable messages to the DLQ itself.
+    if (name === 'ingest') expect(env[RESOURCE_ENV.ingestDeadLetterQueueUrl]).toEqual(ref('AWS::SQS::Queue', 'IngestDeadLetterQueue'));
+    else expect(env).not.toHaveProperty(RESOURCE_ENV.ingestDeadLetterQueueUrl);
   });
 
   test('log groups keep logs for three months', () => {
@@ -129,6 +133,7 @@ describe('least-privilege IAM per function', () => {
         resources: [queueArn()],
       },
       send(),
+      { sid: 'DeadLetterUnretryable', actions: ['sqs:SendMessage'], resources: [deadLetterQueueArn()] },
       {
         sid: 'ArchiveIndexReadWrite',
         actions: [

@@ -89,7 +89,12 @@ export async function startHarness(options: HarnessOptions = {}) {
     leaseMs: options.leaseMs ?? 60_000,
     deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
   });
-  const ingest = createIngestHandler({ service, logger, deadlineMarginMs: options.deadlineMarginMs ?? 0 });
+  const ingest = createIngestHandler({
+    service,
+    logger,
+    deadlineMarginMs: options.deadlineMarginMs ?? 0,
+    deadLetter: { sqs: clients.sqs, queueUrl: resources.ingestDeadLetterQueueUrl },
+  });
   const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
   const queueArn = (
     await resources.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.ingestQueueUrl, AttributeNames: ['QueueArn'] }))

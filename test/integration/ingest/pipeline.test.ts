@@ -1,6 +1,7 @@
 // The ingest pipeline end to end on real components: simulator (HTTP) → webhook handler → SQS
 // (fauxqs) → ingest handler → S3 (fauxqs) + DynamoDB Local, asserting what a user of the archive sees.
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
@@ -201,6 +202,24 @@ describe('ingest pipeline', () => {
     expect((await h.drain()).failed).toBe(0);
     await expectArchivedExactly(h, recording);
     expect(h.sim.downloads.stats.bytesServed).toBe(MiB);
+  });
+
+  it('moves a message that cannot succeed on retry to the DLQ at once, with the reason', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({ subject: 'refused', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    // Tencent refuses the credentials (190303): retrying the same request can never succeed.
+    h.sim.faults.serverErrors('records', 1, { status: 400, errorCode: 190303 });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+    await h.resources.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.resources.ingestQueueUrl, MessageBody: '{"kind":"archive-file"}' }));
+    const drained = await h.drain();
+    expect(drained).toMatchObject({ failed: 0, invocations: 1 });
+    const dead = await h.resources.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: h.resources.ingestDeadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+    );
+    const reasons = (dead.Messages ?? []).map((m) => m.MessageAttributes?.failure?.StringValue ?? '').sort();
+    expect(reasons).toHaveLength(2);
+    expect(reasons.some((r) => r.includes('190303'))).toBe(true);
+    expect(reasons.some((r) => r.startsWith('ValidationError'))).toBe(true);
   });
 
   it('resumes a copy by Range after a connection reset mid-file', async () => {
