@@ -2,7 +2,7 @@
 // from infra/constructs/bundle-options.ts, which the CDK construct also uses). Import time is
 // measured in a fresh Node process per run, the closest local stand-in for a Lambda cold start's
 // init phase; the median of RUNS runs is printed.
-//   node bench/bundle.ts [runs]
+//   node bench/bundle.ts [runs]     (runs: argv, else BENCH_BUNDLE_RUNS, else 5; BENCH_QUICK=1: 2)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { esbuildBuildOptions, FUNCTION_BUNDLE, FUNCTION_ENTRIES, FUNCTION_NAMES, PROJECT_ROOT } from '../infra/constructs/bundle-options.ts';
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = Number(process.argv[2] || process.env.BENCH_BUNDLE_RUNS || (process.env.BENCH_QUICK === '1' ? 2 : 5));
 
 // Handlers build their clients lazily, but give them what Lambda would so module-level code behaves.
 const LAMBDA_LIKE_ENV = {

@@ -2,7 +2,8 @@
 // The index is seeded through the repository's write API (what the ingest worker calls). The point
 // of the second size is the requests column: it must not grow with the archive.
 //
-//   npm run bench:query            (BENCH_SIZES=1000,10000 BENCH_ITERATIONS=200 by default)
+//   npm run bench:query            (BENCH_SIZES=1000,10000 BENCH_ITERATIONS=200 by default;
+//                                   BENCH_QUICK=1: BENCH_SIZES=1000 BENCH_ITERATIONS=50)
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { startEmulators } from '../infra/local/emulators.ts';
@@ -11,8 +12,9 @@ import { createAwsClients } from '../shared/aws/clients.ts';
 import { ArchiveIndex } from '../shared/archive/archive-index.ts';
 import { createQueryHandler } from '../functions/query/handler.ts';
 
-const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
+const QUICK = process.env.BENCH_QUICK === '1';
+const sizes = (process.env.BENCH_SIZES || (QUICK ? '1000' : '1000,10000')).split(',').map(Number);
+const iterations = Number(process.env.BENCH_ITERATIONS || (QUICK ? 50 : 200));
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
 const YEAR_MS = 365 * DAY;

@@ -5,13 +5,18 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client,
 import { Upload } from '@aws-sdk/lib-storage';
 import ky from 'ky';
 import { Readable } from 'node:stream';
-import { copyArtifact, type CopyResult } from '../../shared/copy/copy-engine.ts';
+import { copyArtifact, withUnsignedPayload, type CopyResult } from '../../shared/copy/copy-engine.ts';
+import { HttpSource } from '../../shared/copy/http-source.ts';
 import { MemoryCheckpointStore } from '../../shared/copy/checkpoint-store.ts';
 import { crc32, crc32ToBase64 } from '../../shared/copy/crc32.ts';
 
 export interface ChildConfig {
-  /** engine: the project's copy; naive: ky stream → lib-storage Upload defaults; download: source → nowhere; sink: generated parts → S3. */
-  readonly mode: 'engine' | 'naive' | 'download' | 'sink';
+  /**
+   * engine: the project's copy; naive: ky stream → lib-storage Upload defaults; download: source →
+   * nowhere (one GET); ranged: the engine's ranged GETs (part size × concurrency) → nowhere, the
+   * source's ceiling for the engine; sink: generated parts → S3.
+   */
+  readonly mode: 'engine' | 'naive' | 'download' | 'ranged' | 'sink';
   readonly sourceUrl?: string;
   readonly s3Endpoint?: string;
   readonly bucket?: string;
@@ -28,6 +33,8 @@ export interface ChildResult {
   readonly seconds: number;
   readonly mbPerSecond: number;
   readonly maxRssMiB: number;
+  /** CPU time (user + system) of this process during the measurement. */
+  readonly cpuSeconds: number;
   readonly checksum?: string;
   readonly status?: string;
 }
@@ -43,12 +50,32 @@ function s3Client(endpoint: string): S3Client {
 
 async function run(config: ChildConfig): Promise<ChildResult> {
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let bytes = 0;
   let checksum: string | undefined;
   let status: string | undefined;
   if (config.mode === 'download') {
     const res = await ky.get(config.sourceUrl!, { timeout: false, retry: 0 });
     for await (const chunk of Readable.fromWeb(res.body! as never) as AsyncIterable<Buffer>) bytes += chunk.length;
+  } else if (config.mode === 'ranged') {
+    // Exactly the engine's reads (HttpSource.readRange into reused part buffers, `concurrency` at
+    // once), with nothing uploaded: what the source can deliver to the engine's access pattern.
+    const source = new HttpSource({ resolveUrl: async () => config.sourceUrl! });
+    const partSize = config.partSize!;
+    const partCount = Math.ceil(config.size / partSize);
+    const signal = new AbortController().signal;
+    let next = 1;
+    await Promise.all(
+      Array.from({ length: config.concurrency ?? 4 }, async () => {
+        const buffer = Buffer.allocUnsafeSlow(partSize);
+        for (let n = next++; n <= partCount; n = next++) {
+          const start = (n - 1) * partSize;
+          const end = Math.min(start + partSize, config.size);
+          await source.readRange(start, end, config.size, buffer.subarray(0, end - start), signal);
+          bytes += end - start;
+        }
+      }),
+    );
   } else if (config.mode === 'naive') {
     const res = await ky.get(config.sourceUrl!, { timeout: false, retry: 0 });
     const upload = new Upload({
@@ -58,8 +85,9 @@ async function run(config: ChildConfig): Promise<ChildResult> {
     await upload.done();
     bytes = config.size;
   } else if (config.mode === 'sink') {
-    // The sink's own ceiling: the same part size, concurrency and per-part CRC32 header as the
-    // engine, with the bytes already in memory (one buffer, checksummed once).
+    // The sink's own ceiling: the same part size, concurrency and request shape as the engine
+    // (per-part CRC32 header, unsigned payload), with the bytes already in memory (one buffer,
+    // checksummed once).
     const s3 = s3Client(config.s3Endpoint!);
     const partSize = config.partSize!;
     const buffer = Buffer.alloc(partSize, 7);
@@ -78,7 +106,9 @@ async function run(config: ChildConfig): Promise<ChildResult> {
           let crc = crcs.get(length);
           if (!crc) crcs.set(length, (crc = crc32ToBase64(crc32(body))));
           const out = await s3.send(
-            new UploadPartCommand({ Bucket: config.bucket!, Key: config.key!, UploadId: created.UploadId!, PartNumber: n, Body: body, ContentLength: length, ChecksumCRC32: crc }),
+            withUnsignedPayload(
+              new UploadPartCommand({ Bucket: config.bucket!, Key: config.key!, UploadId: created.UploadId!, PartNumber: n, Body: body, ContentLength: length, ChecksumCRC32: crc }),
+            ),
           );
           parts.push({ PartNumber: n, ETag: out.ETag!, ChecksumCRC32: crc });
           bytes += length;
@@ -109,6 +139,7 @@ async function run(config: ChildConfig): Promise<ChildResult> {
     checksum = result.checksum;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     mode: config.mode,
     bytes,
@@ -116,6 +147,7 @@ async function run(config: ChildConfig): Promise<ChildResult> {
     mbPerSecond: bytes / 1e6 / seconds,
     // maxRSS is in KiB.
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     ...(checksum ? { checksum } : {}),
     ...(status ? { status } : {}),
   };
