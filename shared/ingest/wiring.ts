@@ -1,12 +1,12 @@
 // Builds the ingest worker from its parts. The Lambda builds it from the environment; the local
 // stack and the tests pass their own clients, names and Tencent client.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ArchiveIndex } from '../archive/archive-index.ts';
 import { RESOURCE_ENV } from '../archive/table-design.ts';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { copyArtifact } from '../copy/copy-engine.ts';
-import { DynamoCheckpointStore } from '../copy/checkpoint-store.ts';
+import { DynamoCheckpointStore, type CheckpointKey } from '../copy/checkpoint-store.ts';
 import { artifactObjectKey, contentDisposition, contentTypeFor, downloadFileName } from '../copy/s3-keys.ts';
 import { ValidationError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -59,7 +59,10 @@ export function createCopyArtifactFn(wiring: Pick<IngestWiring, 'clients' | 'tab
     });
     const contentType = contentTypeFor(artifact.fileType);
     const existing = await verifiedCopyInBucket(wiring, key, request.recordFileId, request.expectedBytes);
-    if (existing) return { status: 'archived', bucket: wiring.bucketName, key, contentType, ...existing };
+    if (existing) {
+      await forgetCheckpoint(wiring, checkpoints, { recordFileId: request.recordFileId, artifact: artifact.artifact });
+      return { status: 'archived', bucket: wiring.bucketName, key, contentType, ...existing };
+    }
     const result = await copyArtifact({
       s3: wiring.clients.s3,
       bucket: wiring.bucketName,
@@ -108,6 +111,20 @@ async function verifiedCopyInBucket(
     if ((error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchKey') return undefined;
     throw error;
   }
+}
+
+/** The copy is done: a checkpoint left by an earlier attempt (and its upload, if any) goes. */
+async function forgetCheckpoint(wiring: Pick<IngestWiring, 'clients' | 'bucketName'>, checkpoints: DynamoCheckpointStore, key: CheckpointKey): Promise<void> {
+  const checkpoint = await checkpoints.load(key);
+  if (!checkpoint) return;
+  if (checkpoint.phase === 'uploading') {
+    try {
+      await wiring.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: checkpoint.bucket, Key: checkpoint.key, UploadId: checkpoint.uploadId }));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NoSuchUpload') throw error;
+    }
+  }
+  await checkpoints.delete(key);
 }
 
 export function buildIngestService(wiring: IngestWiring): IngestService {
