@@ -70,6 +70,13 @@ export interface CopyArtifactOptions {
   readonly maxAttempts?: number;
   readonly retryBaseDelayMs?: number;
   readonly idleTimeoutMs?: number;
+  /**
+   * Least time between two checkpoint writes while parts keep finishing (default 5 s); the last
+   * state is always written when the copy stops, pauses or completes. Parts uploaded after the
+   * last write are found again through ListParts on resume. Each write of a 1 GB file's checkpoint
+   * costs ~4 DynamoDB write units, so writing after every part would dominate the table's cost.
+   */
+  readonly checkpointIntervalMs?: number;
   /** Extra ids for error context (meeting id, …). */
   readonly context?: ErrorContext;
 }
@@ -417,15 +424,26 @@ interface UploadOutcome {
   readonly startedAt: number;
 }
 
-/** A coalescing writer: parts finish faster than DynamoDB round trips, so writes merge. */
+/**
+ * A coalescing writer: parts finish faster than DynamoDB round trips, so writes merge, and while
+ * parts keep coming a write waits for `checkpointIntervalMs` since the previous one. `idle()`
+ * (the copy stops, pauses or completes) writes the latest state at once.
+ */
 class CheckpointWriter {
   private readonly state: RunState;
+  private readonly intervalMs: number;
   private pending: Promise<void> | undefined;
   private dirty = false;
+  private lastSaveAt = 0;
+  private flushing = false;
+  private wake: (() => void) | undefined;
   error: unknown;
 
   constructor(state: RunState) {
     this.state = state;
+    this.intervalMs = state.opts.checkpointIntervalMs ?? 5_000;
+    // The upload itself was just recorded: the interval runs from there.
+    this.lastSaveAt = Date.now();
   }
 
   request(onError: (error: unknown) => void): void {
@@ -433,9 +451,21 @@ class CheckpointWriter {
     if (this.pending) return;
     this.pending = (async () => {
       while (this.dirty && this.error === undefined) {
+        const wait = this.lastSaveAt + this.intervalMs - Date.now();
+        if (wait > 0 && !this.flushing) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = undefined;
+        }
         this.dirty = false;
         try {
           await this.state.opts.checkpoints.save(this.state.opts.checkpointKey, snapshot(this.state, 'uploading'));
+          this.lastSaveAt = Date.now();
         } catch (error) {
           this.error = error;
           onError(error);
@@ -446,7 +476,13 @@ class CheckpointWriter {
   }
 
   async idle(): Promise<void> {
-    while (this.pending) await this.pending;
+    this.flushing = true;
+    this.wake?.();
+    try {
+      while (this.pending) await this.pending;
+    } finally {
+      this.flushing = false;
+    }
   }
 }
 
