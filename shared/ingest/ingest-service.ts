@@ -58,6 +58,8 @@ export interface IngestServiceDeps {
   readonly logger: Logger;
   /** How long a worker may hold a file before another may take it over (≥ the function timeout). */
   readonly leaseMs?: number;
+  /** Forgets a copy's checkpoint (and its upload) when another worker archived the artifact. */
+  readonly discardCopyState?: (recordFileId: string, artifact: string) => Promise<void>;
   /** Delays before a deferred message comes back; tests and the local stack shorten them. */
   readonly deferSeconds?: Partial<DeferDelays>;
   readonly now?: () => number;
@@ -256,7 +258,21 @@ export class IngestService {
       return outcome;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });
+      const { applied, artifact } = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });
+      if (!applied && artifact.status === 'archived') {
+        // A worker that outlived its lease (Lambda killed it late, or it was slow to stop) raced
+        // the one that took over; the other finished the copy. What this one left goes.
+        await this.#deps.discardCopyState?.(file.record_file_id, source.artifact);
+        logger.warn('another worker archived this artifact meanwhile', { ...logIds, error: reason });
+        return {
+          status: 'archived',
+          bucket: artifact.bucket ?? '',
+          key: artifact.key ?? '',
+          contentType: artifact.contentType ?? '',
+          bytes: artifact.bytes ?? 0,
+          checksum: artifact.checksum ?? '',
+        };
+      }
       logger.error('artifact copy failed', { ...logIds, error: reason });
       throw error;
     }

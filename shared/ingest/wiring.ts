@@ -136,6 +136,8 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     leases: new CopyLeases(dynamo, wiring.tableName),
     stsTokens: new StsTokenStore(dynamo, wiring.tableName),
     copyArtifact: createCopyArtifactFn({ ...wiring, logger }),
+    discardCopyState: (recordFileId, artifact) =>
+      forgetCheckpoint(wiring, new DynamoCheckpointStore({ dynamo, tableName: wiring.tableName }), { recordFileId, artifact }),
     s3,
     sqs,
     queueUrl: wiring.queueUrl,
