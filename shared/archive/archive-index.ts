@@ -40,15 +40,10 @@ export type MeetingRecordingUpsert = Omit<MeetingRecordingRecord, 'updatedAt' | 
   Partial<Pick<MeetingRecordingRecord, 'state' | 'recordingStatus' | 'sourceDeletedAt'>>;
 
 /** A record file's metadata. Sharing passwords and links are dropped even if a caller passes them. */
-export interface RecordFileUpsert {
-  readonly meetingRecordId: string;
-  readonly recordFileId: string;
-  readonly meetingId: string;
-  readonly recordStartTimeMs: number;
-  readonly recordEndTimeMs: number;
-  readonly recordSize: number;
-  readonly sharing: SharingSettings;
-}
+export type RecordFileUpsert = Pick<
+  RecordFileRecord,
+  'meetingRecordId' | 'recordFileId' | 'meetingId' | 'recordStartTimeMs' | 'recordEndTimeMs' | 'recordSize' | 'sharing'
+>;
 
 /** A recording.started/paused/resumed/stopped event, before the meeting_record_id is known. */
 export interface RecordingStatusUpdate {
