@@ -1,8 +1,11 @@
 // What the archive knows about a recording: the shapes the ingest worker writes, the index stores
 // and the query API serves. Ids are always strings (Tencent's exceed 2^53); times are ms.
 
-/** Copy status of one artifact. Moves forward only: pending → copying → archived; failed may retry. */
-export type ArchiveStatus = 'pending' | 'copying' | 'archived' | 'failed';
+/**
+ * Copy status of one artifact. Moves forward only: pending → copying → archived; failed may retry.
+ * `deleted`: Tencent deleted its copy and the `mirror` deletion policy removed the archived one.
+ */
+export type ArchiveStatus = 'pending' | 'copying' | 'archived' | 'failed' | 'deleted';
 
 /** What an artifact is. One record file can have several (video, audio track, transcripts, minutes). */
 export type ArtifactKind = 'video' | 'audio' | 'transcript' | 'ai_transcript' | 'ai_minutes';
@@ -71,13 +74,14 @@ export interface RecordFileRecord {
   readonly updatedAt: string;
 }
 
-const STATUS_RANK: Record<ArchiveStatus, number> = { pending: 0, failed: 1, copying: 2, archived: 3 };
+const STATUS_RANK: Record<ArchiveStatus, number> = { pending: 0, failed: 1, copying: 2, archived: 3, deleted: 4 };
 
 /** The status a whole file shows: archived only when every artifact is. */
 export function fileStatus(file: Pick<RecordFileRecord, 'artifacts'>): ArchiveStatus {
   const statuses = Object.values(file.artifacts).map((a) => a.status);
   if (statuses.length === 0) return 'pending';
-  if (statuses.every((s) => s === 'archived')) return 'archived';
+  if (statuses.every((s) => s === 'deleted')) return 'deleted';
+  if (statuses.every((s) => s === 'archived' || s === 'deleted')) return 'archived';
   if (statuses.includes('copying')) return 'copying';
   if (statuses.includes('failed')) return 'failed';
   return statuses.some((s) => s === 'archived') ? 'copying' : 'pending';
@@ -86,6 +90,8 @@ export function fileStatus(file: Pick<RecordFileRecord, 'artifacts'>): ArchiveSt
 /** True when moving from `from` to `to` is allowed (never backwards from archived). */
 export function canTransition(from: ArchiveStatus | undefined, to: ArchiveStatus): boolean {
   if (from === undefined) return true;
-  if (from === 'archived') return to === 'archived';
+  if (from === 'deleted') return to === 'deleted';
+  if (from === 'archived') return to === 'archived' || to === 'deleted';
+  if (to === 'deleted') return false;
   return STATUS_RANK[to] >= STATUS_RANK[from] || (from === 'copying' && to === 'failed') || (from === 'failed' && to === 'copying');
 }

@@ -348,9 +348,12 @@ export class IngestService {
     if (this.#deps.deletionPolicy !== 'mirror') return;
     for (const recordFileId of result.marked) {
       const file = await index.getRecordFile(recordFileId);
-      for (const artifact of Object.values(file?.artifacts ?? {})) {
-        if (!artifact.bucket || !artifact.key) continue;
+      if (!file) continue;
+      for (const artifact of Object.values(file.artifacts)) {
+        if (artifact.status !== 'archived' || !artifact.bucket || !artifact.key) continue;
         await this.#deps.s3.send(new DeleteObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
+        // Indexed as deleted, so the archive API serves no link to an object that is gone.
+        await index.setArtifactStatus(file.meetingRecordId, recordFileId, { ...artifact, status: 'deleted' });
         logger.info('archived copy deleted (deletion policy mirror)', { recordFileId, artifact: artifact.artifact });
       }
     }

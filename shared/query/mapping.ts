@@ -52,7 +52,8 @@ export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
 function meetingStatus(files: readonly RecordFileRecord[]): ArchiveStatus {
   if (files.length === 0) return 'pending';
   const statuses = files.map((f) => fileStatus(f));
-  if (statuses.every((s) => s === 'archived')) return 'archived';
+  if (statuses.every((s) => s === 'deleted')) return 'deleted';
+  if (statuses.every((s) => s === 'archived' || s === 'deleted')) return 'archived';
   if (statuses.includes('copying')) return 'copying';
   if (statuses.includes('failed')) return 'failed';
   return statuses.includes('archived') ? 'copying' : 'pending';

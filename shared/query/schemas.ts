@@ -48,7 +48,7 @@ export const CorpRecordsQuery = z.object({
   ...paging,
 });
 
-export const ArchiveStatus = z.enum(['pending', 'copying', 'archived', 'failed']);
+export const ArchiveStatus = z.enum(['pending', 'copying', 'archived', 'failed', 'deleted']);
 
 export const ArchiveInfo = z
   .strictObject({

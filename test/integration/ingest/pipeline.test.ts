@@ -17,6 +17,8 @@ import {
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { CopyLeases } from '../../../shared/ingest/copy-lease.ts';
+import { createQueryHandler } from '../../../functions/query/handler.ts';
+import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 
 const MiB = 1024 * 1024;
 
@@ -122,8 +124,21 @@ describe('ingest pipeline', () => {
     h.sim.model.deleteFile(fileId);
     await h.deliver(recordingDeletedEvent(meeting, [fileId]));
     await h.drain();
-    expect((await h.index.getRecordFile(fileId))!.sourceDeletedAt).toBeDefined();
+    const file = (await h.index.getRecordFile(fileId))!;
+    expect(file.sourceDeletedAt).toBeDefined();
+    expect(file.artifacts.video!.status).toBe('deleted');
     await expect(h.resources.clients.s3.send(new HeadObjectCommand({ Bucket: h.resources.bucketName, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
+    // The archive API says so, and serves no link to an object that is gone.
+    const query = createQueryHandler({ dynamo: h.resources.clients.dynamo, s3: h.resources.clients.s3, tableName: h.resources.tableName, bucketName: h.resources.bucketName });
+    const get = async (path: string) => {
+      const { context } = createLambdaContext({ functionName: 'query', timeoutMs: 10_000 });
+      const response = (await query({ version: '2.0', rawPath: path, rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path } } } as never, context)) as { statusCode: number; body: string };
+      return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+    };
+    const detail = await get(`/v1/records/${recording.meetingRecordId}`);
+    expect(JSON.stringify(detail.body)).toContain('"status":"deleted"');
+    const addresses = await get(`/v1/addresses/${fileId}`);
+    expect(addresses.body.download_address ?? null).toBeNull();
   });
 
   it('a deletion delivered before the completion archives nothing and leaves nothing pending', async () => {
