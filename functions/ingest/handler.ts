@@ -14,6 +14,8 @@ import { isRetryable, ValidationError } from '../../shared/errors.ts';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { buildIngestFromEnv } from '../../shared/ingest/wiring.ts';
+import { loadTencentConfig } from '../../shared/tencent/config.ts';
+import { createHash } from 'node:crypto';
 
 export interface IngestHandlerDeps {
   readonly service: IngestService;
@@ -107,12 +109,16 @@ function idsOf(message: IngestMessage): Record<string, unknown> {
   }
 }
 
-let lambdaHandler: IngestHandler | undefined;
+let built: { readonly credentials: string; readonly handler: IngestHandler } | undefined;
 
-/** The Lambda entry: dependencies are built from the environment on the first invocation. */
+/**
+ * The Lambda entry: dependencies are built from the environment on the first invocation, and again
+ * when the Tencent credentials change (the secret is read through a 5-minute cache), so a rotated
+ * SecretKey reaches warm workers too.
+ */
 export const handler: IngestHandler = async (event, context) => {
-  if (!lambdaHandler) {
-    lambdaHandler = createIngestHandler(await buildIngestFromEnv());
-  }
-  return lambdaHandler(event, context);
+  const config = await loadTencentConfig(process.env);
+  const credentials = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  if (built?.credentials !== credentials) built = { credentials, handler: createIngestHandler(await buildIngestFromEnv(process.env, config)) };
+  return built.handler(event, context);
 };

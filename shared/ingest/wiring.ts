@@ -11,7 +11,7 @@ import { artifactObjectKey, contentDisposition, contentTypeFor, downloadFileName
 import { ValidationError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { TencentMeetingClient } from '../tencent/client.ts';
-import { loadTencentConfig } from '../tencent/config.ts';
+import { loadTencentConfig, type TencentConfig } from '../tencent/config.ts';
 import { CopyLeases } from './copy-lease.ts';
 import { IngestService, type CopyArtifactFn, type DeletionPolicy, type IngestServiceDeps } from './ingest-service.ts';
 import { StsTokenStore } from './sts-token-store.ts';
@@ -163,8 +163,9 @@ export function parseDeletionPolicy(value: string | undefined): DeletionPolicy {
 /** The Lambda's wiring: names from the stack's environment, credentials from Secrets Manager. */
 export async function buildIngestFromEnv(
   env: NodeJS.ProcessEnv = process.env,
+  config?: TencentConfig,
 ): Promise<{ service: IngestService; deadLetter?: { sqs: AwsClients['sqs']; queueUrl: string } }> {
-  const tencent = new TencentMeetingClient(await loadTencentConfig(env), { userAgent: 'tencent-meeting-archive/ingest' });
+  const tencent = new TencentMeetingClient(config ?? (await loadTencentConfig(env)), { userAgent: 'tencent-meeting-archive/ingest' });
   const clients = createAwsClients({}, env);
   const deadLetterQueueUrl = env[RESOURCE_ENV.ingestDeadLetterQueueUrl]?.trim();
   const service = buildIngestService({
