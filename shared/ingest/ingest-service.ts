@@ -124,7 +124,7 @@ export class IngestService {
       logger.info('file already archived; nothing to do', { ...ids, reason: message.reason });
       return;
     }
-    if (known?.file.sourceDeletedAt && !isAnyArtifactPending(known.file)) {
+    if (known?.file.sourceDeletedAt && !hasCopyInFlight(known.file)) {
       logger.info('file was deleted at the source before it could be copied', ids);
       return;
     }
@@ -407,7 +407,7 @@ function isComplete(file: RecordFileRecord, hint: readonly string[] | undefined)
   return relevant.length > 0 && relevant.every((a) => a.status === 'archived');
 }
 
-function isAnyArtifactPending(file: RecordFileRecord): boolean {
+function hasCopyInFlight(file: RecordFileRecord): boolean {
   return Object.values(file.artifacts).some((a) => a.status === 'copying');
 }
 
