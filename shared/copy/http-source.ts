@@ -126,25 +126,20 @@ export class HttpSource {
     return new TransientError(message, context, options);
   }
 
-  /** Learns the size with a one-byte ranged GET (a presigned GET link may refuse HEAD). */
-  async probe(signal: AbortSignal): Promise<SourceInfo> {
+  /**
+   * One whole request per attempt until `answer` accepts a response: 404/410 mean the source is
+   * gone, 403 fetches a fresh link (no backoff: the new link works at once), anything else that
+   * `answer` does not accept, and network errors, are retried with backoff.
+   */
+  private async request<T>(what: string, signal: AbortSignal, send: (url: string) => Promise<Response>, answer: (res: Response) => Promise<T | undefined>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const url = await this.url();
       let reason: string;
       try {
-        const res = await fetch(url, { headers: { range: 'bytes=0-0', ...IDENTITY }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.idleTimeoutMs ?? 30_000)]) });
+        const res = await send(url);
+        const accepted = await answer(res);
+        if (accepted !== undefined) return accepted;
         await res.body?.cancel().catch(() => undefined);
-        if (res.status === 206) {
-          const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
-          if (match && match[3] !== '*') return { totalBytes: Number(match[3]), rangeSupported: true };
-          throw this.error('integrity', 'source sent 206 without a usable Content-Range', {});
-        }
-        if (res.status === 200) {
-          const length = res.headers.get('content-length');
-          if (length === null) throw this.error('integrity', 'source declares no length', {});
-          return { totalBytes: Number(length), rangeSupported: false };
-        }
-        if (res.status === 416) return { totalBytes: 0, rangeSupported: true };
         if (res.status === 404 || res.status === 410) throw this.error('gone', `source answered ${res.status}`, { status: res.status });
         if (res.status === 403) this.refreshAfterExpiry(url);
         reason = `HTTP ${res.status}`;
@@ -153,10 +148,38 @@ export class HttpSource {
         if (error instanceof IntegrityError || error instanceof NotFoundError) throw error;
         reason = describe(error);
       }
-      if (attempt >= this.maxAttempts) throw this.error('transient', `source probe failed: ${reason}`, { attempts: attempt });
+      if (attempt >= this.maxAttempts) throw this.error('transient', `${what} failed: ${reason}`, { attempts: attempt });
       this.opts.onRetry?.({ start: 0, attempt, reason });
-      await this.backoff(attempt, signal);
+      if (!reason.startsWith('HTTP 403')) await this.backoff(attempt, signal);
     }
+  }
+
+  /** Learns the size with a one-byte ranged GET (a presigned GET link may refuse HEAD). */
+  probe(signal: AbortSignal): Promise<SourceInfo> {
+    return this.request(
+      'source probe',
+      signal,
+      (url) => fetch(url, { headers: { range: 'bytes=0-0', ...IDENTITY }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.idleTimeoutMs ?? 30_000)]) }),
+      async (res) => {
+        if (res.status === 206) {
+          await res.body?.cancel().catch(() => undefined);
+          const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
+          if (match && match[3] !== '*') return { totalBytes: Number(match[3]), rangeSupported: true };
+          throw this.error('integrity', 'source sent 206 without a usable Content-Range', {});
+        }
+        if (res.status === 200) {
+          await res.body?.cancel().catch(() => undefined);
+          const length = res.headers.get('content-length');
+          if (length === null) throw this.error('integrity', 'source declares no length', {});
+          return { totalBytes: Number(length), rangeSupported: false };
+        }
+        if (res.status === 416) {
+          await res.body?.cancel().catch(() => undefined);
+          return { totalBytes: 0, rangeSupported: true };
+        }
+        return undefined;
+      },
+    );
   }
 
   /**
@@ -267,37 +290,25 @@ export class HttpSource {
   }
 
   /** Opens a full GET (no Range); used by SequentialReader. */
-  async openFull(signal: AbortSignal, totalBytes: number): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-    for (let attempt = 1; ; attempt += 1) {
-      const url = await this.url();
-      let reason: string;
-      try {
-        // No overall timeout here: the signal also governs the body, which streams the whole file.
-        const res = await fetch(url, { headers: IDENTITY, signal });
-        if (res.ok && res.body) {
-          const length = res.headers.get('content-length');
-          if (res.status === 200 && length !== null && Number(length) !== totalBytes) {
-            await res.body.cancel().catch(() => undefined);
-            throw this.error('integrity', `source size ${length} differs from the expected ${totalBytes}`, {
-              sourceBytes: Number(length),
-              expectedBytes: totalBytes,
-            });
-          }
-          return res.body.getReader();
+  openFull(signal: AbortSignal, totalBytes: number): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+    return this.request(
+      'source read',
+      signal,
+      // No overall timeout here: the signal also governs the body, which streams the whole file.
+      (url) => fetch(url, { headers: IDENTITY, signal }),
+      async (res) => {
+        if (!res.ok || !res.body) return undefined;
+        const length = res.headers.get('content-length');
+        if (res.status === 200 && length !== null && Number(length) !== totalBytes) {
+          await res.body.cancel().catch(() => undefined);
+          throw this.error('integrity', `source size ${length} differs from the expected ${totalBytes}`, {
+            sourceBytes: Number(length),
+            expectedBytes: totalBytes,
+          });
         }
-        await res.body?.cancel().catch(() => undefined);
-        if (res.status === 404 || res.status === 410) throw this.error('gone', `source answered ${res.status}`, { status: res.status });
-        if (res.status === 403) this.refreshAfterExpiry(url);
-        reason = `HTTP ${res.status}`;
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError) throw error;
-        reason = describe(error);
-      }
-      if (attempt >= this.maxAttempts) throw this.error('transient', `source read failed: ${reason}`, { attempts: attempt });
-      this.opts.onRetry?.({ start: 0, attempt, reason });
-      if (!reason.startsWith('HTTP 403')) await this.backoff(attempt, signal);
-    }
+        return res.body.getReader();
+      },
+    );
   }
 }
 
