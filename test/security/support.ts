@@ -1,7 +1,6 @@
 // Helpers for the security suite: API Gateway v2 events for the webhook, queue and table probes
 // (what an accepted or refused request left behind), and capture of everything the handlers log.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createLambdaContext } from '../../infra/local/lambda-context.ts';
 import { createWebhookHandler } from '../../functions/webhook/handler.ts';
@@ -55,19 +54,7 @@ export function webhookInvoker(handler: ReturnType<typeof createWebhookHandler>)
 }
 
 /** Receives and deletes everything on the queue; returns the parsed message bodies. */
-export async function drainQueue(resources: Resources): Promise<Array<Record<string, unknown>>> {
-  const bodies: Array<Record<string, unknown>> = [];
-  for (;;) {
-    const received = await resources.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: resources.ingestQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 120 }),
-    );
-    if (!received.Messages?.length) return bodies;
-    for (const message of received.Messages) {
-      bodies.push(JSON.parse(message.Body!) as Record<string, unknown>);
-      await resources.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: resources.ingestQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  }
-}
+export { drainQueue } from '../support/aws.ts';
 
 export async function scanTable(resources: Resources): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];

@@ -1,5 +1,6 @@
 // Per-test-file resources on the shared emulators: unique names, so test files never interfere.
 import { randomUUID } from 'node:crypto';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ensureLocalResources, type LocalResources } from '../../infra/local/resources.ts';
 
@@ -21,4 +22,35 @@ export async function createTestResources(
     options,
   );
   return { ...resources, clients };
+}
+
+/**
+ * Takes every message off the test's ingest queue and returns their bodies, parsed. A queue is
+ * empty after `emptyReceives` receives in a row find nothing (more than one for a poll that may
+ * race a message still being sent).
+ */
+export async function drainQueue(
+  resources: { readonly clients: AwsClients; readonly ingestQueueUrl: string },
+  { emptyReceives = 1 }: { emptyReceives?: number } = {},
+): Promise<Array<Record<string, unknown>>> {
+  const bodies: Array<Record<string, unknown>> = [];
+  for (let empty = 0; empty < emptyReceives; ) {
+    const received = await resources.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.ingestQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) {
+      empty += 1;
+      continue;
+    }
+    empty = 0;
+    for (const message of messages) bodies.push(JSON.parse(message.Body!) as Record<string, unknown>);
+    await resources.clients.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: resources.ingestQueueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  }
+  return bodies;
 }

@@ -2,13 +2,12 @@
 // its rate limits, per-test emulator resources, recordings marked archived through the index's real
 // write path (as the ingest worker would), and a drain of the ingest queue.
 import type { Context } from 'aws-lambda';
-import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ArchiveIndex } from '../../../shared/archive/archive-index.ts';
 import { ArchiveFileMessage } from '../../../shared/ingest/messages.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startSimulator, type Simulator } from '../../../infra/local/simulator/server.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, drainQueue as drainAll } from '../../support/aws.ts';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -77,27 +76,7 @@ export async function markArchived(index: ArchiveIndex, recording: SimMeetingRec
 
 /** Every message on the queue (received and deleted), parsed against the contract. */
 export async function drainQueue(resources: Awaited<ReturnType<typeof createTestResources>>): Promise<ArchiveFileMessage[]> {
-  const out: ArchiveFileMessage[] = [];
-  let emptyRounds = 0;
-  while (emptyRounds < 2) {
-    const received = await resources.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: resources.ingestQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }),
-    );
-    const messages = received.Messages ?? [];
-    if (messages.length === 0) {
-      emptyRounds += 1;
-      continue;
-    }
-    emptyRounds = 0;
-    for (const m of messages) out.push(ArchiveFileMessage.parse(JSON.parse(m.Body!)));
-    await resources.clients.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: resources.ingestQueueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-  }
-  return out;
+  return (await drainAll(resources, { emptyReceives: 2 })).map((body) => ArchiveFileMessage.parse(body));
 }
 
 export function lambdaContext(remainingMs: number, id = `inv-${Math.random().toString(36).slice(2)}`): Context {

@@ -2,10 +2,9 @@
 // what ends up on the queue and in the table.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, drainQueue } from '../../support/aws.ts';
 import { keys } from '../../../shared/archive/table-design.ts';
 import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { ACK_BODY, createWebhookHandler, handler as lambdaEntry } from '../../../functions/webhook/handler.ts';
@@ -101,19 +100,7 @@ function postEvent(plaintext: string, options: { mode?: 'aes' | 'plain'; token?:
   return httpEvent('POST', { headers: signed(data, options.token), body: JSON.stringify({ data }) });
 }
 
-async function receiveAll(): Promise<unknown[]> {
-  const bodies: unknown[] = [];
-  for (;;) {
-    const received = await resources.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: resources.ingestQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
-    );
-    if (!received.Messages?.length) return bodies;
-    for (const message of received.Messages) {
-      bodies.push(JSON.parse(message.Body!));
-      await resources.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: resources.ingestQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  }
-}
+const receiveAll = () => drainQueue(resources);
 
 async function dedupeRecords(): Promise<Record<string, unknown>[]> {
   const scan = await resources.clients.dynamo.send(new ScanCommand({ TableName: resources.tableName }));

@@ -1,11 +1,10 @@
 // The simulator's WebhookSender against the real webhook handler, served over HTTP by the local
 // gateway (API Gateway v2 events) on 127.0.0.1, with DynamoDB Local + fauxqs behind it.
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, drainQueue } from '../../support/aws.ts';
 import { startGateway, type Gateway, type HttpFunction } from '../../../infra/local/gateway.ts';
 import { createWebhookHandler } from '../../../functions/webhook/handler.ts';
 import { WebhookSender } from '../../../infra/local/simulator/webhook-sender.ts';
@@ -64,19 +63,7 @@ async function serve(
   return `${gateway.url}/webhooks/tencent-meeting`;
 }
 
-async function receiveAll(): Promise<Array<Record<string, unknown>>> {
-  const bodies: Array<Record<string, unknown>> = [];
-  for (;;) {
-    const received = await resources.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: resources.ingestQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
-    );
-    if (!received.Messages?.length) return bodies;
-    for (const message of received.Messages) {
-      bodies.push(JSON.parse(message.Body!));
-      await resources.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: resources.ingestQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  }
-}
+const receiveAll = () => drainQueue(resources);
 
 describe('WebhookSender.verify', () => {
   it.each(['aes', 'plain'] as const)('completes the check_str handshake in %s mode and reports latency', async (mode) => {
