@@ -11,7 +11,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import { createLogger } from '../../shared/observability/logger.ts';

@@ -2,7 +2,7 @@
 // backfill (producers) and the ingest worker (consumer). A message is a hint ("something happened
 // to meeting M / file F"), never a download link: links expire in minutes, and the worker asks the
 // REST API for the current truth anyway.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const id = z.string().min(1).max(64);
 

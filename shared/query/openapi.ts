@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of the archive API, generated from the zod schemas the handler uses
 // (OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what z.toJSONSchema emits).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AddressesResponse,
   ArchiveInfo,

@@ -1,7 +1,7 @@
 // The archive API's contract as zod schemas: the handler validates requests with them, the tests
 // check responses with them, and openapi.ts turns them into the OpenAPI document. One source of
 // truth, so the document cannot drift from what the code accepts and returns.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest accepted unix time in seconds (9999-12-31T23:59:59Z): keeps dates and sort keys valid. */
 export const MAX_UNIX_SECONDS = 253_402_300_799;

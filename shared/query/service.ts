@@ -2,7 +2,7 @@
 // only routes and authenticates; everything a test or another transport needs lives here.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ArchiveIndex, ListPartition } from '../archive/archive-index.ts';
 import type { ArtifactRecord } from '../archive/model.ts';
 import { badRequest, notFound } from './errors.ts';

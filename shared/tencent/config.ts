@@ -1,7 +1,7 @@
 // Tencent Meeting credentials and settings. Locally they come from the environment; in AWS from
 // one Secrets Manager secret (JSON with the same keys) named by TENCENT_MEETING_SECRET_ARN.
 // Validation errors name the variable, never its value.
-import { z } from 'zod';
+import * as z from 'zod';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ValidationError } from '../errors.ts';
 

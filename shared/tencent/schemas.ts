@@ -2,7 +2,7 @@
 // Tolerant by design: Tencent's documented examples disagree with its own type tables (ids as
 // bare numbers, numbers as strings), optional fields go missing, and new fields appear. Output
 // is normalised: ids always strings, numbers always numbers, missing arrays empty.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An id given as string or number (bigint-safe when parsed with parseJsonLossless) → string. */
 export const idSchema = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());

@@ -4,7 +4,7 @@
 // meeting_info on deleted uploads, the legacy envelope (`unique_sequence`, `operate_time` as
 // "2020-12-29 17:41:06"). Parsed values are normalised: ids are strings, operate_time is epoch ms,
 // meeting start/end times are epoch seconds. Field names stay Tencent's, so the docs still apply.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.ts';
 import { parseJsonLossless } from '../tencent/json.ts';
 
