@@ -19,7 +19,7 @@ import { claimEvent, deriveEventId, type ClaimOptions } from '../../shared/webho
 import { sendIngestMessages } from '../../shared/ingest/queue.ts';
 import { parseWebhookEvent, WebhookEventError, type WebhookEvent } from '../../shared/webhook/events.ts';
 import { toIngestMessages } from '../../shared/webhook/to-messages.ts';
-import { StsTokenStore } from '../../shared/ingest/sts-token-store.ts';
+import { StsTokenStore } from '../../shared/tencent/sts-token-store.ts';
 import type { IngestMessage } from '../../shared/ingest/messages.ts';
 
 /** The literal Tencent expects; anything else counts as a failed delivery and is retried. */

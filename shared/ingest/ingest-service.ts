@@ -20,7 +20,7 @@ import type {
   RefreshMeetingMessage,
   SourceDeletedMessage,
 } from './messages.ts';
-import type { StsTokenStore } from './sts-token-store.ts';
+import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 
 /** What the copy engine needs to copy one artifact; see shared/copy. */
 export interface ArtifactCopyRequest {

@@ -14,7 +14,7 @@ import { TencentMeetingClient } from '../tencent/client.ts';
 import { loadTencentConfig, type TencentConfig } from '../tencent/config.ts';
 import { CopyLeases } from './copy-lease.ts';
 import { IngestService, type CopyArtifactFn, type DeletionPolicy, type IngestServiceDeps } from './ingest-service.ts';
-import { StsTokenStore } from './sts-token-store.ts';
+import { StsTokenStore } from '../tencent/sts-token-store.ts';
 
 export interface CopySettings {
   readonly partSizeBytes?: number;

@@ -10,7 +10,7 @@ import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { ACK_BODY, createWebhookHandler, handler as lambdaEntry } from '../../../functions/webhook/handler.ts';
 import { encodeWebhookData, webhookSignature } from '../../../shared/webhook/codec.ts';
 import { claimEvent } from '../../../shared/webhook/dedupe.ts';
-import { StsTokenStore } from '../../../shared/ingest/sts-token-store.ts';
+import { StsTokenStore } from '../../../shared/tencent/sts-token-store.ts';
 import { completedDoc, deletedDoc, statusDoc, stsTokenDoc, applyDoc } from '../../unit/webhook/fixtures.ts';
 
 const TOKEN = 'bVPU6F8Htxl5XkAbp3jGV2xWp';
