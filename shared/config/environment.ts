@@ -1,0 +1,149 @@
+// Every setting a function reads from its environment, in one place: the names (which the CDK
+// construct sets and `npm start` passes through), their defaults and their validation. A Lambda
+// and the local stack parse the same variables with the same schema, so a documented setting
+// means the same in both. Errors name the variable and the rule, never echo a secret.
+//
+// The Tencent Meeting credentials (TENCENT_MEETING_*) are parsed by shared/tencent/config.ts: in
+// AWS they come from a secret, not from the environment.
+import * as z from 'zod';
+import { ValidationError } from '../errors.ts';
+
+export const ENV = {
+  tableName: 'ARCHIVE_TABLE_NAME',
+  bucketName: 'ARCHIVE_BUCKET_NAME',
+  ingestQueueUrl: 'INGEST_QUEUE_URL',
+  ingestDeadLetterQueueUrl: 'INGEST_DLQ_URL',
+  deletionPolicy: 'DELETION_POLICY',
+  copyMaxPartSizeBytes: 'COPY_MAX_PART_SIZE_BYTES',
+  presignTtlSeconds: 'PRESIGN_TTL_SECONDS',
+  archiveApiToken: 'ARCHIVE_API_TOKEN',
+  reconcileWindowHours: 'RECONCILE_WINDOW_HOURS',
+} as const;
+
+export type DeletionPolicy = 'retain' | 'mirror';
+export const DELETION_POLICIES: readonly DeletionPolicy[] = ['retain', 'mirror'];
+
+/** Presigned archive links live at most an hour: short-lived by design. */
+export const MAX_PRESIGN_TTL_SECONDS = 3600;
+export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
+export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
+
+const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const required = z.preprocess(blankToUndefined, z.string({ error: 'is not set' }).trim());
+const optional = z.preprocess(blankToUndefined, z.string().trim().optional());
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+      .transform(Number)
+      .pipe(z.number().min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`))
+      .optional(),
+  );
+
+const schemas = {
+  webhook: z.object({ [ENV.tableName]: required, [ENV.ingestQueueUrl]: required }),
+  ingest: z.object({
+    [ENV.tableName]: required,
+    [ENV.bucketName]: required,
+    [ENV.ingestQueueUrl]: required,
+    [ENV.ingestDeadLetterQueueUrl]: optional,
+    [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }).default('retain')),
+    // S3's own limits: parts of 5 MiB to 5 GiB.
+    [ENV.copyMaxPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
+  }),
+  query: z.object({
+    [ENV.tableName]: required,
+    [ENV.bucketName]: optional,
+    [ENV.archiveApiToken]: optional,
+    [ENV.presignTtlSeconds]: wholeNumber(1, MAX_PRESIGN_TTL_SECONDS),
+  }),
+  reconcile: z.object({
+    [ENV.tableName]: required,
+    [ENV.ingestQueueUrl]: required,
+    [ENV.reconcileWindowHours]: z.preprocess(
+      blankToUndefined,
+      z.coerce.number({ error: 'must be a positive number of hours' }).positive('must be a positive number of hours').max(24 * 366, 'must be at most 8784 hours').optional(),
+    ),
+  }),
+};
+
+export type FunctionSettingsName = keyof typeof schemas;
+
+function parse<N extends FunctionSettingsName>(name: N, env: Readonly<Record<string, string | undefined>>): z.infer<(typeof schemas)[N]> {
+  const parsed = schemas[name].safeParse(env);
+  if (parsed.success) return parsed.data as z.infer<(typeof schemas)[N]>;
+  const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  throw new ValidationError(`Invalid ${name} function settings: ${problems.join('; ')}`, {
+    variables: parsed.error.issues.map((issue) => String(issue.path[0])),
+  });
+}
+
+export interface WebhookSettings {
+  readonly tableName: string;
+  readonly queueUrl: string;
+}
+
+export interface IngestSettings {
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl?: string;
+  readonly deletionPolicy: DeletionPolicy;
+  readonly maxPartSizeBytes?: number;
+}
+
+export interface QuerySettings {
+  readonly tableName: string;
+  readonly bucketName?: string;
+  readonly apiToken?: string;
+  readonly presignTtlSeconds?: number;
+}
+
+export interface ReconcileSettings {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly windowHours?: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function webhookSettings(env: Env): WebhookSettings {
+  const raw = parse('webhook', env);
+  return { tableName: raw[ENV.tableName], queueUrl: raw[ENV.ingestQueueUrl] };
+}
+
+export function ingestSettings(env: Env): IngestSettings {
+  const raw = parse('ingest', env);
+  const deadLetterQueueUrl = raw[ENV.ingestDeadLetterQueueUrl];
+  const maxPartSizeBytes = raw[ENV.copyMaxPartSizeBytes];
+  return {
+    tableName: raw[ENV.tableName],
+    bucketName: raw[ENV.bucketName],
+    queueUrl: raw[ENV.ingestQueueUrl],
+    deletionPolicy: raw[ENV.deletionPolicy],
+    ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
+    ...(maxPartSizeBytes !== undefined ? { maxPartSizeBytes } : {}),
+  };
+}
+
+export function querySettings(env: Env): QuerySettings {
+  const raw = parse('query', env);
+  const bucketName = raw[ENV.bucketName];
+  const apiToken = raw[ENV.archiveApiToken];
+  const presignTtlSeconds = raw[ENV.presignTtlSeconds];
+  return {
+    tableName: raw[ENV.tableName],
+    ...(bucketName ? { bucketName } : {}),
+    ...(apiToken ? { apiToken } : {}),
+    ...(presignTtlSeconds !== undefined ? { presignTtlSeconds } : {}),
+  };
+}
+
+export function reconcileSettings(env: Env): ReconcileSettings {
+  const raw = parse('reconcile', env);
+  const windowHours = raw[ENV.reconcileWindowHours];
+  return { tableName: raw[ENV.tableName], queueUrl: raw[ENV.ingestQueueUrl], ...(windowHours !== undefined ? { windowHours } : {}) };
+}
