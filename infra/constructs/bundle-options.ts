@@ -34,12 +34,29 @@ export const FUNCTION_BUNDLE = {
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   // Prefer the packages' ESM builds: they tree-shake far better than the CJS `main` builds.
   mainFields: ['module', 'main'],
-  // Nothing is external except Node's built-ins (esbuild's platform=node handles those). The
-  // nodejs22.x runtime ships an AWS SDK v3, but its version lags npm by weeks to months and we rely
-  // on recent S3 checksum behaviour (CRC64NVME, per-part checksums); bundling pins the SDK we test
-  // against and, once minified and tree-shaken, costs less cold start than resolving the runtime's
-  // full client packages from disk.
-  external: [] as string[],
+  // The AWS SDK is bundled: the nodejs22.x runtime ships an SDK v3 too, but its version lags npm
+  // by weeks to months and we rely on recent S3 checksum behaviour (per-part CRC32, FULL_OBJECT);
+  // bundling pins the SDK we test against and, minified and tree-shaken, costs less cold start
+  // than resolving the runtime's full client packages from disk.
+  //
+  // Except the credential providers a Lambda never reaches. The default chain tries the
+  // environment first, and Lambda always puts the function role's credentials there; the SSO,
+  // shared-ini, process, web-identity, container and instance-metadata providers (and the STS/SSO
+  // clients they bring, @aws-sdk/nested-clients) sit behind dynamic import()s that run only when
+  // the environment has no credentials. Left external, ~100 KiB leaves every bundle (and its
+  // parse time every cold start). Were one ever reached outside Lambda, its import would fail by
+  // name (ERR_MODULE_NOT_FOUND) rather than silently pick other credentials.
+  external: [
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-web-identity',
+    '@aws-sdk/credential-provider-http',
+    '@aws-sdk/credential-provider-login',
+    '@smithy/credential-provider-imds',
+    '@aws-sdk/nested-clients',
+    '@aws-sdk/token-providers',
+  ] as string[],
   /** esbuild writes `<outdir>/index.mjs` for ESM in NodejsFunction; the benchmark mirrors that. */
   outFileName: 'index.mjs',
 } as const;
