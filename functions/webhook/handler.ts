@@ -18,7 +18,7 @@ import { decodeWebhookData, verifyWebhookSignature, WebhookDecodeError } from '.
 import { claimEvent, deriveEventId, type ClaimOptions } from '../../shared/webhook/dedupe.ts';
 import { sendIngestMessages } from '../../shared/ingest/queue.ts';
 import { parseWebhookEvent, WebhookEventError, type WebhookEvent } from '../../shared/webhook/events.ts';
-import { toIngestMessages } from '../../shared/webhook/to-messages.ts';
+import { stsTokensOf, toIngestMessages } from '../../shared/webhook/to-messages.ts';
 import { StsTokenStore } from '../../shared/tencent/sts-token-store.ts';
 import type { IngestMessage } from '../../shared/ingest/messages.ts';
 
@@ -208,12 +208,11 @@ export function createWebhookHandler(deps: WebhookDeps) {
       badRequest(error);
     }
     // A token is a credential: it is stored here, never put on the queue (or left in its DLQ).
-    for (const token of messages.filter((m) => m.kind === 'sts-token')) {
+    for (const token of stsTokensOf(parsed)) {
       await stsTokens.save(token.stsToken, token.expireTs);
       count('WebhookStsTokenStored');
       logger.info('STS token stored', fields);
     }
-    messages = messages.filter((m) => m.kind !== 'sts-token');
     if (messages.length === 0) {
       count('WebhookIgnoredEvent');
       logger.info('webhook event needs no archiving', fields);
