@@ -104,8 +104,6 @@ function idsOf(message: IngestMessage): Record<string, unknown> {
       return { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId };
     case 'recording-status':
       return { meetingId: message.meetingId };
-    case 'sts-token':
-      return {};
   }
 }
 

@@ -111,8 +111,6 @@ export class IngestService {
         return this.#refreshMeeting(message);
       case 'recording-status':
         return this.#recordingStatus(message);
-      case 'sts-token':
-        return this.#deps.stsTokens.save(message.stsToken, message.expireTs);
     }
   }
 

@@ -62,27 +62,15 @@ export const RecordingStatusMessage = z.object({
   meetingStartSec: z.number().int().nonnegative().optional(),
 });
 
-/** common.sts-token delivered a token for data-sensitive APIs. */
-export const StsTokenMessage = z.object({
-  kind: z.literal('sts-token'),
-  reason: z.string(),
-  traceId: z.string().optional(),
-  stsToken: z.string().min(1),
-  /** Expiry as Tencent sent it (unit undocumented; normalised by the consumer). */
-  expireTs: z.number().nonnegative().optional(),
-});
-
 export const IngestMessage = z.discriminatedUnion('kind', [
   ArchiveFileMessage,
   SourceDeletedMessage,
   RefreshMeetingMessage,
   RecordingStatusMessage,
-  StsTokenMessage,
 ]);
 
 export type ArchiveFileMessage = z.infer<typeof ArchiveFileMessage>;
 export type SourceDeletedMessage = z.infer<typeof SourceDeletedMessage>;
 export type RefreshMeetingMessage = z.infer<typeof RefreshMeetingMessage>;
 export type RecordingStatusMessage = z.infer<typeof RecordingStatusMessage>;
-export type StsTokenMessage = z.infer<typeof StsTokenMessage>;
 export type IngestMessage = z.infer<typeof IngestMessage>;

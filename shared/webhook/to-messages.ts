@@ -52,6 +52,22 @@ function withTrace(traceId: string | undefined): { traceId?: string } {
   return traceId ? { traceId } : {};
 }
 
+/** A token delivered by common.sts-token, as the STS token store keeps it. */
+export interface DeliveredStsToken {
+  readonly stsToken: string;
+  /** Expiry as Tencent sent it (unit undocumented; normalised by the store). */
+  readonly expireTs?: number;
+}
+
+/** The tokens a common.sts-token event delivers (none for any other event). */
+export function stsTokensOf(event: WebhookEvent): DeliveredStsToken[] {
+  if (event.event !== 'common.sts-token') return [];
+  return event.payload.map(({ token_info }) => ({
+    stsToken: token_info.sts_token,
+    ...(token_info.expire_ts !== undefined ? { expireTs: token_info.expire_ts } : {}),
+  }));
+}
+
 /**
  * One event → the messages that make the archive converge on it. `traceId` defaults to the
  * event's own; callers pass the derived id for events that carry none.
@@ -131,17 +147,7 @@ export function toIngestMessages(event: WebhookEvent, traceId: string | undefine
         });
       }
       break;
-    case 'common.sts-token':
-      for (const item of event.payload) {
-        messages.push({
-          kind: 'sts-token',
-          reason,
-          ...withTrace(traceId),
-          stsToken: item.token_info.sts_token,
-          ...(item.token_info.expire_ts !== undefined ? { expireTs: item.token_info.expire_ts } : {}),
-        });
-      }
-      break;
+    case 'common.sts-token': // a credential, never a queue message: the webhook stores it (stsTokensOf)
     case 'recording.apply': // a viewing request is for a human to approve; nothing to archive
     case 'unknown':
       break;

@@ -1,5 +1,5 @@
 import { parseWebhookEvent } from '../../../shared/webhook/events.ts';
-import { MAX_WINDOW_SEC, toIngestMessages } from '../../../shared/webhook/to-messages.ts';
+import { MAX_WINDOW_SEC, stsTokensOf, toIngestMessages } from '../../../shared/webhook/to-messages.ts';
 import { IngestMessage } from '../../../shared/ingest/messages.ts';
 import {
   applyDoc,
@@ -132,10 +132,10 @@ describe('toIngestMessages', () => {
     ]);
   });
 
-  it('common.sts-token → sts-token', () => {
-    expect(messagesOf(stsTokenDoc)).toEqual([
-      { kind: 'sts-token', reason: 'common.sts-token', traceId: 'sts-1', stsToken: 'sts-secret-value', expireTs: 1752046225 },
-    ]);
+  it('common.sts-token → no queue message; stsTokensOf hands the token to the webhook, which stores it', () => {
+    expect(messagesOf(stsTokenDoc)).toEqual([]);
+    expect(stsTokensOf(parseWebhookEvent(JSON.stringify(stsTokenDoc)))).toEqual([{ stsToken: 'sts-secret-value', expireTs: 1752046225 }]);
+    expect(stsTokensOf(parseWebhookEvent(JSON.stringify(completedDoc)))).toEqual([]);
   });
 
   it('recording.apply and unknown events → nothing', () => {
