@@ -11,7 +11,6 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
-import { LOCAL_RESOURCE_NAMES } from '../../shared/archive/table-design.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
@@ -20,7 +19,7 @@ import { createWebhookHandler } from '../../functions/webhook/handler.ts';
 import { createQueryHandler } from '../../functions/query/handler.ts';
 import { createReconcileHandler } from '../../functions/reconcile/handler.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
-import { ensureLocalResources, type LocalResources } from './resources.ts';
+import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
 import { startGateway, type Gateway, type HttpFunction } from './gateway.ts';
 import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
 import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
@@ -30,6 +29,7 @@ import { createLocalIngestHandler } from './ingest-wiring.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
+import { localStackFilePath } from './stack-file.ts';
 
 export const WEBHOOK_PATH = '/webhooks/tencent-meeting';
 
@@ -76,8 +76,6 @@ interface LocalSecrets {
 }
 
 const SECRETS_FILE = 'local-secrets.json';
-/** Read by `npm run backfill` (shared/reconcile/backfill.ts LOCAL_STACK_FILE). */
-const LOCAL_STACK_FILE_NAME = 'local-stack.json';
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
   const log = options.log ?? silentLog;
@@ -234,7 +232,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
     // credentials here; the file goes away with the stack.
-    const stackFile = join(config.dataDir, LOCAL_STACK_FILE_NAME);
+    const stackFile = localStackFilePath(config.dataDir);
     writeFileSync(
       stackFile,
       `${JSON.stringify({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, region: 'us-east-1', tableName: resources.tableName, ingestQueueUrl: resources.ingestQueueUrl, ...(simulator ? { tencentEnv: simulator.env() } : {}) }, null, 2)}\n`,
