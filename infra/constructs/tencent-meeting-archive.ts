@@ -13,15 +13,18 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+import { TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
 import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
 import { Monitoring } from './monitoring.ts';
 import { ArchiveFunction } from './node-function.ts';
-import { TENCENT_SECRET_ARN_ENV, TencentSecret } from './tencent-secret.ts';
+import { TencentSecret } from './tencent-secret.ts';
 
-export type DeletionPolicy = 'retain' | 'mirror';
+// What `recording.deleted` does to the archive copy: the ingest service's own setting, passed through.
+export type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface FunctionSizing {

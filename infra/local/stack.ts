@@ -11,7 +11,9 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
+import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
+import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
@@ -30,8 +32,6 @@ import { startSimulator, type Simulator, type SimulatorCredentials } from './sim
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
 import { localStackFilePath } from './stack-file.ts';
-
-export const WEBHOOK_PATH = '/webhooks/tencent-meeting';
 
 export interface LocalStackUrls {
   readonly gateway: string;
@@ -294,19 +294,17 @@ function saveSecrets(dataDir: string, secrets: LocalSecrets): void {
   chmodSync(file, 0o600);
 }
 
-/** TENCENT_MEETING_* set in the environment become the simulator's credentials. */
+/** TENCENT_MEETING_* credentials set in the environment become the simulator's (TENCENT_MEETING_APP_ID → appId). */
 function simulatorOverrides(env: Readonly<Record<string, string>>): Partial<Omit<SimulatorCredentials, 'sdkId'>> & { sdkId?: string } {
-  const map: Array<[string, keyof SimulatorCredentials]> = [
-    ['TENCENT_MEETING_APP_ID', 'appId'],
-    ['TENCENT_MEETING_SDK_ID', 'sdkId'],
-    ['TENCENT_MEETING_SECRET_ID', 'secretId'],
-    ['TENCENT_MEETING_SECRET_KEY', 'secretKey'],
-    ['TENCENT_MEETING_OPERATOR_ID', 'operatorId'],
-    ['TENCENT_MEETING_WEBHOOK_TOKEN', 'webhookToken'],
-    ['TENCENT_MEETING_ENCODING_AES_KEY', 'encodingAesKey'],
-  ];
   const out: Record<string, string> = {};
-  for (const [variable, key] of map) if (env[variable]) out[key] = env[variable];
+  for (const variable of TENCENT_SECRET_KEYS) {
+    const key = variable
+      .slice('TENCENT_MEETING_'.length)
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    // The operator's id type is how the archive names the operator, not a credential the simulator checks.
+    if (key !== 'operatorIdType' && env[variable]) out[key] = env[variable];
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@ import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance, type KyRequ
 import type * as z from 'zod';
 import { ValidationError, type ErrorContext } from '../errors.ts';
 import type { OperatorIdType, TencentConfig } from './config.ts';
-import { RATE_LIMIT_CODES, TencentApiError, createTencentApiError, isRetryableTencentFailure } from './errors.ts';
+import { TencentApiError, createTencentApiError, isRetryableTencentFailure, rateLimitOf } from './errors.ts';
 import { parseJsonLossless } from './json.ts';
 import { SlidingWindowRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import {
@@ -350,9 +350,10 @@ export class TencentMeetingClient {
       const { code } = errorInfoOf(error.data);
       const status = error.response.status;
       const after = retryAfterMs(error.response.headers);
-      // The daily quota (190311) does not come back within a request's lifetime: hand it to the queue.
-      if (code === 190311) return undefined;
-      if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
+      const rateLimit = rateLimitOf(code);
+      // The daily quota does not come back within a request's lifetime: hand it to the queue.
+      if (rateLimit === 'daily') return undefined;
+      if (rateLimit === 'minute') {
         const wait = after ?? this.policy.rateLimitDelayMs * (1 + Math.random() * 0.2);
         return Math.min(wait, this.policy.maxRetryAfterMs);
       }

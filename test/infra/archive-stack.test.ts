@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ArchiveStack } from '../../infra/stack.ts';
 import { FUNCTION_BUNDLE, FUNCTION_ENTRIES, PROJECT_ROOT } from '../../infra/constructs/bundle-options.ts';
-import { TENCENT_SECRET_KEYS } from '../../infra/constructs/tencent-secret.ts';
+import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { ARCHIVE_INDEXES, RESOURCE_ENV, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
 import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';

@@ -1,4 +1,4 @@
-import { defaultIsRateLimited, slidingPlan } from '../../../shared/reconcile/sweep.ts';
+import { slidingPlan } from '../../../shared/reconcile/sweep.ts';
 import type { SweepCursor } from '../../../shared/reconcile/cursor.ts';
 
 describe('sweep helpers', () => {
@@ -12,12 +12,5 @@ describe('sweep helpers', () => {
     expect(slidingPlan(now, 48, 168)(completed(nowSec - 3600))).toEqual({ startSec: nowSec - 49 * 3600, endSec: nowSec });
     expect(slidingPlan(now, 48, 168)(completed(nowSec - 72 * 3600))).toEqual({ startSec: nowSec - 120 * 3600, endSec: nowSec });
     expect(slidingPlan(now, 48, 168)(completed(nowSec - 30 * 86_400))).toEqual({ startSec: nowSec - 168 * 3600, endSec: nowSec });
-  });
-
-  it('recognises Tencent per-minute limits however they are wrapped', () => {
-    expect(defaultIsRateLimited({ errorCode: 190313 })).toBe(true);
-    expect(defaultIsRateLimited(new Error('x', { cause: { error_code: '190310' } }))).toBe(true);
-    expect(defaultIsRateLimited({ errorCode: 190004 })).toBe(false);
-    expect(defaultIsRateLimited(undefined)).toBe(false);
   });
 });
