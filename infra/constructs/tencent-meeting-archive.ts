@@ -1,9 +1,9 @@
 // TencentMeetingArchive: the whole archiver as one construct that a customer can drop into their
-// own CDK app. It wires whatever handlers exist (the reconcile function is optional) and gives each
-// function only the IAM actions it uses: see the "Least privilege" block below.
+// own CDK app. It wires the four handlers (the reconcile sweep can be switched off with
+// `reconcile: { enabled: false }`) and gives each function only the IAM actions it uses: see the
+// "Least privilege" block below.
 //
 //   new TencentMeetingArchive(this, 'Archive', { alarmEmail: 'ops@example.com' });
-import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,7 +34,7 @@ export interface FunctionSizing {
 }
 
 export interface ReconcileOptions {
-  /** @default true when the reconcile entry file exists, otherwise false */
+  /** @default true */
   readonly enabled?: boolean;
   /** @default scheduler.ScheduleExpression.rate(Duration.hours(1)) */
   readonly schedule?: scheduler.ScheduleExpression;
@@ -84,7 +84,7 @@ export interface TencentMeetingArchiveProps {
   readonly jwt?: JwtAuthOptions;
   /** HTTP API stage throttling. @default rateLimit 50 rps, burstLimit 100 */
   readonly throttle?: { readonly rateLimit?: number; readonly burstLimit?: number };
-  /** @default - enabled with an hourly schedule when functions/reconcile/handler.ts exists */
+  /** @default - enabled with an hourly schedule */
   readonly reconcile?: ReconcileOptions;
   /** @default - no subscription to the alarm topic */
   readonly alarmEmail?: string;
@@ -175,15 +175,12 @@ export class TencentMeetingArchive extends Construct {
       environment: queueEnvironment,
     });
 
-    const reconcileEntry = entry('reconcile');
-    const reconcileEnabled = props.reconcile?.enabled ?? existsSync(reconcileEntry);
+    // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction
+    // names the path) instead of silently deploying a stack without its sweep.
     let reconcileFn: ArchiveFunction | undefined;
-    if (reconcileEnabled) {
-      if (!existsSync(reconcileEntry)) {
-        throw new Error(`reconcile is enabled but its entry ${reconcileEntry} does not exist`);
-      }
+    if (props.reconcile?.enabled !== false) {
       reconcileFn = createFunction(this, 'ReconcileFunction', {
-        entry: reconcileEntry,
+        entry: entry('reconcile'),
         description: 'Sweeps Tencent Meeting corp/records and enqueues anything the webhook missed',
         ...sizing('reconcile'),
         environment: queueEnvironment,
