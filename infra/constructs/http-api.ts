@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
-export const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
+const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
 
 export interface JwtAuthOptions {
   /** e.g. `https://cognito-idp.<region>.amazonaws.com/<pool id>` or your IdP's issuer URL. */

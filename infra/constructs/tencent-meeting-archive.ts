@@ -14,7 +14,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
-import { TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
+import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
@@ -138,7 +138,7 @@ export class TencentMeetingArchive extends Construct {
     const commonEnvironment: Record<string, string> = {
       [RESOURCE_ENV.table]: this.storage.table.tableName,
       [RESOURCE_ENV.bucket]: this.storage.bucket.bucketName,
-      TENCENT_MEETING_API_BASE: props.tencentApiBase ?? 'https://api.meeting.qq.com',
+      TENCENT_MEETING_API_BASE: props.tencentApiBase ?? DEFAULT_API_BASE,
       DELETION_POLICY: deletionPolicy,
       PRESIGN_TTL_SECONDS: String(presignTtlSeconds),
     };

@@ -13,7 +13,7 @@ import { DynamoRateBudget, type DynamoRateBudgetOptions } from './shared-budget.
 import { SqsFileEnqueuer } from './enqueue.ts';
 import { type ArchiveIndexReader, type CorpRecordsPage, type CorpRecordsSource, type SweepDeps } from './sweep.ts';
 
-export class TencentCorpRecordsSource implements CorpRecordsSource {
+class TencentCorpRecordsSource implements CorpRecordsSource {
   private readonly client: TencentMeetingClient;
 
   constructor(client: TencentMeetingClient) {
@@ -42,7 +42,7 @@ export class TencentCorpRecordsSource implements CorpRecordsSource {
  * retries, no in-process corp limiter), because the shared budget pays per request and the sweep
  * retries a failed page itself, paying again. The app-wide 300/min limiter stays.
  */
-export function createSweepTencentClient(config: TencentConfig, options: { now?: () => number } = {}): TencentMeetingClient {
+function createSweepTencentClient(config: TencentConfig, options: { now?: () => number } = {}): TencentMeetingClient {
   return new TencentMeetingClient(config, {
     retry: { limit: 0 },
     limiters: { corpRecords: UNLIMITED },
@@ -50,7 +50,7 @@ export function createSweepTencentClient(config: TencentConfig, options: { now?:
   });
 }
 
-export class ArchiveIndexArchivedFiles implements ArchiveIndexReader {
+class ArchiveIndexArchivedFiles implements ArchiveIndexReader {
   private readonly index: ArchiveIndex;
 
   constructor(index: ArchiveIndex) {

@@ -116,7 +116,7 @@ export interface SweepOptions {
   readonly onProgress?: (progress: SweepProgress) => void;
 }
 
-export const CORP_RECORDS_MAX_PAGE_SIZE = 20;
+const CORP_RECORDS_MAX_PAGE_SIZE = 20;
 
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
   const now = deps.now ?? Date.now;

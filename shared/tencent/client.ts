@@ -38,7 +38,7 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+const DEFAULT_RETRY_POLICY: RetryPolicy = {
   limit: 4,
   baseDelayMs: 500,
   maxDelayMs: 20_000,
@@ -254,13 +254,6 @@ export class TencentMeetingClient {
   async *iterateRecords(params: Omit<ListRecordsParams, 'page'>): AsyncGenerator<RecordMeeting> {
     yield* this.walkWindows(params.startTimeSec, params.endTimeSec, (startTimeSec, endTimeSec, page) =>
       this.listRecords({ ...params, startTimeSec, endTimeSec, page, pageSize: params.pageSize ?? MAX_RECORDS_PAGE_SIZE }),
-    );
-  }
-
-  /** Like iterateRecords, over the whole account (each page costs one of the 10 calls/min). */
-  async *iterateCorpRecords(params: Omit<ListCorpRecordsParams, 'page'>): AsyncGenerator<RecordMeeting> {
-    yield* this.walkWindows(params.startTimeSec, params.endTimeSec, (startTimeSec, endTimeSec, page) =>
-      this.listCorpRecords({ ...params, startTimeSec, endTimeSec, page, pageSize: params.pageSize ?? MAX_RECORDS_PAGE_SIZE }),
     );
   }
 

@@ -1,5 +1,5 @@
 // The TENCENT_MEETING_* names, in one place: environment variables locally, JSON keys of the
-// deployed stack's secret. No imports, so the CDK app and the local stack can read the list
+// deployed stack's secret; and the API base the config and the CDK stack default to. No imports, so the CDK app and the local stack can read the list
 // without loading the config loader (zod, Powertools).
 
 /** The app credentials and webhook secrets: the JSON keys of the stack's Secrets Manager secret. */
@@ -27,3 +27,6 @@ export type TencentConfigKey = (typeof TENCENT_CONFIG_KEYS)[number];
 
 /** Names the secret, in AWS, whose JSON holds TENCENT_SECRET_KEYS. */
 export const TENCENT_SECRET_ARN_ENV = 'TENCENT_MEETING_SECRET_ARN';
+
+/** TENCENT_MEETING_API_BASE when unset: Tencent Meeting's public API. */
+export const DEFAULT_API_BASE = 'https://api.meeting.qq.com';

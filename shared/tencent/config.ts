@@ -4,9 +4,7 @@
 import * as z from 'zod';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ValidationError } from '../errors.ts';
-import { TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
-
-export const DEFAULT_API_BASE = 'https://api.meeting.qq.com';
+import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
 
 /** operator_id_type: 1 userid, 2 openid, 3 rooms_id. */
 export type OperatorIdType = 1 | 2 | 3;
@@ -129,7 +127,7 @@ export function loadTencentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Cache the secret for 5 minutes: a rotated secret is picked up without a cold start. */
-export const SECRET_MAX_AGE_SECONDS = 300;
+const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * In AWS (TENCENT_MEETING_SECRET_ARN set) reads the one secret, cached; environment values fill in

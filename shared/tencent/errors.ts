@@ -42,10 +42,10 @@ export function isMinuteRateLimited(error: unknown): boolean {
  * fresh timestamp and nonce, so a replay refusal can only be a nonce collision, which the next
  * attempt does not repeat.
  */
-export const PERMANENT_CODES: ReadonlySet<number> = new Set([190004, 190300, 190303, 9042, 200003, 500125]);
+const PERMANENT_CODES: ReadonlySet<number> = new Set([190004, 190300, 190303, 9042, 200003, 500125]);
 
 /** The source is gone: file deleted (4051) or meeting does not exist (9003). */
-export const GONE_CODES: ReadonlySet<number> = new Set([4051, 9003]);
+const GONE_CODES: ReadonlySet<number> = new Set([4051, 9003]);
 
 export interface TencentApiErrorInit {
   readonly message: string;
@@ -111,8 +111,4 @@ export class TencentGoneError extends TencentApiError {}
 
 export function createTencentApiError(init: TencentApiErrorInit): TencentApiError {
   return init.errorCode !== undefined && GONE_CODES.has(init.errorCode) ? new TencentGoneError(init) : new TencentApiError(init);
-}
-
-export function isTencentGone(error: unknown): error is TencentGoneError {
-  return error instanceof TencentGoneError;
 }

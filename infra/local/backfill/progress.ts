@@ -5,7 +5,7 @@ import type { SweepProgress } from '../../../shared/reconcile/sweep.ts';
 import type { SweepTotals } from '../../../shared/reconcile/cursor.ts';
 import { formatBytes } from '../console-log.ts';
 
-export function bar(fraction: number, width: number): string {
+function bar(fraction: number, width: number): string {
   const clamped = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
   const filled = Math.round(clamped * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
