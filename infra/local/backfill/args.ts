@@ -31,7 +31,8 @@ Target (default: the local stack):
   --table <name>           the archive table
   --region <region>        AWS region of a deployed stack
   --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
-                           (default: .data/local-stack.json, then AWS_ENDPOINT_URL_*, then :8000 / :4566)
+                           (default: $DATA_DIR/local-stack.json, left by npm start (DATA_DIR: .data),
+                           then AWS_ENDPOINT_URL_*, then :8000 / :4566)
 
 Tencent credentials come from the environment (TENCENT_MEETING_*), or from the local stack's
 simulator when targeting the local stack.
