@@ -15,7 +15,7 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   tencentApiBase        Tencent Meeting REST base URL
  *   logLevel              DEBUG | INFO | WARN | ERROR
  *   coldStorageAfterDays  move recordings to Glacier Instant Retrieval after N days
- *   reconcileEnabled      true | false (default: when the reconcile handler exists)
+ *   reconcileEnabled      true | false (default: true)
  *   reconcileSchedule     an EventBridge Scheduler expression, e.g. "rate(6 hours)"
  *   ingestMaxConcurrency  concurrent copier invocations
  *   throttleRateLimit, throttleBurstLimit  HTTP API stage throttling

@@ -9,10 +9,10 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
-export const WEBHOOK_PATH = '/webhooks/tencent-meeting';
-export const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
+const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
 
 export interface JwtAuthOptions {
   /** e.g. `https://cognito-idp.<region>.amazonaws.com/<pool id>` or your IdP's issuer URL. */

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { FUNCTION_BUNDLE } from './bundle-options.ts';
 
 /** The CDK form of FUNCTION_BUNDLE (bundle-options.ts), which bench/bundle.ts also uses. */
-export const CDK_BUNDLING: BundlingOptions = {
+const CDK_BUNDLING: BundlingOptions = {
   format: FUNCTION_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
   target: FUNCTION_BUNDLE.target,
   minify: FUNCTION_BUNDLE.minify,

@@ -1,9 +1,9 @@
 // TencentMeetingArchive: the whole archiver as one construct that a customer can drop into their
-// own CDK app. It wires whatever handlers exist (the reconcile function is optional) and gives each
-// function only the IAM actions it uses: see the "Least privilege" block below.
+// own CDK app. It wires the four handlers (the reconcile sweep can be switched off with
+// `reconcile: { enabled: false }`) and gives each function only the IAM actions it uses: see the
+// "Least privilege" block below.
 //
 //   new TencentMeetingArchive(this, 'Archive', { alarmEmail: 'ops@example.com' });
-import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,15 +13,18 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
 import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
 import { Monitoring } from './monitoring.ts';
 import { ArchiveFunction } from './node-function.ts';
-import { TENCENT_SECRET_ARN_ENV, TencentSecret } from './tencent-secret.ts';
+import { TencentSecret } from './tencent-secret.ts';
 
-export type DeletionPolicy = 'retain' | 'mirror';
+// What `recording.deleted` does to the archive copy: the ingest service's own setting, passed through.
+export type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface FunctionSizing {
@@ -31,7 +34,7 @@ export interface FunctionSizing {
 }
 
 export interface ReconcileOptions {
-  /** @default true when the reconcile entry file exists, otherwise false */
+  /** @default true */
   readonly enabled?: boolean;
   /** @default scheduler.ScheduleExpression.rate(Duration.hours(1)) */
   readonly schedule?: scheduler.ScheduleExpression;
@@ -81,7 +84,7 @@ export interface TencentMeetingArchiveProps {
   readonly jwt?: JwtAuthOptions;
   /** HTTP API stage throttling. @default rateLimit 50 rps, burstLimit 100 */
   readonly throttle?: { readonly rateLimit?: number; readonly burstLimit?: number };
-  /** @default - enabled with an hourly schedule when functions/reconcile/handler.ts exists */
+  /** @default - enabled with an hourly schedule */
   readonly reconcile?: ReconcileOptions;
   /** @default - no subscription to the alarm topic */
   readonly alarmEmail?: string;
@@ -135,7 +138,7 @@ export class TencentMeetingArchive extends Construct {
     const commonEnvironment: Record<string, string> = {
       [RESOURCE_ENV.table]: this.storage.table.tableName,
       [RESOURCE_ENV.bucket]: this.storage.bucket.bucketName,
-      TENCENT_MEETING_API_BASE: props.tencentApiBase ?? 'https://api.meeting.qq.com',
+      TENCENT_MEETING_API_BASE: props.tencentApiBase ?? DEFAULT_API_BASE,
       DELETION_POLICY: deletionPolicy,
       PRESIGN_TTL_SECONDS: String(presignTtlSeconds),
     };
@@ -172,15 +175,12 @@ export class TencentMeetingArchive extends Construct {
       environment: queueEnvironment,
     });
 
-    const reconcileEntry = entry('reconcile');
-    const reconcileEnabled = props.reconcile?.enabled ?? existsSync(reconcileEntry);
+    // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction
+    // names the path) instead of silently deploying a stack without its sweep.
     let reconcileFn: ArchiveFunction | undefined;
-    if (reconcileEnabled) {
-      if (!existsSync(reconcileEntry)) {
-        throw new Error(`reconcile is enabled but its entry ${reconcileEntry} does not exist`);
-      }
+    if (props.reconcile?.enabled !== false) {
       reconcileFn = createFunction(this, 'ReconcileFunction', {
-        entry: reconcileEntry,
+        entry: entry('reconcile'),
         description: 'Sweeps Tencent Meeting corp/records and enqueues anything the webhook missed',
         ...sizing('reconcile'),
         environment: queueEnvironment,

@@ -1,23 +1,11 @@
 // The one Secrets Manager secret that holds the Tencent Meeting app credentials. Functions get its
 // ARN (TENCENT_MEETING_SECRET_ARN) and read it through shared/tencent/config.ts (Powertools
-// getSecret with caching); only the functions that talk to Tencent may read it.
+// getSecret with caching); only the functions that talk to Tencent may read it. Its JSON keys are the
+// local stack's environment variable names (shared/tencent/config-keys.ts TENCENT_SECRET_KEYS).
 import { Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-
-/** The JSON keys of the secret: the same names as the local stack's environment variables. */
-export const TENCENT_SECRET_KEYS = [
-  'TENCENT_MEETING_APP_ID',
-  'TENCENT_MEETING_SDK_ID',
-  'TENCENT_MEETING_SECRET_ID',
-  'TENCENT_MEETING_SECRET_KEY',
-  'TENCENT_MEETING_OPERATOR_ID',
-  'TENCENT_MEETING_OPERATOR_ID_TYPE',
-  'TENCENT_MEETING_WEBHOOK_TOKEN',
-  'TENCENT_MEETING_ENCODING_AES_KEY',
-] as const;
-
-export const TENCENT_SECRET_ARN_ENV = 'TENCENT_MEETING_SECRET_ARN';
+import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 
 export interface TencentSecretProps {
   /**

@@ -1,7 +1,7 @@
 // Entry of `npm run backfill -- --from 2026-01-01 --to 2026-03-31 [--dry-run] [target flags]`;
-// the work is in shared/reconcile/backfill.ts. Ctrl-C stops after the current page with the cursor
+// the command is infra/local/backfill/command.ts, the backfill itself shared/reconcile/backfill.ts. Ctrl-C stops after the current page with the cursor
 // saved (run the command again to continue); a second Ctrl-C exits at once.
-import { runBackfill } from '../../shared/reconcile/backfill.ts';
+import { runBackfill } from './backfill/command.ts';
 
 const controller = new AbortController();
 let interrupts = 0;

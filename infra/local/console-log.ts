@@ -29,9 +29,9 @@ export function createConsoleLog(options: ConsoleLogOptions = {}): LocalLog & { 
   };
 }
 
-/** "12.3 MiB" */
+/** "512 B", "12.3 MiB": for the console's copy progress and the backfill's totals alike. */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

@@ -15,7 +15,7 @@ export interface DemoResult {
 }
 
 /** The simulator's webhook sender for this stack: AES mode when the simulator has a key, as Tencent does. */
-export function simulatorWebhookSender(simulator: Simulator, webhookUrl: string): WebhookSender {
+function simulatorWebhookSender(simulator: Simulator, webhookUrl: string): WebhookSender {
   return new WebhookSender({
     url: webhookUrl,
     token: simulator.credentials.webhookToken,

@@ -30,7 +30,7 @@ export class JavaMissingError extends Error {
   }
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -42,7 +42,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function assertJavaAvailable(): void {
+function assertJavaAvailable(): void {
   try {
     execFileSync('java', ['-version'], { stdio: 'ignore' });
   } catch {

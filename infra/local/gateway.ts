@@ -50,7 +50,7 @@ const DEFAULT_FUNCTION_TIMEOUT_MS = 30_000;
 // Content-Type, arrives base64-encoded with isBase64Encoded: true.
 const TEXT_CONTENT_TYPES = [/^text\//, /^application\/(json|xml|javascript|graphql)$/, /\+(json|xml)$/];
 
-export function isTextContentType(contentType: string | undefined): boolean {
+function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
   return TEXT_CONTENT_TYPES.some((pattern) => pattern.test(mediaType));
@@ -161,7 +161,7 @@ export interface RawHttpRequest {
 }
 
 /** Builds the event API Gateway would send for this request (pure: no I/O). */
-export function toApiGatewayEvent(request: RawHttpRequest, match: Pick<RouteMatch, 'routeKey' | 'pathParameters'>, now = new Date()): APIGatewayProxyEventV2 {
+function toApiGatewayEvent(request: RawHttpRequest, match: Pick<RouteMatch, 'routeKey' | 'pathParameters'>, now = new Date()): APIGatewayProxyEventV2 {
   const questionMark = request.url.indexOf('?');
   const rawPath = questionMark === -1 ? request.url : request.url.slice(0, questionMark);
   const rawQueryString = questionMark === -1 ? '' : request.url.slice(questionMark + 1);

@@ -13,6 +13,14 @@ export interface LocalResourceNames {
   readonly ingestDeadLetterQueue: string;
 }
 
+/** The names `npm start` gives its resources (the CDK stack lets CloudFormation generate them). */
+export const LOCAL_RESOURCE_NAMES = {
+  table: 'tencent-meeting-archive',
+  bucket: 'tencent-meeting-archive',
+  ingestQueue: 'tencent-meeting-archive-ingest',
+  ingestDeadLetterQueue: 'tencent-meeting-archive-ingest-dlq',
+} as const satisfies LocalResourceNames;
+
 export interface LocalResources {
   readonly tableName: string;
   readonly bucketName: string;

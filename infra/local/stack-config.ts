@@ -99,6 +99,12 @@ export function parseArgs(argv: readonly string[]): { fresh: boolean; demo: bool
   return out;
 }
 
+/** DATA_DIR, relative to `cwd` unless absolute: `npm start` keeps its state there, and tools find the running stack there. */
+export function resolveDataDir(env: NodeJS.ProcessEnv, cwd: string): string {
+  const dataDir = env.DATA_DIR?.trim() || DEFAULTS.DATA_DIR;
+  return isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);
+}
+
 export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly string[], cwd: string = process.cwd()): LocalStackConfig {
   const args = parseArgs(argv);
   const tencentEnv: Record<string, string> = {};
@@ -106,7 +112,6 @@ export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly stri
     if (name.startsWith('TENCENT_MEETING_') && value !== undefined && value.trim() !== '') tencentEnv[name] = value.trim();
   }
   const remote = tencentEnv.TENCENT_MEETING_API_BASE !== undefined;
-  const dataDirRaw = env.DATA_DIR?.trim() || DEFAULTS.DATA_DIR;
   const timeoutSeconds = integer(env, 'INGEST_TIMEOUT_SECONDS', DEFAULTS.INGEST_TIMEOUT_SECONDS, 10, 900);
   const apiToken = env.ARCHIVE_API_TOKEN?.trim();
   return {
@@ -114,7 +119,7 @@ export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly stri
     port: port(env, 'PORT'),
     dynamodbPort: port(env, 'DYNAMODB_PORT'),
     awsPort: port(env, 'AWS_EMULATOR_PORT'),
-    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    dataDir: resolveDataDir(env, cwd),
     fresh: args.fresh,
     simulator: remote ? null : { port: port(env, 'SIMULATOR_PORT') },
     demo: !remote && args.demo && flag(env, 'DEMO', true),

@@ -11,8 +11,9 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
-import { LOCAL_RESOURCE_NAMES } from '../../shared/archive/table-design.ts';
+import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
+import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
@@ -20,7 +21,7 @@ import { createWebhookHandler } from '../../functions/webhook/handler.ts';
 import { createQueryHandler } from '../../functions/query/handler.ts';
 import { createReconcileHandler } from '../../functions/reconcile/handler.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
-import { ensureLocalResources, type LocalResources } from './resources.ts';
+import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
 import { startGateway, type Gateway, type HttpFunction } from './gateway.ts';
 import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
 import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
@@ -30,8 +31,7 @@ import { createLocalIngestHandler } from './ingest-wiring.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
-
-export const WEBHOOK_PATH = '/webhooks/tencent-meeting';
+import { localStackFilePath } from './stack-file.ts';
 
 export interface LocalStackUrls {
   readonly gateway: string;
@@ -76,8 +76,6 @@ interface LocalSecrets {
 }
 
 const SECRETS_FILE = 'local-secrets.json';
-/** Read by `npm run backfill` (shared/reconcile/backfill.ts LOCAL_STACK_FILE). */
-const LOCAL_STACK_FILE_NAME = 'local-stack.json';
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
   const log = options.log ?? silentLog;
@@ -234,7 +232,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
     // credentials here; the file goes away with the stack.
-    const stackFile = join(config.dataDir, LOCAL_STACK_FILE_NAME);
+    const stackFile = localStackFilePath(config.dataDir);
     writeFileSync(
       stackFile,
       `${JSON.stringify({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, region: 'us-east-1', tableName: resources.tableName, ingestQueueUrl: resources.ingestQueueUrl, ...(simulator ? { tencentEnv: simulator.env() } : {}) }, null, 2)}\n`,
@@ -296,19 +294,17 @@ function saveSecrets(dataDir: string, secrets: LocalSecrets): void {
   chmodSync(file, 0o600);
 }
 
-/** TENCENT_MEETING_* set in the environment become the simulator's credentials. */
+/** TENCENT_MEETING_* credentials set in the environment become the simulator's (TENCENT_MEETING_APP_ID → appId). */
 function simulatorOverrides(env: Readonly<Record<string, string>>): Partial<Omit<SimulatorCredentials, 'sdkId'>> & { sdkId?: string } {
-  const map: Array<[string, keyof SimulatorCredentials]> = [
-    ['TENCENT_MEETING_APP_ID', 'appId'],
-    ['TENCENT_MEETING_SDK_ID', 'sdkId'],
-    ['TENCENT_MEETING_SECRET_ID', 'secretId'],
-    ['TENCENT_MEETING_SECRET_KEY', 'secretKey'],
-    ['TENCENT_MEETING_OPERATOR_ID', 'operatorId'],
-    ['TENCENT_MEETING_WEBHOOK_TOKEN', 'webhookToken'],
-    ['TENCENT_MEETING_ENCODING_AES_KEY', 'encodingAesKey'],
-  ];
   const out: Record<string, string> = {};
-  for (const [variable, key] of map) if (env[variable]) out[key] = env[variable];
+  for (const variable of TENCENT_SECRET_KEYS) {
+    const key = variable
+      .slice('TENCENT_MEETING_'.length)
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    // The operator's id type is how the archive names the operator, not a credential the simulator checks.
+    if (key !== 'operatorIdType' && env[variable]) out[key] = env[variable];
+  }
   return out;
 }
 

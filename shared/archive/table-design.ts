@@ -69,10 +69,3 @@ export const RESOURCE_ENV = {
 
 /** Receives before an ingest message moves to the DLQ: the CDK stack and the local stack alike. */
 export const INGEST_MAX_RECEIVE_COUNT = 5;
-
-export const LOCAL_RESOURCE_NAMES = {
-  table: 'tencent-meeting-archive',
-  bucket: 'tencent-meeting-archive',
-  ingestQueue: 'tencent-meeting-archive-ingest',
-  ingestDeadLetterQueue: 'tencent-meeting-archive-ingest-dlq',
-} as const;

@@ -3,7 +3,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { TencentMeetingClient } from '../tencent/client.ts';
-import { TencentApiError } from '../tencent/errors.ts';
 import { UNLIMITED } from '../tencent/rate-limiter.ts';
 import type { TencentConfig } from '../tencent/config.ts';
 import type { TimeWindow } from '../tencent/time-windows.ts';
@@ -12,9 +11,9 @@ import { fileStatus } from '../archive/model.ts';
 import { CursorStore } from './cursor.ts';
 import { DynamoRateBudget, type DynamoRateBudgetOptions } from './shared-budget.ts';
 import { SqsFileEnqueuer } from './enqueue.ts';
-import { defaultIsRateLimited, type ArchiveIndexReader, type CorpRecordsPage, type CorpRecordsSource, type SweepDeps } from './sweep.ts';
+import { type ArchiveIndexReader, type CorpRecordsPage, type CorpRecordsSource, type SweepDeps } from './sweep.ts';
 
-export class TencentCorpRecordsSource implements CorpRecordsSource {
+class TencentCorpRecordsSource implements CorpRecordsSource {
   private readonly client: TencentMeetingClient;
 
   constructor(client: TencentMeetingClient) {
@@ -43,7 +42,7 @@ export class TencentCorpRecordsSource implements CorpRecordsSource {
  * retries, no in-process corp limiter), because the shared budget pays per request and the sweep
  * retries a failed page itself, paying again. The app-wide 300/min limiter stays.
  */
-export function createSweepTencentClient(config: TencentConfig, options: { now?: () => number } = {}): TencentMeetingClient {
+function createSweepTencentClient(config: TencentConfig, options: { now?: () => number } = {}): TencentMeetingClient {
   return new TencentMeetingClient(config, {
     retry: { limit: 0 },
     limiters: { corpRecords: UNLIMITED },
@@ -51,7 +50,7 @@ export function createSweepTencentClient(config: TencentConfig, options: { now?:
   });
 }
 
-export class ArchiveIndexArchivedFiles implements ArchiveIndexReader {
+class ArchiveIndexArchivedFiles implements ArchiveIndexReader {
   private readonly index: ArchiveIndex;
 
   constructor(index: ArchiveIndex) {
@@ -62,12 +61,6 @@ export class ArchiveIndexArchivedFiles implements ArchiveIndexReader {
     const files = await this.index.listFiles(meetingRecordId);
     return new Set(files.filter((f) => fileStatus(f) === 'archived').map((f) => f.recordFileId));
   }
-}
-
-export function isTencentRateLimited(error: unknown): boolean {
-  // 190311 (daily quota) is not waited out within a minute; it surfaces as a failure instead.
-  if (error instanceof TencentApiError) return error.errorCode === 190310 || error.errorCode === 190313;
-  return defaultIsRateLimited(error);
 }
 
 export interface SweepWiring {
@@ -103,7 +96,6 @@ export function createSweepDeps(wiring: SweepWiring): SweepDeps {
     budget: new DynamoRateBudget({ dynamo: wiring.dynamo, tableName: wiring.tableName, now, ...wiring.budget }),
     now,
     ...(wiring.sleep ? { sleep: wiring.sleep } : {}),
-    isRateLimited: isTencentRateLimited,
     ...(wiring.logger ? { logger: wiring.logger } : {}),
   };
 }

@@ -4,6 +4,7 @@
 // plans. Each page costs one call from the shared budget and ends with a checkpoint, so the walk
 // can stop at any page (budget spent, invocation out of time, Ctrl-C) and continue there later.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { isMinuteRateLimited } from '../tencent/errors.ts';
 import { splitTimeRange, type TimeWindow } from '../tencent/time-windows.ts';
 import { acquireWithin, type RateBudget } from './shared-budget.ts';
 import { addTotals, emptyTotals, type CursorStore, type SweepCursor, type SweepTotals } from './cursor.ts';
@@ -82,7 +83,10 @@ export interface SweepDeps {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly logger?: SweepLogger;
-  /** Tencent's "limit exceeded" (190310/190313) as thrown by the source. */
+  /**
+   * Tencent's per-minute "limit exceeded" as thrown by the source (default isMinuteRateLimited).
+   * The daily quota (190311) is not waited out within a sweep; it surfaces as a failure instead.
+   */
   readonly isRateLimited?: (error: unknown) => boolean;
 }
 
@@ -112,12 +116,12 @@ export interface SweepOptions {
   readonly onProgress?: (progress: SweepProgress) => void;
 }
 
-export const CORP_RECORDS_MAX_PAGE_SIZE = 20;
+const CORP_RECORDS_MAX_PAGE_SIZE = 20;
 
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const isRateLimited = deps.isRateLimited ?? defaultIsRateLimited;
+  const isRateLimited = deps.isRateLimited ?? isMinuteRateLimited;
   const pageSize = options.pageSize ?? CORP_RECORDS_MAX_PAGE_SIZE;
   const maxPageAttempts = options.maxPageAttempts ?? 3;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -294,19 +298,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-const RATE_LIMIT_CODES = new Set([190310, 190313]);
-
-/** Recognises Tencent's per-minute limit errors whatever wraps them (code on the error, its context or cause). */
-export function defaultIsRateLimited(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth += 1) {
-    const candidate = e as { errorCode?: unknown; code?: unknown; error_code?: unknown; context?: { errorCode?: unknown; error_code?: unknown } };
-    for (const value of [candidate.errorCode, candidate.error_code, candidate.code, candidate.context?.errorCode, candidate.context?.error_code]) {
-      if (RATE_LIMIT_CODES.has(Number(value))) return true;
-    }
-  }
-  return false;
 }
 
 /** The schedule's plan: the last `windowHours`, reaching back over a gap since the last completed plan (bounded). */

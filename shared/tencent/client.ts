@@ -7,7 +7,7 @@ import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance, type KyRequ
 import type * as z from 'zod';
 import { ValidationError, type ErrorContext } from '../errors.ts';
 import type { OperatorIdType, TencentConfig } from './config.ts';
-import { RATE_LIMIT_CODES, TencentApiError, createTencentApiError, isRetryableTencentFailure } from './errors.ts';
+import { TencentApiError, createTencentApiError, isRetryableTencentFailure, rateLimitOf } from './errors.ts';
 import { parseJsonLossless } from './json.ts';
 import { SlidingWindowRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import {
@@ -38,7 +38,7 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+const DEFAULT_RETRY_POLICY: RetryPolicy = {
   limit: 4,
   baseDelayMs: 500,
   maxDelayMs: 20_000,
@@ -257,13 +257,6 @@ export class TencentMeetingClient {
     );
   }
 
-  /** Like iterateRecords, over the whole account (each page costs one of the 10 calls/min). */
-  async *iterateCorpRecords(params: Omit<ListCorpRecordsParams, 'page'>): AsyncGenerator<RecordMeeting> {
-    yield* this.walkWindows(params.startTimeSec, params.endTimeSec, (startTimeSec, endTimeSec, page) =>
-      this.listCorpRecords({ ...params, startTimeSec, endTimeSec, page, pageSize: params.pageSize ?? MAX_RECORDS_PAGE_SIZE }),
-    );
-  }
-
   /** Every file address of one meeting recording, across pages. */
   async *iterateMeetingAddresses(meetingRecordId: string, params: Omit<PageParams, 'page'> = {}): AsyncGenerator<MeetingAddressFile> {
     const seen = new Set<string>();
@@ -350,9 +343,10 @@ export class TencentMeetingClient {
       const { code } = errorInfoOf(error.data);
       const status = error.response.status;
       const after = retryAfterMs(error.response.headers);
-      // The daily quota (190311) does not come back within a request's lifetime: hand it to the queue.
-      if (code === 190311) return undefined;
-      if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
+      const rateLimit = rateLimitOf(code);
+      // The daily quota does not come back within a request's lifetime: hand it to the queue.
+      if (rateLimit === 'daily') return undefined;
+      if (rateLimit === 'minute') {
         const wait = after ?? this.policy.rateLimitDelayMs * (1 + Math.random() * 0.2);
         return Math.min(wait, this.policy.maxRetryAfterMs);
       }

@@ -4,26 +4,7 @@
 import * as z from 'zod';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ValidationError } from '../errors.ts';
-
-export const DEFAULT_API_BASE = 'https://api.meeting.qq.com';
-
-/** Every key the config reads, as env variable names and as keys of the secret's JSON. */
-export const TENCENT_CONFIG_KEYS = [
-  'TENCENT_MEETING_API_BASE',
-  'TENCENT_MEETING_AUTH_MODE',
-  'TENCENT_MEETING_APP_ID',
-  'TENCENT_MEETING_SDK_ID',
-  'TENCENT_MEETING_SECRET_ID',
-  'TENCENT_MEETING_SECRET_KEY',
-  'TENCENT_MEETING_ACCESS_TOKEN',
-  'TENCENT_MEETING_OPEN_ID',
-  'TENCENT_MEETING_OPERATOR_ID',
-  'TENCENT_MEETING_OPERATOR_ID_TYPE',
-  'TENCENT_MEETING_WEBHOOK_TOKEN',
-  'TENCENT_MEETING_ENCODING_AES_KEY',
-] as const;
-
-export type TencentConfigKey = (typeof TENCENT_CONFIG_KEYS)[number];
+import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
 
 /** operator_id_type: 1 userid, 2 openid, 3 rooms_id. */
 export type OperatorIdType = 1 | 2 | 3;
@@ -146,14 +127,14 @@ export function loadTencentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Cache the secret for 5 minutes: a rotated secret is picked up without a cold start. */
-export const SECRET_MAX_AGE_SECONDS = 300;
+const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * In AWS (TENCENT_MEETING_SECRET_ARN set) reads the one secret, cached; environment values fill in
  * keys the secret lacks (e.g. TENCENT_MEETING_API_BASE). Otherwise reads the environment.
  */
 export async function loadTencentConfig(env: NodeJS.ProcessEnv = process.env): Promise<TencentConfig> {
-  const secretArn = env.TENCENT_MEETING_SECRET_ARN?.trim();
+  const secretArn = env[TENCENT_SECRET_ARN_ENV]?.trim();
   if (!secretArn) return loadTencentConfigFromEnv(env);
   const secret = await getSecret(secretArn, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
   if (secret === null || typeof secret !== 'object' || Array.isArray(secret)) {

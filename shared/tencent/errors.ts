@@ -2,8 +2,38 @@
 // to hand the message back to SQS, and from TencentGoneError whether the source no longer exists.
 import { ArchiveError, type ErrorContext } from '../errors.ts';
 
-/** Codes for which waiting and trying again can succeed. */
-export const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([190310, 190311, 190313]);
+/**
+ * How Tencent says "too many requests": a per-`minute` limit (190310 per app, 190313 on
+ * corp/records) passes within the minute, so callers wait it out; the `daily` quota (190311) does
+ * not come back within a request's or a sweep's lifetime, so it is handed to the queue instead.
+ * The one classifier of rate limits: the client's retries, the typed error and the sweep all ask it.
+ */
+export type RateLimit = 'minute' | 'daily';
+
+const RATE_LIMITS: ReadonlyMap<number, RateLimit> = new Map([
+  [190310, 'minute'],
+  [190313, 'minute'],
+  [190311, 'daily'],
+]);
+
+/** The rate limit a Tencent error_code stands for (a number, or a numeric string), if any. */
+export function rateLimitOf(errorCode: unknown): RateLimit | undefined {
+  return RATE_LIMITS.get(Number(errorCode));
+}
+
+/**
+ * A per-minute limit, whatever wraps it: the code on the error, its context or its causes
+ * (camelCase `errorCode`, Tencent's `error_code`, or `code`).
+ */
+export function isMinuteRateLimited(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const candidate = e as { errorCode?: unknown; code?: unknown; error_code?: unknown; context?: { errorCode?: unknown; error_code?: unknown } };
+    for (const value of [candidate.errorCode, candidate.error_code, candidate.code, candidate.context?.errorCode, candidate.context?.error_code]) {
+      if (rateLimitOf(value) === 'minute') return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Codes that never succeed on retry: parameter (190004), stale timestamp (190300: our clock is
@@ -12,10 +42,10 @@ export const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([190310, 190311, 19
  * fresh timestamp and nonce, so a replay refusal can only be a nonce collision, which the next
  * attempt does not repeat.
  */
-export const PERMANENT_CODES: ReadonlySet<number> = new Set([190004, 190300, 190303, 9042, 200003, 500125]);
+const PERMANENT_CODES: ReadonlySet<number> = new Set([190004, 190300, 190303, 9042, 200003, 500125]);
 
 /** The source is gone: file deleted (4051) or meeting does not exist (9003). */
-export const GONE_CODES: ReadonlySet<number> = new Set([4051, 9003]);
+const GONE_CODES: ReadonlySet<number> = new Set([4051, 9003]);
 
 export interface TencentApiErrorInit {
   readonly message: string;
@@ -35,7 +65,8 @@ export interface TencentApiErrorInit {
 
 export function isRetryableTencentFailure(errorCode: number | undefined, httpStatus: number | undefined): boolean {
   if (errorCode !== undefined) {
-    if (RATE_LIMIT_CODES.has(errorCode) || errorCode === 190301) return true;
+    // Either rate limit passes with time (the daily one by the queue's redelivery); 190301: see PERMANENT_CODES.
+    if (rateLimitOf(errorCode) !== undefined || errorCode === 190301) return true;
     if (PERMANENT_CODES.has(errorCode) || GONE_CODES.has(errorCode)) return false;
   }
   if (httpStatus === undefined) return true; // network error or timeout
@@ -69,8 +100,9 @@ export class TencentApiError extends ArchiveError {
     this.retryable = isRetryableTencentFailure(init.errorCode, init.httpStatus);
   }
 
+  /** Any rate limit, per-minute or daily (rateLimitOf tells which). */
   get isRateLimit(): boolean {
-    return this.errorCode !== undefined && RATE_LIMIT_CODES.has(this.errorCode);
+    return rateLimitOf(this.errorCode) !== undefined;
   }
 }
 
@@ -79,8 +111,4 @@ export class TencentGoneError extends TencentApiError {}
 
 export function createTencentApiError(init: TencentApiErrorInit): TencentApiError {
   return init.errorCode !== undefined && GONE_CODES.has(init.errorCode) ? new TencentGoneError(init) : new TencentApiError(init);
-}
-
-export function isTencentGone(error: unknown): error is TencentGoneError {
-  return error instanceof TencentGoneError;
 }

@@ -5,10 +5,10 @@
 import * as z from 'zod';
 
 /** An id given as string or number (bigint-safe when parsed with parseJsonLossless) → string. */
-export const idSchema = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());
+const idSchema = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());
 
 /** A number that may arrive as a decimal string. */
-export const numberSchema = z.union([
+const numberSchema = z.union([
   z.number(),
   z
     .string()
@@ -28,7 +28,7 @@ const booleanSchema = z.union([
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const list = <T extends z.ZodType>(schema: T) => z.array(schema).nullish().transform((v) => v ?? []);
 
-export const recordFileSchema = z.object({
+const recordFileSchema = z.object({
   record_file_id: idSchema,
   record_start_time: numberSchema,
   record_end_time: numberSchema,
@@ -46,7 +46,7 @@ export const recordFileSchema = z.object({
   download_address: opt(z.string()),
 });
 
-export const recordMeetingSchema = z.object({
+const recordMeetingSchema = z.object({
   meeting_record_id: idSchema,
   meeting_id: idSchema,
   meeting_code: opt(idSchema),
@@ -75,7 +75,7 @@ export const recordsListSchema = z.object({
   record_meetings: list(recordMeetingSchema),
 });
 
-export const downloadLinkSchema = z.object({
+const downloadLinkSchema = z.object({
   download_address: z.string(),
   file_type: opt(z.string()),
 });
@@ -142,9 +142,7 @@ export const errorBodySchema = z.object({
 export type RecordFile = z.output<typeof recordFileSchema>;
 export type RecordMeeting = z.output<typeof recordMeetingSchema>;
 export type RecordsList = z.output<typeof recordsListSchema>;
-export type DownloadLink = z.output<typeof downloadLinkSchema>;
 export type MeetingAddresses = z.output<typeof meetingAddressesSchema>;
 export type MeetingAddressFile = MeetingAddresses['record_files'][number];
 export type FileAddress = z.output<typeof fileAddressSchema>;
 export type RecordSettings = z.output<typeof recordSettingsSchema>;
-export type ErrorBody = z.output<typeof errorBodySchema>;

@@ -10,11 +10,10 @@
 //   recording.completed / recording.clipped → no hint (everything the file offers)
 import { IngestMessage, type ArchiveFileMessage, type RecordingStatusMessage } from '../ingest/messages.ts';
 import type { ArtifactKind } from '../archive/model.ts';
+import { MAX_WINDOW_SECONDS } from '../tencent/time-windows.ts';
 import { WebhookEventError, type KnownWebhookEvent, type MeetingInfo, type WebhookEvent } from './events.ts';
 
 const DAY_SEC = 86_400;
-/** Tencent's GET /v1/records rejects windows longer than 31 days. */
-export const MAX_WINDOW_SEC = 31 * DAY_SEC;
 /** Slack around the meeting, because the recording's own start/end are not in the event. */
 export const WINDOW_SLACK_SEC = DAY_SEC;
 
@@ -39,7 +38,7 @@ export function searchWindow(meeting: MeetingInfo | undefined, operateTimeMs: nu
   const endCandidate = meeting?.sub_meeting_end_time || meeting?.end_time || operateSec;
   const end = Math.max(endCandidate, start);
   const windowEndSec = end + WINDOW_SLACK_SEC;
-  const windowStartSec = Math.max(0, start - WINDOW_SLACK_SEC, windowEndSec - MAX_WINDOW_SEC);
+  const windowStartSec = Math.max(0, start - WINDOW_SLACK_SEC, windowEndSec - MAX_WINDOW_SECONDS);
   return { windowStartSec, windowEndSec };
 }
 

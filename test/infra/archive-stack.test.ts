@@ -1,13 +1,13 @@
 // The project's own stack, synthesized exactly as `npm run synth` does (infra/stack.ts with the
 // default context) from the REAL handler entries, once for the whole file.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ArchiveStack } from '../../infra/stack.ts';
-import { FUNCTION_BUNDLE, FUNCTION_ENTRIES, PROJECT_ROOT } from '../../infra/constructs/bundle-options.ts';
-import { TENCENT_SECRET_KEYS } from '../../infra/constructs/tencent-secret.ts';
+import { FUNCTION_BUNDLE } from '../../infra/constructs/bundle-options.ts';
+import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { ARCHIVE_INDEXES, RESOURCE_ENV, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
 import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';
@@ -16,7 +16,6 @@ let app: App;
 let stack: ArchiveStack;
 let template: Template;
 let assemblyDir: string;
-const hasReconcile = existsSync(join(PROJECT_ROOT, FUNCTION_ENTRIES.reconcile));
 
 beforeAll(() => {
   app = new App();
@@ -45,12 +44,11 @@ describe('functions', () => {
     reconcile: { memory: 512, timeout: 900 },
   } as const;
 
-  test('one function per existing handler (reconcile only when its entry exists)', () => {
-    template.resourceCountIs('AWS::Lambda::Function', hasReconcile ? 4 : 3);
+  test('one function per handler: webhook, ingest, query, reconcile', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   test.each(Object.keys(expected) as (keyof typeof expected)[])('%s: Node 22 on arm64, ESM bundle, sized for its job', (name) => {
-    if (name === 'reconcile' && !hasReconcile) return;
     const props = fnProps(name);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Architectures).toEqual(['arm64']);
@@ -61,7 +59,6 @@ describe('functions', () => {
   });
 
   test.each(Object.keys(fnIds) as (keyof typeof fnIds)[])('%s: environment (resources, Powertools, settings)', (name) => {
-    if (name === 'reconcile' && !hasReconcile) return;
     const env = (fnProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({
       [RESOURCE_ENV.table]: ref('AWS::DynamoDB::GlobalTable', 'Table'),
@@ -85,13 +82,13 @@ describe('functions', () => {
 
   test('log groups keep logs for three months', () => {
     const groups = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength((hasReconcile ? 4 : 3) + 1); // + API access logs
+    expect(groups).toHaveLength(4 + 1); // + API access logs
     for (const group of groups) expect(group.Properties!.RetentionInDays).toBe(90);
   });
 
   test('bundles are minified ESM with the createRequire banner and a source map, AWS SDK inside', () => {
     const assetDirs = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
-    expect(assetDirs).toHaveLength(hasReconcile ? 4 : 3);
+    expect(assetDirs).toHaveLength(4);
     for (const dir of assetDirs) {
       const files = readdirSync(join(assemblyDir, dir)).sort();
       expect(files).toEqual([FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.map`]);
@@ -168,7 +165,6 @@ describe('least-privilege IAM per function', () => {
   });
 
   test('reconcile: index reads, cursor/marker writes, send to the queue, read the secret', () => {
-    if (!hasReconcile) return;
     expect(roleStatements(template, fnIds.reconcile)).toEqual([
       logs('reconcile'),
       {
@@ -190,7 +186,6 @@ describe('least-privilege IAM per function', () => {
 
   test('no function may touch S3 buckets or tables other than the archive ones, nor use wildcards', () => {
     for (const name of Object.keys(fnIds) as (keyof typeof fnIds)[]) {
-      if (name === 'reconcile' && !hasReconcile) continue;
       for (const statement of roleStatements(template, fnIds[name])) {
         expect(statement.actions.some((a) => a.includes('*'))).toBe(false);
         expect(statement.resources).not.toContain('*');
@@ -355,10 +350,7 @@ describe('Tencent credentials secret', () => {
 
 describe('reconcile schedule', () => {
   test('EventBridge Scheduler invokes the reconcile function hourly with bounded retries', () => {
-    if (!hasReconcile) {
-      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
-      return;
-    }
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
@@ -385,9 +377,8 @@ describe('monitoring', () => {
   });
 
   test('errors and throttles alarm for every function', () => {
-    const count = hasReconcile ? 4 : 3;
-    expect(alarmsOn('Errors')).toHaveLength(count);
-    expect(alarmsOn('Throttles')).toHaveLength(count);
+    expect(alarmsOn('Errors')).toHaveLength(4);
+    expect(alarmsOn('Throttles')).toHaveLength(4);
   });
 
   test('webhook 4xx/5xx alarms on the POST route metrics', () => {

@@ -107,16 +107,14 @@ describe('reconcile wiring', () => {
     expect(Object.keys(resources(template)).some((id) => id.includes('Reconcile'))).toBe(false);
   });
 
-  test('by default it is wired only when its entry exists', () => {
-    const { template } = synth({ entries: { ...entries, reconcile: join(__dirname, 'fixtures/does-not-exist.ts') } });
-    template.resourceCountIs('AWS::Lambda::Function', 3);
-    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  test('by default it is wired, whatever is on disk', () => {
+    const { template } = synth({});
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
   });
 
-  test('enabled explicitly with a missing entry fails synth with the path', () => {
-    expect(() => synth({ entries: { ...entries, reconcile: 'functions/nope/handler.ts' }, reconcile: { enabled: true } })).toThrow(
-      /reconcile is enabled but its entry .*functions\/nope\/handler\.ts does not exist/,
-    );
+  test.each([{}, { enabled: true }])('a missing entry fails synth with the path (reconcile: %j), never drops the function', (reconcile) => {
+    expect(() => synth({ entries: { ...entries, reconcile: 'functions/nope/handler.ts' }, reconcile })).toThrow(/functions\/nope\/handler\.ts/);
   });
 });
 

@@ -131,7 +131,7 @@ const CONTENT_TYPES: Record<string, string> = {
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 };
 
-export function contentTypeOf(fileType: string): string {
+function contentTypeOf(fileType: string): string {
   return CONTENT_TYPES[fileType] ?? 'application/octet-stream';
 }
 

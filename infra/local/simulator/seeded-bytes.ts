@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-export const SEEDED_BLOCK_SIZE = 64 * 1024;
+const SEEDED_BLOCK_SIZE = 64 * 1024;
 
 const patternCache = new Map<string, Buffer>();
 

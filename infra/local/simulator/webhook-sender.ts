@@ -8,10 +8,10 @@ import ky from 'ky';
 import { encodeWebhookData, webhookSignature } from '../../../shared/webhook/codec.ts';
 import { toLegacyEnvelope, type TencentWebhookEvent } from './webhook-events.ts';
 
-export const TENCENT_ACK_BODY = 'successfully received callback';
+const TENCENT_ACK_BODY = 'successfully received callback';
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [60_000, 180_000, 360_000];
 /** Tencent's documented limit for the GET handshake. */
-export const VERIFY_DEADLINE_MS = 3_000;
+const VERIFY_DEADLINE_MS = 3_000;
 
 export interface WebhookFaults {
   /** Extra copies of every delivery (Tencent may deliver an event more than once). */

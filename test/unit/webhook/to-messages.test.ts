@@ -1,5 +1,6 @@
 import { parseWebhookEvent } from '../../../shared/webhook/events.ts';
-import { MAX_WINDOW_SEC, stsTokensOf, toIngestMessages } from '../../../shared/webhook/to-messages.ts';
+import { stsTokensOf, toIngestMessages } from '../../../shared/webhook/to-messages.ts';
+import { MAX_WINDOW_SECONDS } from '../../../shared/tencent/time-windows.ts';
 import { IngestMessage } from '../../../shared/ingest/messages.ts';
 import {
   applyDoc,
@@ -59,7 +60,7 @@ describe('toIngestMessages', () => {
     const end = start + 90 * DAY;
     const doc = { ...completedDoc, payload: [{ ...completedDoc.payload[0], meeting_info: { ...MEETING_INFO, start_time: start, end_time: end } }] };
     const [message] = messagesOf(doc);
-    expect(message).toMatchObject({ windowEndSec: end + DAY, windowStartSec: end + DAY - MAX_WINDOW_SEC });
+    expect(message).toMatchObject({ windowEndSec: end + DAY, windowStartSec: end + DAY - MAX_WINDOW_SECONDS });
   });
 
   it('gives every file of every payload element its own message, once', () => {

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { backfillCursorName, parseBackfillArgs, targetFromStackOutputs, UsageError } from '../../../shared/reconcile/backfill-args.ts';
-import { ProgressRenderer, formatBytes, planFraction, progressLine } from '../../../shared/reconcile/progress.ts';
-import { defaultIsRateLimited, slidingPlan } from '../../../shared/reconcile/sweep.ts';
-import { emptyTotals, type SweepCursor } from '../../../shared/reconcile/cursor.ts';
+import { parseBackfillArgs, UsageError } from '../../../infra/local/backfill/args.ts';
+import { ProgressRenderer, planFraction, progressLine } from '../../../infra/local/backfill/progress.ts';
+import { targetFromStackOutputs } from '../../../infra/local/backfill/target.ts';
+import { formatBytes } from '../../../infra/local/console-log.ts';
+import { backfillCursorName } from '../../../shared/reconcile/backfill.ts';
+import { emptyTotals } from '../../../shared/reconcile/cursor.ts';
 
 const NOW = Date.UTC(2026, 5, 1);
 
@@ -113,26 +115,5 @@ describe('progress output', () => {
     piped.update(progress);
     piped.message('done');
     expect(plain).toEqual(['window 2/4 page 2/4 | files 130 (5.0 GiB) | enqueued 120 (4.5 GiB)\n', 'done\n']);
-  });
-});
-
-describe('sweep helpers', () => {
-  const completed = (endSec: number) => ({ lastCompletedPlanEndSec: endSec }) as SweepCursor;
-
-  it('plans the last window, reaching back over a gap since the last completed sweep, within the catch-up bound', () => {
-    const now = Date.UTC(2026, 5, 10);
-    const nowSec = now / 1000;
-    expect(slidingPlan(now, 48, 168)(undefined)).toEqual({ startSec: nowSec - 48 * 3600, endSec: nowSec });
-    // Always a whole window before the last completed end: recordings finish transcoding hours after they start.
-    expect(slidingPlan(now, 48, 168)(completed(nowSec - 3600))).toEqual({ startSec: nowSec - 49 * 3600, endSec: nowSec });
-    expect(slidingPlan(now, 48, 168)(completed(nowSec - 72 * 3600))).toEqual({ startSec: nowSec - 120 * 3600, endSec: nowSec });
-    expect(slidingPlan(now, 48, 168)(completed(nowSec - 30 * 86_400))).toEqual({ startSec: nowSec - 168 * 3600, endSec: nowSec });
-  });
-
-  it('recognises Tencent per-minute limits however they are wrapped', () => {
-    expect(defaultIsRateLimited({ errorCode: 190313 })).toBe(true);
-    expect(defaultIsRateLimited(new Error('x', { cause: { error_code: '190310' } }))).toBe(true);
-    expect(defaultIsRateLimited({ errorCode: 190004 })).toBe(false);
-    expect(defaultIsRateLimited(undefined)).toBe(false);
   });
 });

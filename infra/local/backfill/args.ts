@@ -2,6 +2,7 @@
 // and validated up front: a bad argument ends the command with a clear message before anything is
 // read or sent.
 import { parseArgs } from 'node:util';
+import type { BackfillRange } from '../../../shared/reconcile/backfill.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -30,7 +31,8 @@ Target (default: the local stack):
   --table <name>           the archive table
   --region <region>        AWS region of a deployed stack
   --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
-                           (default: .data/local-stack.json, then AWS_ENDPOINT_URL_*, then :8000 / :4566)
+                           (default: $DATA_DIR/local-stack.json, left by npm start (DATA_DIR: .data),
+                           then AWS_ENDPOINT_URL_*, then :8000 / :4566)
 
 Tencent credentials come from the environment (TENCENT_MEETING_*), or from the local stack's
 simulator when targeting the local stack.
@@ -46,14 +48,8 @@ export interface BackfillTarget {
   readonly awsEndpoint?: string;
 }
 
-export interface BackfillArgs {
+export interface BackfillArgs extends BackfillRange {
   readonly help: boolean;
-  /** Inclusive range, unix seconds. */
-  readonly startSec: number;
-  readonly endSec: number;
-  /** The range as given, normalised: names the cursor (`backfill:<from>:<to>`). */
-  readonly fromLabel: string;
-  readonly toLabel: string;
   readonly dryRun: boolean;
   readonly restart: boolean;
   readonly requeueAfterHours: number;
@@ -182,29 +178,4 @@ export function parseBackfillArgs(argv: readonly string[], nowMs: number = Date.
     requeueAfterHours: positiveNumber('--requeue-after-hours', values['requeue-after-hours'], 168),
     target,
   };
-}
-
-export function backfillCursorName(args: Pick<BackfillArgs, 'fromLabel' | 'toLabel'>): string {
-  return `backfill:${args.fromLabel}:${args.toLabel}`;
-}
-
-/** Picks the ingest queue URL and table name out of `cdk deploy --outputs-file` JSON. */
-export function targetFromStackOutputs(json: unknown, stack?: string): { queueUrl?: string; table?: string; region?: string } {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UsageError('--stack-outputs: the file must hold a JSON object of stacks');
-  const stacks = Object.entries(json as Record<string, unknown>).filter(([, v]) => v !== null && typeof v === 'object');
-  const chosen = stack !== undefined ? stacks.filter(([name]) => name === stack) : stacks;
-  if (chosen.length === 0) {
-    throw new UsageError(stack !== undefined ? `--stack-outputs: no stack named '${stack}' (found: ${stacks.map(([n]) => n).join(', ') || 'none'})` : '--stack-outputs: no stacks in the file');
-  }
-  if (chosen.length > 1) throw new UsageError(`--stack-outputs holds several stacks (${chosen.map(([n]) => n).join(', ')}): pick one with --stack`);
-  const outputs = chosen[0]![1] as Record<string, unknown>;
-  const find = (test: (key: string) => boolean): string | undefined => {
-    const entry = Object.entries(outputs).find(([key, value]) => typeof value === 'string' && test(key));
-    return entry?.[1] as string | undefined;
-  };
-  // CDK may prefix output keys with construct paths; match on the meaningful suffix.
-  const queueUrl = find((k) => /IngestQueueUrl$/i.test(k) && !/DeadLetter|Dlq/i.test(k));
-  const table = find((k) => /TableName$/i.test(k));
-  const region = queueUrl ? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] : undefined;
-  return { ...(queueUrl ? { queueUrl } : {}), ...(table ? { table } : {}), ...(region ? { region } : {}) };
 }

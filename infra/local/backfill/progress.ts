@@ -1,21 +1,11 @@
 // Progress of a backfill on the terminal. Hand-written rather than a progress-bar package: it is one
 // redrawn line (windows, pages, files, bytes) and a plain-line fallback when output is not a TTY
 // (CI logs, pipes), which is less code than configuring a dependency for it.
-import type { SweepProgress } from './sweep.ts';
-import type { SweepTotals } from './cursor.ts';
+import type { SweepProgress } from '../../../shared/reconcile/sweep.ts';
+import type { SweepTotals } from '../../../shared/reconcile/cursor.ts';
+import { formatBytes } from '../console-log.ts';
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-
-export function bar(fraction: number, width: number): string {
+function bar(fraction: number, width: number): string {
   const clamped = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
   const filled = Math.round(clamped * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;

@@ -1,7 +1,11 @@
 // The backfill command end to end, in-process: real simulator over HTTP, real emulators, the
 // shared budget on a fake clock that the simulator's rate limiter shares (waits pass instantly).
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { runBackfill, EXIT, type BackfillIo } from '../../../shared/reconcile/backfill.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBackfill, EXIT, type BackfillIo } from '../../../infra/local/backfill/command.ts';
+import { localStackFilePath } from '../../../infra/local/stack-file.ts';
 import { TencentMeetingClient } from '../../../shared/tencent/client.ts';
 import { UNLIMITED } from '../../../shared/tencent/rate-limiter.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
@@ -12,7 +16,7 @@ import { buildIngestService } from '../../../shared/ingest/wiring.ts';
 import { startSimulator } from '../../../infra/local/simulator/server.ts';
 import { createLogger } from '../../../shared/observability/logger.ts';
 import { createTestResources } from '../../support/aws.ts';
-import { DAY_MS, FakeClock, drainQueue, markArchived, quietEnv } from './support.ts';
+import { DAY_MS, FakeClock, drainQueue, markArchived, quietEnv } from '../reconcile/support.ts';
 import type { ArchiveFileMessage } from '../../../shared/ingest/messages.ts';
 
 quietEnv();
@@ -142,6 +146,48 @@ describe('npm run backfill (simulator + emulators)', () => {
     } finally {
       await sim.stop();
       for (const client of Object.values(resources.clients)) client.destroy();
+    }
+  });
+
+  it('finds the running local stack in DATA_DIR, as `npm start` leaves it there', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 2, 1));
+    const sim = await startSimulator({ rateLimitNow: clock.now, seed: 'backfill-data-dir' });
+    const resources = await createTestResources();
+    // The stack's DATA_DIR is neither the default `.data` nor under the command's working directory.
+    const dataDir = mkdtempSync(join(tmpdir(), 'backfill-data-dir-'));
+    const cwd = mkdtempSync(join(tmpdir(), 'backfill-cwd-'));
+    try {
+      const recording = sim.model.createMeeting({ subject: 'found', hostUserId: 'user-1', startTimeMs: Date.UTC(2026, 1, 10), files: [{ sizeBytes: 64 }] });
+      writeFileSync(
+        localStackFilePath(dataDir),
+        JSON.stringify({
+          dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+          awsEndpoint: process.env.TEST_AWS_ENDPOINT,
+          region: 'us-east-1',
+          tableName: resources.tableName,
+          ingestQueueUrl: resources.ingestQueueUrl,
+          tencentEnv: sim.env(),
+        }),
+      );
+      const out = output();
+      // No target flags, no clients, no Tencent credentials: everything comes from the stack file.
+      const outcome = await runBackfill(['--from', '2026-02-01', '--to', '2026-02-28'], {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        env: { DATA_DIR: dataDir },
+        cwd,
+        now: clock.now,
+        sleep: clock.sleep,
+      });
+      expect(out.errors.join('')).toBe('');
+      expect(outcome.exitCode).toBe(EXIT.ok);
+      expect(out.lines[0]).toContain(`into the local stack (${process.env.TEST_DYNAMODB_ENDPOINT}, ${process.env.TEST_AWS_ENDPOINT})`);
+      expect((await drainQueue(resources)).map((m) => m.recordFileId)).toEqual(recording.files.map((f) => f.recordFileId));
+    } finally {
+      await sim.stop();
+      for (const client of Object.values(resources.clients)) client.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 
