@@ -2,9 +2,9 @@
 // continuation message or a worker that replaced a killed one continue a multipart upload from the
 // first missing part instead of byte 0. The item never holds a download URL: links expire in
 // minutes and are re-resolved on every run.
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { keys, TTL_ATTRIBUTE } from '../archive/table-design.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../archive/table-design.ts';
+import { ConditionalItemStore, ttlAttribute } from '../aws/conditional-item-store.ts';
 import { TransientError } from '../errors.ts';
 
 export interface CheckpointKey {
@@ -78,78 +78,64 @@ export interface DynamoCheckpointStoreOptions {
 }
 
 export class DynamoCheckpointStore implements CheckpointStore {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
+  private readonly store: ConditionalItemStore;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
 
   constructor(options: DynamoCheckpointStoreOptions) {
-    this.dynamo = options.dynamo;
-    this.tableName = options.tableName;
+    this.store = new ConditionalItemStore(options.dynamo, options.tableName);
     this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
     this.now = options.now ?? Date.now;
   }
 
   async load(key: CheckpointKey): Promise<CopyCheckpoint | undefined> {
-    const { Item } = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.copyCheckpoint(key.recordFileId, key.artifact), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    const partSize = Number(Item.partSize);
-    const totalBytes = Number(Item.totalBytes);
+    const item = await this.store.get(keys.copyCheckpoint(key.recordFileId, key.artifact));
+    if (!item) return undefined;
+    const partSize = Number(item.partSize);
+    const totalBytes = Number(item.totalBytes);
     return {
-      bucket: String(Item.bucket),
-      key: String(Item.objectKey),
-      uploadId: String(Item.uploadId),
+      bucket: String(item.bucket),
+      key: String(item.objectKey),
+      uploadId: String(item.uploadId),
       partSize,
       totalBytes,
-      checksumType: Item.checksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT',
-      parts: decodeParts(String(Item.parts ?? ''), partSize, totalBytes),
-      nextByte: Number(Item.nextByte),
-      bytesDone: Number(Item.bytesDone),
-      phase: Item.phase === 'completing' ? 'completing' : 'uploading',
-      updatedAt: String(Item.updatedAt),
+      checksumType: item.checksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT',
+      parts: decodeParts(String(item.parts ?? ''), partSize, totalBytes),
+      nextByte: Number(item.nextByte),
+      bytesDone: Number(item.bytesDone),
+      phase: item.phase === 'completing' ? 'completing' : 'uploading',
+      updatedAt: String(item.updatedAt),
     };
   }
 
   async save(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void> {
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.copyCheckpoint(key.recordFileId, key.artifact),
-            recordFileId: key.recordFileId,
-            artifact: key.artifact,
-            bucket: checkpoint.bucket,
-            objectKey: checkpoint.key,
-            uploadId: checkpoint.uploadId,
-            partSize: checkpoint.partSize,
-            totalBytes: checkpoint.totalBytes,
-            checksumType: checkpoint.checksumType,
-            parts: encodeParts(checkpoint.parts, checkpoint.partSize, checkpoint.totalBytes),
-            partCount: checkpoint.parts.length,
-            nextByte: checkpoint.nextByte,
-            bytesDone: checkpoint.bytesDone,
-            phase: checkpoint.phase,
-            updatedAt: checkpoint.updatedAt,
-            [TTL_ATTRIBUTE]: Math.floor(this.now() / 1000) + this.ttlSeconds,
-          },
-          // A worker still running on an upload that another one replaced must not resurrect it.
-          ConditionExpression: 'attribute_not_exists(pk) OR uploadId = :uploadId',
-          ExpressionAttributeValues: { ':uploadId': checkpoint.uploadId },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new TransientError('copy checkpoint belongs to another upload', { ...key, uploadId: checkpoint.uploadId }, { cause: error });
-      }
-      throw error;
-    }
+    const saved = await this.store.put(
+      {
+        ...keys.copyCheckpoint(key.recordFileId, key.artifact),
+        recordFileId: key.recordFileId,
+        artifact: key.artifact,
+        bucket: checkpoint.bucket,
+        objectKey: checkpoint.key,
+        uploadId: checkpoint.uploadId,
+        partSize: checkpoint.partSize,
+        totalBytes: checkpoint.totalBytes,
+        checksumType: checkpoint.checksumType,
+        parts: encodeParts(checkpoint.parts, checkpoint.partSize, checkpoint.totalBytes),
+        partCount: checkpoint.parts.length,
+        nextByte: checkpoint.nextByte,
+        bytesDone: checkpoint.bytesDone,
+        phase: checkpoint.phase,
+        updatedAt: checkpoint.updatedAt,
+        ...ttlAttribute(this.now() + this.ttlSeconds * 1000),
+      },
+      // A worker still running on an upload that another one replaced must not resurrect it.
+      { condition: 'attribute_not_exists(pk) OR uploadId = :uploadId', values: { ':uploadId': checkpoint.uploadId } },
+    );
+    if (!saved) throw new TransientError('copy checkpoint belongs to another upload', { ...key, uploadId: checkpoint.uploadId });
   }
 
   async delete(key: CheckpointKey): Promise<void> {
-    await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: keys.copyCheckpoint(key.recordFileId, key.artifact) }));
+    await this.store.delete(keys.copyCheckpoint(key.recordFileId, key.artifact));
   }
 }
 

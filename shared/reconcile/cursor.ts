@@ -3,9 +3,9 @@
 // instead of starting over. The item also carries a lease: one runner per cursor at a time, every
 // save conditional on still holding it, so two overlapping invocations cannot walk (and enqueue)
 // the same pages twice.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../archive/table-design.ts';
+import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
 
 export interface SweepTotals {
   /** GET /v1/corp/records calls made. */
@@ -94,87 +94,52 @@ export interface CursorStoreOptions {
   readonly now?: () => number;
 }
 
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-
 export class CursorStore {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
+  private readonly store: ConditionalItemStore;
   private readonly now: () => number;
 
   constructor(options: CursorStoreOptions) {
-    this.dynamo = options.dynamo;
-    this.tableName = options.tableName;
+    this.store = new ConditionalItemStore(options.dynamo, options.tableName);
     this.now = options.now ?? Date.now;
   }
 
   async get(name: string): Promise<SweepCursor | undefined> {
-    const result = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.reconcileCursor(name), ConsistentRead: true }),
-    );
-    return result.Item ? toCursor(result.Item) : undefined;
+    const item = await this.store.get(keys.reconcileCursor(name));
+    return item ? toCursor(item) : undefined;
   }
 
   /** Takes the lease (free, expired or already ours) and returns the saved cursor, if any. */
   async acquire(name: string, owner: string, leaseMs: number): Promise<SweepCursor | undefined> {
     const now = this.now();
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.reconcileCursor(name),
-          UpdateExpression: 'SET #owner = :owner, leaseUntilMs = :until',
-          ConditionExpression: 'attribute_not_exists(leaseUntilMs) OR leaseUntilMs < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':now': now },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes && result.Attributes.planStartSec !== undefined ? toCursor(result.Attributes) : undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const current = await this.dynamo.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.reconcileCursor(name), ConsistentRead: true }),
-      );
-      throw new LeaseHeldError(name, String(current.Item?.owner ?? 'unknown'), Number(current.Item?.leaseUntilMs ?? 0));
+    const leased = await this.store.update(keys.reconcileCursor(name), 'SET #owner = :owner, leaseUntilMs = :until', {
+      condition: 'attribute_not_exists(leaseUntilMs) OR leaseUntilMs < :now OR #owner = :owner',
+      names: { '#owner': 'owner' },
+      values: { ':owner': owner, ':until': now + leaseMs, ':now': now },
+    });
+    if (!leased) {
+      const current = await this.store.get(keys.reconcileCursor(name));
+      throw new LeaseHeldError(name, String(current?.owner ?? 'unknown'), Number(current?.leaseUntilMs ?? 0));
     }
+    // A first lease creates an item with nothing but the lease in it: no saved progress yet.
+    return leased.planStartSec !== undefined ? toCursor(leased) : undefined;
   }
 
   /** Saves progress and renews the lease; fails when the lease was lost (the other runner's progress wins). */
   async save(name: string, owner: string, cursor: SweepCursor, leaseMs: number): Promise<void> {
-    const now = this.now();
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.reconcileCursor(name), ...cursor, name, owner, leaseUntilMs: now + leaseMs },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new LeaseLostError(name, owner);
-      throw error;
-    }
+    const saved = await this.store.put(
+      { ...keys.reconcileCursor(name), ...cursor, name, owner, leaseUntilMs: this.now() + leaseMs },
+      { condition: '#owner = :owner', names: { '#owner': 'owner' }, values: { ':owner': owner } },
+    );
+    if (!saved) throw new LeaseLostError(name, owner);
   }
 
   /** Gives the lease back so the next run need not wait for it to expire. */
   async release(name: string, owner: string): Promise<void> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.reconcileCursor(name),
-          UpdateExpression: 'REMOVE #owner, leaseUntilMs',
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await this.store.update(keys.reconcileCursor(name), 'REMOVE #owner, leaseUntilMs', {
+      condition: '#owner = :owner',
+      names: { '#owner': 'owner' },
+      values: { ':owner': owner },
+    });
   }
 }
 

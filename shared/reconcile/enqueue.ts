@@ -7,11 +7,11 @@
 // file is still not archived (its copy failed, went to the DLQ), the next sweep sends it again.
 // Markers are written after the send: a crash in between can duplicate a message (the worker is
 // idempotent) but never lose one.
-import { BatchGetCommand, BatchWriteCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ConditionalItemStore, ttlAttribute } from '../aws/conditional-item-store.ts';
 import { ArchiveFileMessage } from '../ingest/messages.ts';
 import { sendIngestMessages } from '../ingest/queue.ts';
-import { TransientError } from '../errors.ts';
 
 /** Reconcile-owned marker item: one per record file, across every sweep and backfill. */
 export function enqueuedMarkerKey(recordFileId: string): { pk: string; sk: string } {
@@ -50,40 +50,23 @@ export const DEFAULT_REQUEUE_AFTER_MS = 6 * 60 * 60 * 1000;
 
 export class SqsFileEnqueuer implements FileEnqueuer {
   private readonly sqs: SQSClient;
-  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly markers: ConditionalItemStore;
   private readonly queueUrl: string;
-  private readonly tableName: string;
   private readonly requeueAfterMs: number;
   private readonly now: () => number;
 
   constructor(options: SqsFileEnqueuerOptions) {
     this.sqs = options.sqs;
-    this.dynamo = options.dynamo;
+    this.markers = new ConditionalItemStore(options.dynamo, options.tableName);
     this.queueUrl = options.queueUrl;
-    this.tableName = options.tableName;
     this.requeueAfterMs = options.requeueAfterMs ?? DEFAULT_REQUEUE_AFTER_MS;
     this.now = options.now ?? Date.now;
   }
 
   async recentlyEnqueued(recordFileIds: readonly string[]): Promise<Set<string>> {
-    const recent = new Set<string>();
     const cutoff = this.now() - this.requeueAfterMs;
-    const unique = [...new Set(recordFileIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map(enqueuedMarkerKey);
-      for (let round = 0; pending && pending.length > 0; round += 1) {
-        if (round > 8) throw new TransientError('BatchGet of enqueued markers kept returning unprocessed keys');
-        const result: BatchGetCommandOutput = await this.dynamo.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          if (Number(item.atMs) > cutoff) recent.add(String(item.recordFileId));
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (pending && pending.length > 0) await backoff(round);
-      }
-    }
-    return recent;
+    const markers = await this.markers.batchGet([...new Set(recordFileIds)].map(enqueuedMarkerKey), 'enqueued markers');
+    return new Set(markers.filter((marker) => Number(marker.atMs) > cutoff).map((marker) => String(marker.recordFileId)));
   }
 
   async enqueue(files: readonly FileToEnqueue[], reason: string, traceId?: string): Promise<void> {
@@ -113,19 +96,9 @@ export class SqsFileEnqueuer implements FileEnqueuer {
 
   private async mark(chunk: readonly FileToEnqueue[], by: string): Promise<void> {
     const atMs = this.now();
-    const ttl = Math.ceil((atMs + this.requeueAfterMs) / 1000) + 24 * 60 * 60;
-    let pending: { PutRequest: { Item: Record<string, unknown> } }[] | undefined = chunk.map((file) => ({
-      PutRequest: { Item: { ...enqueuedMarkerKey(file.recordFileId), recordFileId: file.recordFileId, atMs, by, ttl } },
-    }));
-    for (let round = 0; pending && pending.length > 0; round += 1) {
-      if (round > 8) throw new TransientError('BatchWrite of enqueued markers kept returning unprocessed items');
-      const result = await this.dynamo.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = result.UnprocessedItems?.[this.tableName] as typeof pending;
-      if (pending && pending.length > 0) await backoff(round);
-    }
+    // The marker outlives its requeue interval by a day: the TTL only clears old markers away.
+    const expiry = ttlAttribute(atMs + this.requeueAfterMs + 86_400_000);
+    const markers = chunk.map((file) => ({ ...enqueuedMarkerKey(file.recordFileId), recordFileId: file.recordFileId, atMs, by, ...expiry }));
+    await this.markers.batchPut(markers, 'enqueued markers');
   }
-}
-
-function backoff(round: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** round)));
 }

@@ -7,8 +7,8 @@
 // when fewer than `limit` grants fall inside the last `windowMs`, which is the strictest reading
 // of "N per minute": it holds for every 60-second interval, whether Tencent counts per calendar
 // minute or over a sliding window. The log never grows past `limit` entries.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
 
 /** Where a budget lives; one item per rate-limited API. Reconcile-owned, beside RECONCILE#<name>. */
 export function budgetKey(name: string): { pk: string; sk: string } {
@@ -53,15 +53,13 @@ export const DEFAULT_BUDGET_WINDOW_MS = 62_000;
 export class DynamoRateBudget implements RateBudget {
   readonly limit: number;
   readonly windowMs: number;
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
+  private readonly store: ConditionalItemStore;
   private readonly key: { pk: string; sk: string };
   private readonly now: () => number;
   private readonly maxAttempts: number;
 
   constructor(options: DynamoRateBudgetOptions) {
-    this.dynamo = options.dynamo;
-    this.tableName = options.tableName;
+    this.store = new ConditionalItemStore(options.dynamo, options.tableName);
     this.key = budgetKey(options.name ?? CORP_RECORDS_BUDGET);
     this.limit = options.limit ?? CORP_RECORDS_LIMIT_PER_MINUTE;
     this.windowMs = options.windowMs ?? DEFAULT_BUDGET_WINDOW_MS;
@@ -108,8 +106,8 @@ export class DynamoRateBudget implements RateBudget {
   }
 
   private async read(): Promise<{ item: BudgetItem; exists: boolean }> {
-    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: this.key, ConsistentRead: true }));
-    return { item: (result.Item as BudgetItem | undefined) ?? {}, exists: result.Item !== undefined };
+    const stored = await this.store.get(this.key);
+    return { item: (stored as BudgetItem | undefined) ?? {}, exists: stored !== undefined };
   }
 
   /** False when another caller changed the item first; the caller then re-reads and decides again. */
@@ -119,21 +117,10 @@ export class DynamoRateBudget implements RateBudget {
     next: { grants: readonly number[]; blockedUntilMs: number | undefined },
   ): Promise<boolean> {
     const version = previous.version ?? 0;
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...this.key, grants: [...next.grants], blockedUntilMs: next.blockedUntilMs, version: version + 1 },
-          ...(exists
-            ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': version } }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.store.put(
+      { ...this.key, grants: [...next.grants], blockedUntilMs: next.blockedUntilMs, version: version + 1 },
+      exists ? { condition: '#v = :v', names: { '#v': 'version' }, values: { ':v': version } } : { condition: 'attribute_not_exists(pk)' },
+    );
   }
 }
 

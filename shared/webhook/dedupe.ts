@@ -9,8 +9,9 @@
 // lease (30 s) is shorter than Tencent's first retry (1 min) and longer than the webhook's timeout.
 // The worst case is a duplicate message, which the idempotent worker absorbs; never a lost one.
 import { createHash, randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys, TTL_ATTRIBUTE } from '../archive/table-design.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../archive/table-design.ts';
+import { ConditionalItemStore, ttlAttribute } from '../aws/conditional-item-store.ts';
 
 export const DEFAULT_DEDUPE_TTL_DAYS = 7;
 export const DEFAULT_CLAIM_LEASE_SECONDS = 30;
@@ -28,10 +29,6 @@ export interface EventClaim {
   readonly eventId: string;
   confirm(): Promise<void>;
   release(): Promise<void>;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /**
@@ -52,6 +49,7 @@ export async function claimEvent(
   eventId: string,
   { ttlDays = DEFAULT_DEDUPE_TTL_DAYS, leaseSeconds = DEFAULT_CLAIM_LEASE_SECONDS, now = Date.now }: ClaimOptions = {},
 ): Promise<EventClaim | undefined> {
+  const store = new ConditionalItemStore(dynamo, tableName);
   const claimedAtMs = now();
   const claimToken = randomUUID();
   const key = keys.event(eventId);
@@ -61,42 +59,26 @@ export async function claimEvent(
     claimToken,
     claimedAtMs,
     ...(status === 'enqueued' ? { enqueuedAtMs: at } : {}),
-    [TTL_ATTRIBUTE]: Math.floor(at / 1000) + Math.round(ttlDays * 86_400),
+    ...ttlAttribute(at + ttlDays * 86_400_000),
   });
-  try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: item('pending', claimedAtMs),
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :pending AND #claimedAtMs < :staleBefore)',
-        ExpressionAttributeNames: { '#status': 'status', '#claimedAtMs': 'claimedAtMs' },
-        ExpressionAttributeValues: { ':pending': 'pending', ':staleBefore': claimedAtMs - leaseSeconds * 1000 },
-      }),
-    );
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return undefined;
-    throw error;
-  }
+  const claimed = await store.put(item('pending', claimedAtMs), {
+    condition: 'attribute_not_exists(pk) OR (#status = :pending AND #claimedAtMs < :staleBefore)',
+    names: { '#status': 'status', '#claimedAtMs': 'claimedAtMs' },
+    values: { ':pending': 'pending', ':staleBefore': claimedAtMs - leaseSeconds * 1000 },
+  });
+  if (!claimed) return undefined;
   return {
     eventId,
     async confirm() {
-      await dynamo.send(new PutCommand({ TableName: tableName, Item: item('enqueued', now()) }));
+      await store.put(item('enqueued', now()));
     },
     async release() {
-      try {
-        // Only our own claim: a delivery that took over after our lease expired keeps its marker.
-        await dynamo.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: key,
-            ConditionExpression: '#claimToken = :claimToken AND #status = :pending',
-            ExpressionAttributeNames: { '#claimToken': 'claimToken', '#status': 'status' },
-            ExpressionAttributeValues: { ':claimToken': claimToken, ':pending': 'pending' },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+      // Only our own claim: a delivery that took over after our lease expired keeps its marker.
+      await store.delete(key, {
+        condition: '#claimToken = :claimToken AND #status = :pending',
+        names: { '#claimToken': 'claimToken', '#status': 'status' },
+        values: { ':claimToken': claimToken, ':pending': 'pending' },
+      });
     },
   };
 }
