@@ -1,39 +1,35 @@
 // The archive index: the one module that writes and reads meeting recordings, record files and
 // artifacts in DynamoDB. The ingest worker writes through it, the query API reads through it.
 //
-// Every write is read → merge → conditional write on the item's `version` (optimistic locking),
-// retried on a lost race. Merging in code keeps the rules in one readable place (statuses only move
-// forward, source deletion is a flag, counters change only when an item enters or leaves an index
-// partition), and the version condition makes the write as safe as a hand-written condition
-// expression: two workers never overwrite each other, a duplicate upsert changes nothing.
-// Counters are written in the same TransactWriteItems as the item, so a retry or a duplicate event
-// can never count a recording twice.
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ARCHIVE_INDEXES, keys, startSortKey } from './table-design.ts';
-import { canTransition, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type RecordingStatus, type SharingSettings } from './model.ts';
+// The rules live here (statuses only move forward, source deletion is a flag, counters change only
+// when an item enters or leaves an index partition); how a change is written safely (versioned
+// read-modify-write, counters in the same transaction) is versioned-items.ts, and recordings whose
+// meeting_record_id is not known yet are occurrences.ts.
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ARCHIVE_INDEXES, keys } from './table-design.ts';
+import { canTransition, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SharingSettings } from './model.ts';
 import {
-  DAY_MS,
   counterDeltas,
   filesOf,
   gsiAttributes,
   itemKeys,
   mergeRecordingStatus,
   normaliseStartMs,
+  optional,
   partitionValues,
-  provisionalSortId,
-  splitCounterSlot,
   stateOf,
   statusOfState,
   toMeetingRecord,
-  type ResolvedSlot,
   type SlotItem,
   type StoredMeeting,
 } from './archive-items.ts';
 import { listRecordings, type ListRecordingsQuery, type ListRecordingsResult } from './archive-list.ts';
-import { NotFoundError, TransientError } from '../errors.ts';
+import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
+import { VersionedItems, sameContent } from './versioned-items.ts';
+import { NotFoundError } from '../errors.ts';
 
 export type { ListRecordingsQuery, ListRecordingsResult, ArchivedRecording, ListPartition } from './archive-list.ts';
+export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 
 /** What the ingest worker knows about a meeting recording (from GET /v1/records or corp/records). */
 export type MeetingRecordingUpsert = Omit<MeetingRecordingRecord, 'updatedAt' | 'state' | 'recordingStatus' | 'sourceDeletedAt'> &
@@ -44,25 +40,6 @@ export type RecordFileUpsert = Pick<
   RecordFileRecord,
   'meetingRecordId' | 'recordFileId' | 'meetingId' | 'recordStartTimeMs' | 'recordEndTimeMs' | 'recordSize' | 'sharing'
 >;
-
-/** A recording.started/paused/resumed/stopped event, before the meeting_record_id is known. */
-export interface RecordingStatusUpdate {
-  readonly meetingId: string;
-  readonly meetingCode?: string;
-  readonly subject?: string;
-  readonly hostUserId?: string;
-  /** Meeting start (preferred) or recording start, ms. Identifies the occurrence of a recurring meeting. */
-  readonly startTimeMs: number;
-  readonly status: 'recording' | 'paused' | 'stopped';
-  /** Operate time of the event, ms: orders pause/resume/stop events that arrive out of order. */
-  readonly statusAtMs?: number;
-}
-
-export interface RecordingStatusResult {
-  /** `recording`: applied to the indexed meeting recording; `provisional`: held until it is known; `ignored`: stale event. */
-  readonly target: 'recording' | 'provisional' | 'ignored';
-  readonly meetingRecordId?: string;
-}
 
 export interface ArtifactStatusResult {
   /** False when the change would move the artifact backwards (e.g. archived → copying): nothing was written. */
@@ -83,29 +60,21 @@ export interface ArchiveIndexOptions {
   readonly maxAttempts?: number;
 }
 
-/** A recording's start and a provisional start within this window are the same occurrence. */
-export const OCCURRENCE_WINDOW_MS = 12 * 3_600_000;
-/** Provisional starts may precede the meeting start a little (clock skew, rounding to seconds). */
-const OCCURRENCE_LEAD_MS = 3_600_000;
 const MAX_ERROR_LENGTH = 1000;
-
-export function sameOccurrence(provisionalStartMs: number, recordingStartMs: number): boolean {
-  return provisionalStartMs > recordingStartMs - OCCURRENCE_LEAD_MS && provisionalStartMs < recordingStartMs + OCCURRENCE_WINDOW_MS;
-}
-
-class LostRace extends Error {}
 
 export class ArchiveIndex {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly now: () => Date;
-  private readonly maxAttempts: number;
+  private readonly items: VersionedItems;
+  private readonly provisional: ProvisionalRecordings;
 
   constructor(options: ArchiveIndexOptions) {
     this.dynamo = options.dynamo;
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
-    this.maxAttempts = options.maxAttempts ?? 10;
+    this.items = new VersionedItems({ dynamo: options.dynamo, tableName: options.tableName, ...optional('maxAttempts', options.maxAttempts) });
+    this.provisional = new ProvisionalRecordings(this.items, this.now);
   }
 
   // ─── writes ────────────────────────────────────────────────────────────────────────────────────
@@ -118,32 +87,18 @@ export class ArchiveIndex {
   async upsertMeetingRecording(input: MeetingRecordingUpsert): Promise<{ created: boolean; record: MeetingRecordingRecord }> {
     requireId(input.meetingRecordId, 'meetingRecordId');
     requireId(input.meetingId, 'meetingId');
-    return this.optimistic(async () => {
-      const [existing, slot] = await Promise.all([this.getMeetingItem(input.meetingRecordId), this.getSlot(input.meetingId)]);
+    return this.items.retrying(async () => {
+      const [existing, slot] = await Promise.all([this.getMeetingItem(input.meetingRecordId), this.items.get<SlotItem>(itemKeys.slot(input.meetingId))]);
       const now = this.now().toISOString();
       const startMs = normaliseStartMs(input.mediaStartTimeMs);
       const incoming = input.recordingStatus ?? (input.state !== undefined ? statusOfState(input.state) : undefined);
-      let status = mergeRecordingStatus(
+      let ownStatus = mergeRecordingStatus(
         existing ? { status: existing.recordingStatus, atMs: existing.statusAtMs } : undefined,
         { status: incoming ?? 'recording' },
       );
-      if (existing && incoming === undefined) status = { status: existing.recordingStatus, atMs: existing.statusAtMs };
-
-      let slotWrite: { next?: SlotItem; before?: SlotItem; remove: StoredMeeting | undefined } = { remove: undefined };
-      const marker = (): ResolvedSlot => ({
-        ...itemKeys.slot(input.meetingId),
-        kind: 'resolved',
-        version: (slot?.version ?? 0) + 1,
-        meetingId: input.meetingId,
-        resolvedMeetingRecordId: input.meetingRecordId,
-        resolvedStartMs: startMs,
-      });
-      if (slot?.kind === 'provisional' && sameOccurrence(slot.mediaStartTimeMs, startMs)) {
-        status = mergeRecordingStatus(status, { status: slot.recordingStatus, atMs: slot.statusAtMs });
-        slotWrite = { before: slot, next: marker(), remove: slot };
-      } else if (!slot || (slot.kind === 'resolved' && slot.resolvedStartMs <= startMs && slot.resolvedMeetingRecordId !== input.meetingRecordId)) {
-        slotWrite = { before: slot, next: marker(), remove: undefined };
-      }
+      if (existing && incoming === undefined) ownStatus = { status: existing.recordingStatus, atMs: existing.statusAtMs };
+      const slotChange = resolveSlot(slot, { meetingId: input.meetingId, meetingRecordId: input.meetingRecordId, startMs }, ownStatus);
+      const status = slotChange.status;
 
       const base: MeetingRecordingRecord = {
         meetingRecordId: input.meetingRecordId,
@@ -169,12 +124,12 @@ export class ArchiveIndex {
         ...optional('statusAtMs', status.atMs),
         files: existing?.files ?? {},
       };
-      if (existing && sameContent(existing, next) && !slotWrite.next) return { created: false, record: toMeetingRecord(existing) };
+      if (existing && sameContent(existing, next) && !slotChange.write) return { created: false, record: toMeetingRecord(existing) };
 
-      await this.writeAtomically([
-        { before: existing, after: next },
-        ...(slotWrite.next ? [{ before: slotWrite.before, after: slotWrite.next }] : []),
-      ], counterDeltas([existing, slotWrite.remove], [next]));
+      await this.items.write(
+        [{ before: existing, after: next }, ...(slotChange.write ? [slotChange.write] : [])],
+        counterDeltas([existing, slotChange.absorbed], [next]),
+      );
       return { created: !existing, record: toMeetingRecord(next) };
     });
   }
@@ -289,46 +244,7 @@ export class ArchiveIndex {
    */
   async recordRecordingStatus(update: RecordingStatusUpdate): Promise<RecordingStatusResult> {
     requireId(update.meetingId, 'meetingId');
-    const startMs = normaliseStartMs(update.startTimeMs);
-    return this.optimistic(async () => {
-      const slot = await this.getSlot(update.meetingId);
-      const known =
-        slot?.kind === 'resolved' && sameOccurrence(startMs, slot.resolvedStartMs)
-          ? slot.resolvedMeetingRecordId
-          : await this.findRecordingOfOccurrence(update.meetingId, startMs);
-      if (known) {
-        const applied = await this.applyLiveStatus(known, update);
-        if (applied) return { target: 'recording', meetingRecordId: known };
-      }
-      const now = this.now().toISOString();
-      if (slot?.kind === 'provisional' && Math.abs(slot.mediaStartTimeMs - startMs) < OCCURRENCE_WINDOW_MS) {
-        const status = mergeRecordingStatus({ status: slot.recordingStatus, atMs: slot.statusAtMs }, { status: update.status, atMs: update.statusAtMs });
-        const merged = {
-          meetingCode: slot.meetingCode || update.meetingCode || '',
-          subject: update.subject || slot.subject,
-          hostUserId: slot.hostUserId || update.hostUserId || '',
-        };
-        if (status.status === slot.recordingStatus && status.atMs === slot.statusAtMs && merged.meetingCode === slot.meetingCode && merged.subject === slot.subject && merged.hostUserId === slot.hostUserId) {
-          return { target: 'provisional' };
-        }
-        const next = this.provisionalItem(update, slot.mediaStartTimeMs, merged, status, slot, now);
-        await this.writeAtomically([{ before: slot, after: next }], counterDeltas([slot], [next]));
-        return { target: 'provisional' };
-      }
-      const slotStart = slot?.kind === 'resolved' ? slot.resolvedStartMs : slot?.mediaStartTimeMs;
-      if (slotStart !== undefined && startMs <= slotStart) return { target: 'ignored' };
-      const next = this.provisionalItem(
-        update,
-        startMs,
-        { meetingCode: update.meetingCode ?? '', subject: update.subject ?? '', hostUserId: update.hostUserId ?? '' },
-        { status: update.status, atMs: update.statusAtMs },
-        slot,
-        now,
-      );
-      const replaced = slot?.kind === 'provisional' ? slot : undefined;
-      await this.writeAtomically([{ before: slot, after: next }], counterDeltas([replaced], [next]));
-      return { target: 'provisional' };
-    });
+    return this.provisional.record(update);
   }
 
   // ─── reads ─────────────────────────────────────────────────────────────────────────────────────
@@ -370,13 +286,7 @@ export class ArchiveIndex {
   // ─── internals ─────────────────────────────────────────────────────────────────────────────────
 
   private async getMeetingItem(meetingRecordId: string): Promise<StoredMeeting | undefined> {
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: keys.meeting(meetingRecordId), ConsistentRead: true }));
-    return out.Item as StoredMeeting | undefined;
-  }
-
-  private async getSlot(meetingId: string): Promise<SlotItem | undefined> {
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.slot(meetingId), ConsistentRead: true }));
-    return out.Item as SlotItem | undefined;
+    return this.items.get<StoredMeeting>(keys.meeting(meetingRecordId));
   }
 
   private async findFilePointer(recordFileId: string): Promise<{ meetingRecordId: string } | undefined> {
@@ -392,74 +302,6 @@ export class ArchiveIndex {
     );
     const item = out.Items?.[0] as { meetingRecordId?: string } | undefined;
     return item?.meetingRecordId ? { meetingRecordId: item.meetingRecordId } : undefined;
-  }
-
-  /** The indexed (non-provisional) recording of a meeting whose start matches a provisional start. */
-  private async findRecordingOfOccurrence(meetingId: string, provisionalStartMs: number): Promise<string | undefined> {
-    const index = ARCHIVE_INDEXES.byMeetingId;
-    const out = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index.indexName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-        ExpressionAttributeValues: {
-          ':pk': partitionValues.meetingId(meetingId),
-          ':lo': startSortKey(Math.max(0, provisionalStartMs - OCCURRENCE_WINDOW_MS + 1), ''),
-          ':hi': startSortKey(provisionalStartMs + OCCURRENCE_LEAD_MS, '\uffff'),
-        },
-        ScanIndexForward: false,
-      }),
-    );
-    const match = (out.Items as StoredMeeting[] | undefined)?.find((item) => item.kind === 'meeting' && sameOccurrence(provisionalStartMs, item.mediaStartTimeMs));
-    return match?.meetingRecordId;
-  }
-
-  /** Applies a live-tier status to an indexed recording; false when it vanished meanwhile. */
-  private async applyLiveStatus(meetingRecordId: string, update: RecordingStatusUpdate): Promise<boolean> {
-    const item = await this.getMeetingItem(meetingRecordId);
-    if (!item) return false;
-    const status = mergeRecordingStatus({ status: item.recordingStatus, atMs: item.statusAtMs }, { status: update.status, atMs: update.statusAtMs });
-    if (status.status === item.recordingStatus && status.atMs === item.statusAtMs) return true;
-    const next: StoredMeeting = {
-      ...item,
-      recordingStatus: status.status,
-      state: Math.max(item.state, stateOf(status.status)),
-      ...optional('statusAtMs', status.atMs),
-      version: item.version + 1,
-      updatedAt: this.now().toISOString(),
-    };
-    await this.writeAtomically([{ before: item, after: next }], new Map());
-    return true;
-  }
-
-  private provisionalItem(
-    update: RecordingStatusUpdate,
-    startMs: number,
-    fields: { meetingCode: string; subject: string; hostUserId: string },
-    status: { status: RecordingStatus; atMs?: number },
-    slot: SlotItem | undefined,
-    now: string,
-  ): StoredMeeting & { kind: 'provisional' } {
-    const base: MeetingRecordingRecord = {
-      meetingRecordId: '',
-      meetingId: update.meetingId,
-      ...fields,
-      mediaStartTimeMs: startMs,
-      state: stateOf(status.status),
-      recordingStatus: status.status,
-      updatedAt: now,
-    };
-    return {
-      ...itemKeys.slot(update.meetingId),
-      ...base,
-      ...gsiAttributes(base, provisionalSortId(update.meetingId)),
-      kind: 'provisional',
-      version: (slot?.version ?? 0) + 1,
-      createdAt: slot?.kind === 'provisional' ? slot.createdAt : now,
-      ...optional('statusAtMs', status.atMs),
-      files: {},
-    };
   }
 
   private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, when: string): Promise<string[] | undefined> {
@@ -495,7 +337,7 @@ export class ArchiveIndex {
     context: { recordFileId?: string },
     change: (item: StoredMeeting) => { files?: Record<string, RecordFileRecord>; sourceDeletedAt?: string; result: T },
   ): Promise<T> {
-    return this.optimistic(async () => {
+    return this.items.retrying(async () => {
       const item = await this.getMeetingItem(meetingRecordId);
       if (!item) throw new NotFoundError('meeting recording is not indexed: upsert it first', { meetingRecordId, ...context });
       const { files, sourceDeletedAt, result } = change(item);
@@ -507,73 +349,14 @@ export class ArchiveIndex {
         version: item.version + 1,
         updatedAt: this.now().toISOString(),
       };
-      await this.writeAtomically([{ before: item, after: next }], new Map());
+      await this.items.write([{ before: item, after: next }], new Map());
       return result;
     });
-  }
-
-  /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
-  private async writeAtomically(
-    writes: ReadonlyArray<{ before: { version: number } | undefined; after: object }>,
-    deltas: ReadonlyMap<string, number>,
-  ): Promise<void> {
-    const puts = writes.map(({ before, after }) => ({
-      TableName: this.tableName,
-      Item: after as Record<string, unknown>,
-      ConditionExpression: before ? '#v = :v' : 'attribute_not_exists(pk)',
-      ...(before ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } } : {}),
-    }));
-    if (puts.length === 1 && deltas.size === 0) {
-      try {
-        await this.dynamo.send(new PutCommand(puts[0]!));
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new LostRace();
-        throw error;
-      }
-      return;
-    }
-    const counters = [...deltas].map(([slot, delta]) => {
-      const { partition, day } = splitCounterSlot(slot);
-      return {
-        Update: {
-          TableName: this.tableName,
-          Key: itemKeys.counter(partition, day),
-          UpdateExpression: 'ADD #n :d SET #p = :p, #day = :day',
-          ExpressionAttributeNames: { '#n': 'n', '#p': 'partition', '#day': 'day' },
-          ExpressionAttributeValues: { ':d': delta, ':p': partition, ':day': day },
-        },
-      };
-    });
-    try {
-      await this.dynamo.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), ...counters] }));
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new LostRace();
-      }
-      throw error;
-    }
-  }
-
-  private async optimistic<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof LostRace)) throw error;
-        if (i >= this.maxAttempts) throw new TransientError('archive index write kept losing concurrent races', {}, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * i));
-      }
-    }
   }
 }
 
 function requireId(value: string | undefined, name: string): void {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} is required`);
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Only the documented, non-secret sharing fields: a password or link passed by mistake is dropped. */
@@ -588,23 +371,3 @@ function safeSharing(input: SharingSettings): SharingSettings {
   else if (typeof sharing.password === 'string') out.hasPassword = sharing.password.length > 0;
   return out;
 }
-
-function sameContent(a: object, b: object): boolean {
-  const strip = (o: object) => {
-    const { version: _v, updatedAt: _u, ...rest } = o as Record<string, unknown>;
-    return canonical(rest);
-  };
-  return strip(a) === strip(b);
-}
-
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
-
-export { DAY_MS };

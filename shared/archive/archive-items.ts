@@ -69,6 +69,11 @@ export function provisionalSortId(meetingId: string): string {
   return `P${meetingId}`;
 }
 
+/** `{ [key]: value }`, or `{}` when the value is undefined: spreads an optional attribute into an item. */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 export function normaliseStartMs(ms: number): number {
   return Math.max(0, Math.trunc(ms));
 }

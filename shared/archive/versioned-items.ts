@@ -1,0 +1,123 @@
+// The archive index's storage mechanics, with no knowledge of meetings: items carrying a `version`,
+// read consistently, changed in code, and written back only if nobody wrote them meanwhile.
+//
+// Every write is read → merge → conditional write on the item's `version` (optimistic locking),
+// retried on a lost race. Merging in code keeps the rules in one readable place (see
+// archive-index.ts and occurrences.ts), and the version condition makes the write as safe as a
+// hand-written condition expression: two workers never overwrite each other, a duplicate upsert
+// changes nothing. Counters are written in the same TransactWriteItems as the items, so a retry or
+// a duplicate event can never count a recording twice.
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { itemKeys, splitCounterSlot } from './archive-items.ts';
+import { TransientError } from '../errors.ts';
+
+/** One item to put: `before` is the version that was read (undefined: the item must not exist yet). */
+export interface VersionedWrite {
+  readonly before: { readonly version: number } | undefined;
+  readonly after: object;
+}
+
+export interface VersionedItemsOptions {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Attempts for one optimistic write before giving up with a TransientError. */
+  readonly maxAttempts?: number;
+}
+
+/** Thrown by `write` when another writer got there first; `retrying` starts the attempt over. */
+class LostRace extends Error {}
+
+export class VersionedItems {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  private readonly maxAttempts: number;
+
+  constructor(options: VersionedItemsOptions) {
+    this.dynamo = options.dynamo;
+    this.tableName = options.tableName;
+    this.maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  /** A consistent read: the version it returns is the one a following `write` is conditioned on. */
+  async get<T>(key: { readonly pk: string; readonly sk: string }): Promise<T | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item as T | undefined;
+  }
+
+  /**
+   * Runs a read-modify-write attempt until its `write` wins (jittered, growing pauses between
+   * attempts); a TransientError once it has lost `maxAttempts` races.
+   */
+  async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof LostRace)) throw error;
+        if (i >= this.maxAttempts) throw new TransientError('archive index write kept losing concurrent races', {}, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * i));
+      }
+    }
+  }
+
+  /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
+  async write(writes: readonly VersionedWrite[], deltas: ReadonlyMap<string, number>): Promise<void> {
+    const puts = writes.map(({ before, after }) => ({
+      TableName: this.tableName,
+      Item: after as Record<string, unknown>,
+      ConditionExpression: before ? '#v = :v' : 'attribute_not_exists(pk)',
+      ...(before ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } } : {}),
+    }));
+    if (puts.length === 1 && deltas.size === 0) {
+      try {
+        await this.dynamo.send(new PutCommand(puts[0]!));
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new LostRace();
+        throw error;
+      }
+      return;
+    }
+    const counters = [...deltas].map(([slot, delta]) => {
+      const { partition, day } = splitCounterSlot(slot);
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: itemKeys.counter(partition, day),
+          UpdateExpression: 'ADD #n :d SET #p = :p, #day = :day',
+          ExpressionAttributeNames: { '#n': 'n', '#p': 'partition', '#day': 'day' },
+          ExpressionAttributeValues: { ':d': delta, ':p': partition, ':day': day },
+        },
+      };
+    });
+    try {
+      await this.dynamo.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), ...counters] }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new LostRace();
+      }
+      throw error;
+    }
+  }
+}
+
+/** Equal apart from `version` and `updatedAt`: writing `b` over `a` would change nothing a reader sees. */
+export function sameContent(a: object, b: object): boolean {
+  const strip = (o: object) => {
+    const { version: _v, updatedAt: _u, ...rest } = o as Record<string, unknown>;
+    return canonical(rest);
+  };
+  return strip(a) === strip(b);
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
