@@ -5,7 +5,7 @@ import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-
 import { ArchiveIndex } from '../archive/archive-index.ts';
 import { RESOURCE_ENV } from '../archive/table-design.ts';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
-import { copyArtifact } from '../copy/copy-engine.ts';
+import { copyArtifact } from '../copy/copy-artifact.ts';
 import { DynamoCheckpointStore, type CheckpointKey } from '../copy/checkpoint-store.ts';
 import { artifactObjectKey, contentDisposition, contentTypeFor, downloadFileName } from '../copy/s3-keys.ts';
 import { ValidationError } from '../errors.ts';
