@@ -1,11 +1,12 @@
 // The ingest worker's domain logic: one queue message in, the archive converged to Tencent's current
 // truth out. The message is only a hint; every decision is taken from the REST API and the index,
 // so duplicated, late and reordered messages do no harm.
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import type { ArtifactRecord, RecordFileRecord, SharingSettings } from '../archive/model.ts';
+import type { CopyArtifactFn } from '../copy/artifact-copier.ts';
+import type { CopyOutcome } from '../copy/copy-types.ts';
 import { TransientError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
@@ -22,27 +23,6 @@ import type {
 } from './messages.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 
-/** What the copy engine needs to copy one artifact; see shared/copy. */
-export interface ArtifactCopyRequest {
-  readonly recordFileId: string;
-  readonly meetingId: string;
-  readonly meetingRecordId: string;
-  readonly subject: string;
-  readonly recordStartTimeMs: number;
-  readonly artifact: SourceArtifact;
-  readonly expectedBytes?: number;
-  /** Asks Tencent for a fresh link to the same artifact (links expire within minutes). */
-  readonly resolveUrl: () => Promise<string>;
-  readonly deadline: number;
-  readonly signal?: AbortSignal;
-}
-
-export type ArtifactCopyOutcome =
-  | { readonly status: 'archived'; readonly bucket: string; readonly key: string; readonly contentType: string; readonly bytes: number; readonly checksum: string }
-  | { readonly status: 'incomplete'; readonly bytesDone: number };
-
-export type CopyArtifactFn = (request: ArtifactCopyRequest) => Promise<ArtifactCopyOutcome>;
-
 export type DeletionPolicy = 'retain' | 'mirror';
 
 export interface IngestServiceDeps {
@@ -51,7 +31,8 @@ export interface IngestServiceDeps {
   readonly leases: CopyLeases;
   readonly stsTokens: StsTokenStore;
   readonly copyArtifact: CopyArtifactFn;
-  readonly s3: S3Client;
+  /** Deletes an archived object from the bucket (deletion policy mirror). */
+  readonly deleteArchivedObject: (bucket: string, key: string) => Promise<void>;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly deletionPolicy: DeletionPolicy;
@@ -218,7 +199,7 @@ export class IngestService {
     file: RecordFile,
     source: SourceArtifact,
     context: InvocationContext,
-  ): Promise<ArtifactCopyOutcome> {
+  ): Promise<CopyOutcome> {
     const { index, logger } = this.#deps;
     const meetingRecordId = meeting.meeting_record_id;
     const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
@@ -351,7 +332,7 @@ export class IngestService {
       if (!file) continue;
       for (const artifact of Object.values(file.artifacts)) {
         if (artifact.status !== 'archived' || !artifact.bucket || !artifact.key) continue;
-        await this.#deps.s3.send(new DeleteObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
+        await this.#deps.deleteArchivedObject(artifact.bucket, artifact.key);
         // Indexed as deleted, so the archive API serves no link to an object that is gone.
         await index.setArtifactStatus(file.meetingRecordId, recordFileId, { ...artifact, status: 'deleted' });
         logger.info('archived copy deleted (deletion policy mirror)', { recordFileId, artifact: artifact.artifact });
