@@ -5,7 +5,9 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client,
 import { Upload } from '@aws-sdk/lib-storage';
 import ky from 'ky';
 import { Readable } from 'node:stream';
-import { copyArtifact, withUnsignedPayload, type CopyResult } from '../../shared/copy/copy-engine.ts';
+import { copyArtifact } from '../../shared/copy/copy-artifact.ts';
+import type { CopyResult } from '../../shared/copy/copy-types.ts';
+import { withUnsignedPayload } from '../../shared/copy/s3-objects.ts';
 import { HttpSource } from '../../shared/copy/http-source.ts';
 import { MemoryCheckpointStore } from '../../shared/copy/checkpoint-store.ts';
 import { crc32, crc32ToBase64 } from '../../shared/copy/crc32.ts';

@@ -3,11 +3,11 @@
 // local differences: S3 parts are capped at fauxqs's body limit, and copies report progress.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../../shared/aws/clients.ts';
-import { LOCAL_MAX_PART_BYTES } from '../../shared/copy/part-plan.ts';
 import { buildIngestService } from '../../shared/ingest/wiring.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import type { TencentConfig } from '../../shared/tencent/config.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
+import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import type { LocalResources } from './resources.ts';
 import type { CopyProgress } from './progress.ts';
 import type { SqsFunction } from './queue-poller.ts';

@@ -12,8 +12,6 @@ export const S3_MAX_PARTS = 10_000;
 export const DEFAULT_PART_BYTES = 8 * MIB;
 /** Part count the planner aims below, keeping the checkpoint item well under 400 KB. */
 export const TARGET_MAX_PARTS = 5_000;
-/** fauxqs rejects request bodies over 11 MiB: the local stack caps parts at this. */
-export const LOCAL_MAX_PART_BYTES = 10 * MIB;
 
 export interface PartPlan {
   readonly totalBytes: number;

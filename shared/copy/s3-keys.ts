@@ -62,15 +62,40 @@ export function contentTypeFor(fileType: string): string {
   return CONTENT_TYPES[fileType.toLowerCase().replace(/^\./, '')] ?? 'application/octet-stream';
 }
 
+interface DownloadNameRules {
+  /** A run of these in the subject becomes one `replacement`. */
+  readonly unsafe: RegExp;
+  readonly replacement: string;
+  readonly maxSubjectCodePoints: number;
+}
+
+// The name stored on the object reads like a title: the subject as the meeting has it, with only
+// path separators and control characters gone (they would let a subject escape a save dialog's
+// folder) and whitespace folded.
+const OBJECT_NAME: DownloadNameRules = { unsafe: /[\u0000-\u001f\u007f/\\\s]+/g, replacement: ' ', maxSubjectCodePoints: 120 };
+// The archive API's links also drop every character Windows refuses in a file name.
+const LINK_NAME: DownloadNameRules = { unsafe: /[\u0000-\u001f\u007f/\\:*?"<>|]+/g, replacement: '_', maxSubjectCodePoints: 80 };
+
+export interface DownloadNameOptions {
+  /**
+   * For the archive API's links: the name carries the file's id, so the files of one meeting save
+   * apart, `<subject>-<record_file_id>[-<artifact>].<type>`. Without it, the name the object itself
+   * carries: `<subject>[ (<artifact>)].<type>`.
+   */
+  readonly recordFileId?: string;
+}
+
 /** The name a person downloading the file should see: the meeting subject, then what the file is. */
-export function downloadFileName(subject: string, artifact: string, fileType: string): string {
-  // Path separators and control characters would let a subject escape a save dialog's folder.
-  const base = subject.replace(/[\u0000-\u001f\u007f/\\]/g, ' ').replace(/\s+/g, ' ').trim() || 'recording';
+export function downloadFileName(subject: string, artifact: string, fileType: string, options: DownloadNameOptions = {}): string {
+  const rules = options.recordFileId === undefined ? OBJECT_NAME : LINK_NAME;
+  const base = subject.replace(rules.unsafe, rules.replacement).trim() || 'recording';
   // Code points, not UTF-16 units: never cut a Chinese character or an emoji in half.
-  const shortened = Array.from(base).slice(0, 120).join('');
+  const shortened = Array.from(base).slice(0, rules.maxSubjectCodePoints).join('');
   const stem = artifactStem(artifact, fileType);
-  const label = stem === 'video' ? '' : ` (${stem})`;
-  return `${shortened}${label}.${extension(fileType)}`;
+  if (options.recordFileId !== undefined) {
+    return `${shortened}-${options.recordFileId}${stem === 'video' ? '' : `-${artifact}`}.${extension(fileType)}`;
+  }
+  return `${shortened}${stem === 'video' ? '' : ` (${stem})`}.${extension(fileType)}`;
 }
 
 /** RFC 5987 attr-char: encodeURIComponent leaves ' ( ) * unescaped, which attr-char does not allow. */

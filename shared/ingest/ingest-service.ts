@@ -1,17 +1,19 @@
 // The ingest worker's domain logic: one queue message in, the archive converged to Tencent's current
 // truth out. The message is only a hint; every decision is taken from the REST API and the index,
 // so duplicated, late and reordered messages do no harm.
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
-import type { ArtifactRecord, RecordFileRecord, SharingSettings } from '../archive/model.ts';
+import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
+import type { CopyArtifactFn } from '../copy/artifact-copier.ts';
+import type { CopyOutcome } from '../copy/copy-types.ts';
 import { TransientError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
-import type { RecordFile, RecordMeeting, RecordSettings } from '../tencent/schemas.ts';
+import type { RecordFile, RecordMeeting } from '../tencent/schemas.ts';
 import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
+import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-upserts.ts';
 import type { CopyLeases } from './copy-lease.ts';
 import type {
   ArchiveFileMessage,
@@ -22,27 +24,6 @@ import type {
 } from './messages.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 
-/** What the copy engine needs to copy one artifact; see shared/copy. */
-export interface ArtifactCopyRequest {
-  readonly recordFileId: string;
-  readonly meetingId: string;
-  readonly meetingRecordId: string;
-  readonly subject: string;
-  readonly recordStartTimeMs: number;
-  readonly artifact: SourceArtifact;
-  readonly expectedBytes?: number;
-  /** Asks Tencent for a fresh link to the same artifact (links expire within minutes). */
-  readonly resolveUrl: () => Promise<string>;
-  readonly deadline: number;
-  readonly signal?: AbortSignal;
-}
-
-export type ArtifactCopyOutcome =
-  | { readonly status: 'archived'; readonly bucket: string; readonly key: string; readonly contentType: string; readonly bytes: number; readonly checksum: string }
-  | { readonly status: 'incomplete'; readonly bytesDone: number };
-
-export type CopyArtifactFn = (request: ArtifactCopyRequest) => Promise<ArtifactCopyOutcome>;
-
 export type DeletionPolicy = 'retain' | 'mirror';
 
 export interface IngestServiceDeps {
@@ -51,7 +32,8 @@ export interface IngestServiceDeps {
   readonly leases: CopyLeases;
   readonly stsTokens: StsTokenStore;
   readonly copyArtifact: CopyArtifactFn;
-  readonly s3: S3Client;
+  /** Deletes an archived object from the bucket (deletion policy mirror). */
+  readonly deleteArchivedObject: (bucket: string, key: string) => Promise<void>;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly deletionPolicy: DeletionPolicy;
@@ -216,7 +198,7 @@ export class IngestService {
     file: RecordFile,
     source: SourceArtifact,
     context: InvocationContext,
-  ): Promise<ArtifactCopyOutcome> {
+  ): Promise<CopyOutcome> {
     const { index, logger } = this.#deps;
     const meetingRecordId = meeting.meeting_record_id;
     const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
@@ -349,7 +331,7 @@ export class IngestService {
       if (!file) continue;
       for (const artifact of Object.values(file.artifacts)) {
         if (artifact.status !== 'archived' || !artifact.bucket || !artifact.key) continue;
-        await this.#deps.s3.send(new DeleteObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
+        await this.#deps.deleteArchivedObject(artifact.bucket, artifact.key);
         // Indexed as deleted, so the archive API serves no link to an object that is gone.
         await index.setArtifactStatus(file.meetingRecordId, recordFileId, { ...artifact, status: 'deleted' });
         logger.info('archived copy deleted (deletion policy mirror)', { recordFileId, artifact: artifact.artifact });
@@ -407,56 +389,4 @@ function isComplete(file: RecordFileRecord, hint: readonly string[] | undefined)
 
 function hasCopyInFlight(file: RecordFileRecord): boolean {
   return Object.values(file.artifacts).some((a) => a.status === 'copying');
-}
-
-function toMeetingUpsert(meeting: RecordMeeting) {
-  return {
-    meetingRecordId: meeting.meeting_record_id,
-    meetingId: meeting.meeting_id,
-    meetingCode: meeting.meeting_code ?? '',
-    subject: meeting.subject ?? '',
-    hostUserId: meeting.host_user_id ?? meeting.userid ?? '',
-    mediaStartTimeMs: meeting.media_start_time,
-    state: meeting.state,
-    ...(meeting.record_type !== undefined ? { recordType: meeting.record_type } : {}),
-    ...(meeting.media_set_type !== undefined ? { mediaSetType: meeting.media_set_type } : {}),
-  };
-}
-
-function sharingOf(file: RecordFile): SharingSettings {
-  return {
-    sharingState: file.sharing_state ?? 0,
-    ...(file.required_same_corp !== undefined ? { requiredSameCorp: file.required_same_corp } : {}),
-    ...(file.required_participant !== undefined ? { requiredParticipant: file.required_participant } : {}),
-    ...(file.sharing_expire !== undefined ? { sharingExpire: file.sharing_expire } : {}),
-    ...(file.allow_download !== undefined ? { allowDownload: file.allow_download } : {}),
-    hasPassword: Boolean(file.password),
-  };
-}
-
-function sharingFromSettings(file: RecordFile, settings: RecordSettings): SharingSettings {
-  // Tencent may omit sharing_config entirely; every field is optional either way.
-  const config: Partial<Record<'enable_sharing' | 'allow_download' | 'enable_password' | 'enable_sharing_expire', boolean | undefined>> &
-    Partial<Record<'share_scope' | 'sharing_expire', number | undefined>> = settings.sharing_config;
-  const base = sharingOf(file);
-  return {
-    ...base,
-    ...(config.enable_sharing !== undefined ? { sharingState: config.enable_sharing ? 1 : 0 } : {}),
-    ...(config.share_scope !== undefined ? { requiredSameCorp: config.share_scope === 1 } : {}),
-    ...(config.enable_sharing_expire !== undefined ? { sharingExpire: config.enable_sharing_expire ? (config.sharing_expire ?? 0) : 0 } : {}),
-    ...(config.allow_download !== undefined ? { allowDownload: config.allow_download } : {}),
-    ...(config.enable_password !== undefined ? { hasPassword: config.enable_password } : {}),
-  };
-}
-
-function toFileUpsert(meeting: RecordMeeting, file: RecordFile) {
-  return {
-    meetingRecordId: meeting.meeting_record_id,
-    recordFileId: file.record_file_id,
-    meetingId: meeting.meeting_id,
-    recordStartTimeMs: file.record_start_time,
-    recordEndTimeMs: file.record_end_time,
-    recordSize: file.record_size,
-    sharing: sharingOf(file),
-  };
 }

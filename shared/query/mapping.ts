@@ -123,14 +123,3 @@ export function userRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' |
 export function corpRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>): CorpRecordMeeting {
   return { ...meetingFields(recording), userid: recording.meeting.hostUserId };
 }
-
-/** A browser-friendly download name: `<subject>-<record_file_id>[-<artifact>].<type>`. */
-export function downloadFileName(subject: string, recordFileId: string, artifact: ArtifactRecord): string {
-  const base = subject.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_').trim().slice(0, 80) || 'recording';
-  const suffix = artifact.kind === 'video' ? '' : `-${artifact.artifact}`;
-  const ext = artifact.fileType.replace(/[^A-Za-z0-9]/g, '') || 'bin';
-  return `${base}-${recordFileId}${suffix}.${ext}`;
-}
-
-/** The same RFC 6266 header the archived objects carry (ASCII fallback + UTF-8 name). */
-export { contentDisposition } from '../copy/s3-keys.ts';

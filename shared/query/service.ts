@@ -6,7 +6,8 @@ import type * as z from 'zod';
 import type { ArchiveIndex, ListPartition } from '../archive/archive-index.ts';
 import type { ArtifactRecord } from '../archive/model.ts';
 import { badRequest, notFound } from './errors.ts';
-import { contentDisposition, corpRecordMeeting, downloadFileName, userRecordMeeting } from './mapping.ts';
+import { contentDisposition, downloadFileName } from '../copy/s3-keys.ts';
+import { corpRecordMeeting, userRecordMeeting } from './mapping.ts';
 import {
   CorpRecordsQuery,
   DEFAULT_PAGE_SIZE,
@@ -118,7 +119,7 @@ export class ArchiveQueryService {
     const archived = Object.values(file.artifacts)
       .filter((a) => a.status === 'archived' && a.key && (a.bucket ?? this.bucketName))
       .sort((a, b) => a.artifact.localeCompare(b.artifact));
-    const link = (a: ArtifactRecord) => this.presign(a, downloadFileName(meeting.subject, file.recordFileId, a));
+    const link = (a: ArtifactRecord) => this.presign(a, downloadFileName(meeting.subject, a.artifact, a.fileType, { recordFileId: file.recordFileId }));
     const links = async (kind: ArtifactRecord['kind']): Promise<AddressLink[]> =>
       Promise.all(archived.filter((a) => a.kind === kind).map(async (a) => ({ download_address: await link(a), file_type: a.fileType })));
     const video = archived.find((a) => a.kind === 'video');

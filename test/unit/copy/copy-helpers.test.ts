@@ -1,7 +1,8 @@
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { compositeCrc32, crc32Combine, crc32ToBase64, fullObjectCrc32 } from '../../../shared/copy/crc32.ts';
-import { LOCAL_MAX_PART_BYTES, MIB, planParts, partRange, S3_MAX_PARTS } from '../../../shared/copy/part-plan.ts';
+import { LOCAL_MAX_PART_BYTES } from '../../../infra/local/local-limits.ts';
+import { MIB, planParts, partRange, S3_MAX_PARTS } from '../../../shared/copy/part-plan.ts';
 import { artifactObjectKey, contentDisposition, contentTypeFor, downloadFileName } from '../../../shared/copy/s3-keys.ts';
 import { decodeParts, encodeParts } from '../../../shared/copy/checkpoint-store.ts';
 import { ValidationError } from '../../../shared/errors.ts';

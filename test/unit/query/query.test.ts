@@ -1,6 +1,7 @@
 // Pure parts of the query API: parameter validation, response mapping, file names, the OpenAPI
 // document and its validator. (The index's pure parts are in test/unit/archive/.)
-import { contentDisposition, downloadFileName, fileArchive, meetingArchive } from '../../../shared/query/mapping.ts';
+import { contentDisposition, downloadFileName } from '../../../shared/copy/s3-keys.ts';
+import { fileArchive, meetingArchive } from '../../../shared/query/mapping.ts';
 import { openApiDocument } from '../../../shared/query/openapi.ts';
 import { UserRecordsQuery } from '../../../shared/query/schemas.ts';
 import { ApiError } from '../../../shared/query/errors.ts';
@@ -37,10 +38,10 @@ describe('parameters', () => {
 
 describe('mapping', () => {
   it('builds browser file names and RFC 6266 dispositions for any subject', () => {
-    const name = downloadFileName('周会: "A/B" <test>', '123', { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'archived' });
+    const name = downloadFileName('周会: "A/B" <test>', 'video', 'mp4', { recordFileId: '123' });
     expect(name).toBe('周会_ _A_B_ _test_-123.mp4');
     expect(contentDisposition(name)).toBe(`attachment; filename="_ _A_B_ _test_-123.mp4"; filename*=UTF-8''${encodeURIComponent(name)}`);
-    expect(downloadFileName('', '9', { artifact: 'ai_minutes-0-docx', kind: 'ai_minutes', fileType: 'docx', status: 'archived' })).toBe('recording-9-ai_minutes-0-docx.docx');
+    expect(downloadFileName('', 'ai_minutes-0-docx', 'docx', { recordFileId: '9' })).toBe('recording-9-ai_minutes-0-docx.docx');
   });
 
   it('summarises archive state per file and meeting', () => {

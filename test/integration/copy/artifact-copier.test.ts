@@ -5,9 +5,8 @@ import { createHash } from 'node:crypto';
 import { createTestResources } from '../../support/aws.ts';
 import { DownloadService, startDownloadServer, type DownloadServer } from '../../../infra/local/simulator/downloads.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
-import { createCopyArtifactFn } from '../../../shared/ingest/wiring.ts';
+import { createCopyArtifactFn, type ArtifactCopyRequest } from '../../../shared/copy/artifact-copier.ts';
 import { DynamoCheckpointStore } from '../../../shared/copy/checkpoint-store.ts';
-import type { ArtifactCopyRequest } from '../../../shared/ingest/ingest-service.ts';
 
 const MiB = 1024 * 1024;
 let downloads: DownloadService;
