@@ -78,7 +78,7 @@ export function normaliseStartMs(ms: number): number {
   return Math.max(0, Math.trunc(ms));
 }
 
-export function utcDay(ms: number): string {
+function utcDay(ms: number): string {
   return new Date(normaliseStartMs(ms)).toISOString().slice(0, 10);
 }
 
@@ -98,7 +98,7 @@ export function gsiAttributes(
 }
 
 /** Counter keys (partition + day) one listed item contributes to. */
-export function counterSlots(item: StoredMeeting | undefined): string[] {
+function counterSlots(item: StoredMeeting | undefined): string[] {
   if (!item || item.gsiStartSk === undefined) return [];
   const day = utcDay(item.mediaStartTimeMs);
   return [item.gsiAccountPk, item.gsiMeetingIdPk, item.gsiMeetingCodePk, item.gsiUserPk]

@@ -46,7 +46,7 @@ export function crc32ToBase64(value: number): string {
   return buf.toString('base64');
 }
 
-export function crc32FromBase64(value: string): number {
+function crc32FromBase64(value: string): number {
   const buf = Buffer.from(value, 'base64');
   if (buf.length !== 4) throw new RangeError(`not a CRC32: ${value}`);
   return buf.readUInt32BE(0);

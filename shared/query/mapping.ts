@@ -13,7 +13,7 @@ const ms = (iso: string | undefined): number | null => {
 };
 
 /** The artifact a file's top-level archive fields describe: the video when there is one. */
-export function primaryArtifact(file: Pick<RecordFileRecord, 'artifacts'>): ArtifactRecord | undefined {
+function primaryArtifact(file: Pick<RecordFileRecord, 'artifacts'>): ArtifactRecord | undefined {
   const artifacts = Object.values(file.artifacts);
   return artifacts.find((a) => a.kind === 'video') ?? [...artifacts].sort((a, b) => a.artifact.localeCompare(b.artifact))[0];
 }

@@ -82,19 +82,3 @@ export async function claimEvent(
     },
   };
 }
-
-/**
- * One-step form for callers with nothing to enqueue between claim and confirm: true the first
- * time `traceId` is seen (within the TTL), false for a duplicate.
- */
-export async function recordEventOnce(
-  dynamo: DynamoDBDocumentClient,
-  tableName: string,
-  traceId: string,
-  ttlDays = DEFAULT_DEDUPE_TTL_DAYS,
-): Promise<boolean> {
-  const claim = await claimEvent(dynamo, tableName, traceId, { ttlDays });
-  if (!claim) return false;
-  await claim.confirm();
-  return true;
-}
