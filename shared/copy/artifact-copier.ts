@@ -3,7 +3,6 @@
 // copied again, and what the copy presents to a person downloading it is set here.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../aws/clients.ts';
-import type { SourceArtifact } from '../ingest/artifacts.ts';
 import { DynamoCheckpointStore } from './checkpoint-store.ts';
 import { copyArtifact } from './copy-artifact.ts';
 import type { CopyOutcome } from './copy-types.ts';
@@ -17,7 +16,8 @@ export interface ArtifactCopyRequest {
   readonly meetingRecordId: string;
   readonly subject: string;
   readonly recordStartTimeMs: number;
-  readonly artifact: SourceArtifact;
+  /** Which artifact of the file (`video`, `transcript-…`) and its file type (the object's extension). */
+  readonly artifact: { readonly artifact: string; readonly fileType: string };
   readonly expectedBytes?: number;
   /** Asks Tencent for a fresh link to the same artifact (links expire within minutes). */
   readonly resolveUrl: () => Promise<string>;

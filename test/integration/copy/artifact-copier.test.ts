@@ -31,7 +31,7 @@ it('indexes a verified copy already in the bucket instead of downloading the fil
     meetingRecordId: 'r1',
     subject: '周会',
     recordStartTimeMs: Date.UTC(2026, 10, 22),
-    artifact: { artifact: 'video', kind: 'video', fileType: 'mp4', url: server.url('f1/video') },
+    artifact: { artifact: 'video', fileType: 'mp4' },
     expectedBytes: size,
     resolveUrl: async () => server.url('f1/video'),
     deadline: Date.now() + 60_000,
