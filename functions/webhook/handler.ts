@@ -1,7 +1,7 @@
 // The Tencent Meeting webhook (API Gateway HTTP API, payload 2.0): wiring only. The sequence
 // (verify, decode, validate, store an STS token, dedupe, enqueue) is shared/webhook/webhook-service.ts;
 // this file routes by method, maps the service's outcomes to HTTP answers and renders refusals.
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
