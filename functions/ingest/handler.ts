@@ -1,122 +1,77 @@
-// Ingest function: SQS batch in, partial batch response out. Each message is handled by the
-// IngestService (shared/ingest); a message that failed for a reason that may pass (network,
-// throttling, 5xx) returns to the queue on its own (Powertools batch + ReportBatchItemFailures)
-// and reaches the DLQ after the redrive count. One that cannot succeed on retry (a malformed
-// message, refused credentials, a parameter error) goes to the DLQ at once, with the reason,
-// instead of waiting out five 90-minute visibility timeouts.
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+// Ingest function: SQS batch in, partial batch response out. Wiring only: each batch goes through
+// shared/ingest/sqs-batch.ts (retries, DLQ at once for what cannot succeed) to the IngestService.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { IngestMessage } from '../../shared/ingest/messages.ts';
-import type { IngestService } from '../../shared/ingest/ingest-service.ts';
-import { isRetryable, ValidationError } from '../../shared/errors.ts';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger } from '../../shared/observability/logger.ts';
-import { buildIngestFromEnv } from '../../shared/ingest/wiring.ts';
-import { loadTencentConfig } from '../../shared/tencent/config.ts';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createHash } from 'node:crypto';
+import { createDynamoClient, createS3Client, createSqsClient } from '../../shared/aws/clients.ts';
+import { ingestSettings } from '../../shared/config/environment.ts';
+import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
+import type { CopyProgress } from '../../shared/copy/artifact-copier.ts';
+import type { IngestService } from '../../shared/ingest/ingest-service.ts';
+import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
+import { ingestBatchHandler, type IngestBatchDeps } from '../../shared/ingest/sqs-batch.ts';
+import { buildIngestService } from '../../shared/ingest/wiring.ts';
+import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
+import { createLogger } from '../../shared/observability/logger.ts';
+import { createMetrics } from '../../shared/observability/metrics.ts';
+import { TencentMeetingClient } from '../../shared/tencent/client.ts';
+import { loadTencentConfig } from '../../shared/tencent/config.ts';
 
-export interface IngestHandlerDeps {
+export interface IngestHandlerDeps extends Pick<IngestBatchDeps, 'deadlineMarginMs' | 'deadLetter'> {
   readonly service: IngestService;
   readonly logger?: Logger;
-  /**
-   * Time kept back before Lambda's deadline to checkpoint and enqueue the continuation. Capped at a
-   * quarter of the invocation's time so short local timeouts still copy something.
-   */
-  readonly deadlineMarginMs?: number;
-  /** Where messages that cannot succeed on retry go at once; without it they take the redrive path. */
-  readonly deadLetter?: { readonly sqs: SQSClient; readonly queueUrl: string };
+  /** Where the batch's own counts (messages, retries) go; the service is given its own view of it. */
+  readonly metrics?: Metrics;
 }
 
 export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   const logger = deps.logger ?? createLogger('ingest');
-  const marginMs = deps.deadlineMarginMs ?? 60_000;
+  const metrics = deps.metrics ?? createMetrics('ingest');
+  return observed(ingestBatchHandler({ ...deps, logger, metrics: ingestMetricsOf(metrics) }), { logger, metrics });
+}
 
-  const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const remaining = context.getRemainingTimeInMillis();
-    const deadline = Date.now() + remaining - Math.min(marginMs, remaining / 4);
-    // If a part still runs when Lambda's end nears (a slow source), stop it with time left to
-    // checkpoint: the copy then reports 'incomplete' and continues in a new message.
-    // AbortSignal.timeout() throws a RangeError on a fractional delay, and remaining / 8 is one
-    // whenever less than 40 s remain: every such invocation failed its whole batch (chaos run).
-    const hardStop = AbortSignal.timeout(Math.max(0, Math.floor(remaining - Math.min(5_000, remaining / 8))));
-    const processor = new BatchProcessor(EventType.SQS);
-    const recordHandler = async (record: SQSRecord): Promise<void> => {
-      try {
-        const message = parseMessage(record);
-        logger.appendKeys({ messageId: record.messageId, kind: message.kind, ...idsOf(message) });
-        await deps.service.handle(message, {
-          invocationId: `${context.awsRequestId}:${record.messageId}`,
-          deadline,
-          signal: hardStop,
-          receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
-        });
-      } catch (error) {
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (deps.deadLetter && !isRetryable(error)) {
-          await deps.deadLetter.sqs.send(
-            new SendMessageCommand({
-              QueueUrl: deps.deadLetter.queueUrl,
-              MessageBody: record.body,
-              MessageAttributes: { failure: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
-            }),
-          );
-          logger.error('message cannot succeed on retry; moved to the dead-letter queue', { error: reason });
-          return;
-        }
-        logger.warn('message failed; it returns to the queue', { error: reason });
-        throw error;
-      } finally {
-        logger.resetKeys();
-      }
-    };
-    // Sequential on purpose: each copy already runs parallel ranged transfers, and the deadline
-    // applies to the whole batch.
-    return processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
+/** What the local stack adds to the ingest function: limits of its own, not settings. */
+export interface IngestPlatform extends FunctionPlatform {
+  /** How long a copy lease lasts: a little longer than the function timeout, as in AWS. */
+  readonly leaseMs?: number;
+  /** Progress of every copy (the local console's progress lines). */
+  readonly onProgress?: (progress: CopyProgress) => void;
+}
+
+/** The ingest function from its environment: the Lambda entry and `npm start` both build it this way. */
+export async function ingestFromEnvironment(env: FunctionEnvironment, platform: IngestPlatform = {}): Promise<IngestHandler> {
+  const settings = ingestSettings(env);
+  const tencent = new TencentMeetingClient(await loadTencentConfig(env), { userAgent: 'tencent-meeting-archive/ingest' });
+  const clients = {
+    dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
+    s3: platform.clients?.s3 ?? createS3Client({}, env),
+    sqs: platform.clients?.sqs ?? createSqsClient({}, env),
   };
-  // middy's own early timeout is off: it would race the handler and fail the whole batch. The
-  // handler aborts its own work instead (see `handle`) and answers normally.
-  return middy(handle, { timeoutEarlyInMillis: 0 });
+  const logger = platform.logger ?? createLogger('ingest');
+  const metrics = platform.metrics ?? createMetrics('ingest');
+  const service = buildIngestService({
+    clients,
+    tableName: settings.tableName,
+    bucketName: settings.bucketName,
+    queueUrl: settings.queueUrl,
+    tencent,
+    deletionPolicy: settings.deletionPolicy,
+    ...(settings.maxPartSizeBytes !== undefined ? { copy: { maxPartSizeBytes: settings.maxPartSizeBytes } } : {}),
+    logger,
+    metrics: ingestMetricsOf(metrics),
+    ...(platform.onProgress ? { onProgress: platform.onProgress } : {}),
+    ...(platform.leaseMs !== undefined ? { leaseMs: platform.leaseMs } : {}),
+  });
+  const deadLetter = settings.deadLetterQueueUrl ? { deadLetter: { sqs: clients.sqs, queueUrl: settings.deadLetterQueueUrl } } : {};
+  return createIngestHandler({ service, logger, metrics, ...deadLetter });
 }
 
-function parseMessage(record: SQSRecord): IngestMessage {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    throw new ValidationError('ingest message is not JSON', { messageId: record.messageId });
-  }
-  const parsed = IngestMessage.safeParse(body);
-  if (!parsed.success) throw new ValidationError(`ingest message does not match the contract: ${parsed.error.message}`, { messageId: record.messageId });
-  return parsed.data;
+/** A fingerprint of the Tencent credentials (read through a 5-minute cache): a rotated SecretKey rebuilds the handler on a warm worker. */
+async function tencentConfigVersion(): Promise<string> {
+  return createHash('sha256').update(JSON.stringify(await loadTencentConfig(process.env))).digest('hex');
 }
 
-function idsOf(message: IngestMessage): Record<string, unknown> {
-  switch (message.kind) {
-    case 'archive-file':
-      return { meetingId: message.meetingId, recordFileId: message.recordFileId };
-    case 'source-deleted':
-      return { meetingId: message.meetingId, recordFileIds: message.recordFileIds };
-    case 'refresh-meeting':
-      return { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId };
-    case 'recording-status':
-      return { meetingId: message.meetingId };
-  }
-}
-
-let built: { readonly credentials: string; readonly handler: IngestHandler } | undefined;
-
-/**
- * The Lambda entry: dependencies are built from the environment on the first invocation, and again
- * when the Tencent credentials change (the secret is read through a 5-minute cache), so a rotated
- * SecretKey reaches warm workers too.
- */
-export const handler: IngestHandler = async (event, context) => {
-  const config = await loadTencentConfig(process.env);
-  const credentials = createHash('sha256').update(JSON.stringify(config)).digest('hex');
-  if (built?.credentials !== credentials) built = { credentials, handler: createIngestHandler(await buildIngestFromEnv(process.env, config)) };
-  return built.handler(event, context);
-};
+export const handler: IngestHandler = lambdaEntry({ build: () => ingestFromEnvironment(process.env), version: tencentConfigVersion });

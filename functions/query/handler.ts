@@ -1,16 +1,19 @@
 // Archive query API: routes API Gateway (HTTP API, payload v2) requests to shared/query and maps
 // every failure to Tencent's error shape. In AWS, API Gateway's IAM auth guards the routes; locally
 // (or when ARCHIVE_API_TOKEN is set) a bearer token is required as well.
-import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
-import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
 import { createDynamoClient, createS3Client } from '../../shared/aws/clients.ts';
-import { HttpError, httpErrorRenderer, jsonResponse } from '../../shared/http/http-error.ts';
+import { querySettings } from '../../shared/config/environment.ts';
+import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
+import { httpErrorRenderer, jsonResponse } from '../../shared/http/http-error.ts';
+import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
+import { createMetrics, MetricUnit } from '../../shared/observability/metrics.ts';
 import { internalError, methodNotAllowed, notFound, unauthenticated } from '../../shared/query/errors.ts';
 import { bearerTokenCheck, decodePathParameters, queryParams, requestMethod, requestPath } from '../../shared/query/http-request.ts';
 import { openApiDocument } from '../../shared/query/openapi.ts';
@@ -26,6 +29,7 @@ export interface QueryHandlerDeps {
   readonly apiToken?: string;
   readonly presignTtlSeconds?: number;
   readonly logger?: Logger;
+  readonly metrics?: Metrics;
 }
 
 export type QueryHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -45,6 +49,8 @@ const matchRoute = createRouteMatcher<Route>([
 ]);
 
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
+  const logger = deps.logger ?? createLogger('archive-query');
+  const metrics = deps.metrics ?? createMetrics('archive-query');
   const service = new ArchiveQueryService({
     index: new ArchiveIndex({ dynamo: deps.dynamo, tableName: deps.tableName }),
     s3: deps.s3,
@@ -55,6 +61,8 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
 
   // One policy for every route, in this order: unknown path 404, other methods 405, then the token.
   const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+    // Every invocation publishes at least this (Powertools warns on each empty flush).
+    metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
     const path = requestPath(event);
     const match = await matchRoute(path);
     if (!match) throw notFound(`no route for ${path.slice(0, 200)}`);
@@ -65,43 +73,26 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     return jsonResponse(200, await match.route.run(service, queryParams(event), pathParameters));
   };
 
-  // Runs before the renderer: httpErrorRenderer's onUnexpected sees the event only, and this line
-  // names the Lambda request that failed.
-  const logUnexpected: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, Context> = {
-    onError: async (request) => {
-      if (request.error instanceof HttpError) return;
-      deps.logger?.error('archive query failed', { error: request.error as Error, path: request.event.rawPath, requestId: request.context?.awsRequestId });
-    },
-  };
-
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-    .use(httpErrorRenderer({ internalError }))
-    .use(logUnexpected)
-    .handler(route) as unknown as QueryHandler;
+  return observed<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route, { logger, metrics }).use(
+    httpErrorRenderer({
+      internalError,
+      // Names the Lambda request that failed; the client sees only internal_error.
+      onUnexpected: (error, request) =>
+        logger.error('archive query failed', { error: error as Error, path: request.event.rawPath, requestId: request.context?.awsRequestId }),
+    }),
+  ) as unknown as QueryHandler;
 }
 
-let lazy: QueryHandler | undefined;
-
-/** The Lambda entry point: clients and configuration are built on the first invocation. */
-export const handler: QueryHandler = async (event, context) => {
-  lazy ??= createFromEnv(process.env);
-  return lazy(event, context);
-};
-
-export function createFromEnv(env: NodeJS.ProcessEnv): QueryHandler {
-  const tableName = env[RESOURCE_ENV.table];
-  if (!tableName) throw new Error(`${RESOURCE_ENV.table} is not set`);
-  const dynamo = createDynamoClient({}, env);
-  const s3 = createS3Client({}, env);
-  const ttl = env.PRESIGN_TTL_SECONDS ? Number(env.PRESIGN_TTL_SECONDS) : undefined;
-  const bucketName = env[RESOURCE_ENV.bucket];
+/** The archive API from its environment: the Lambda entry and `npm start` both build it this way. */
+export function queryFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}): QueryHandler {
+  const settings = querySettings(env);
   return createQueryHandler({
-    dynamo,
-    s3,
-    tableName,
-    ...(bucketName ? { bucketName } : {}),
-    ...(env.ARCHIVE_API_TOKEN ? { apiToken: env.ARCHIVE_API_TOKEN } : {}),
-    ...(ttl !== undefined ? { presignTtlSeconds: ttl } : {}),
-    logger: createLogger('archive-query'),
+    dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
+    s3: platform.clients?.s3 ?? createS3Client({}, env),
+    ...settings,
+    ...(platform.logger ? { logger: platform.logger } : {}),
+    ...(platform.metrics ? { metrics: platform.metrics } : {}),
   });
 }
+
+export const handler = lambdaEntry({ build: async () => queryFromEnvironment(process.env) });

@@ -1,15 +1,15 @@
 // The Tencent Meeting webhook (API Gateway HTTP API, payload 2.0): wiring only. The sequence
 // (verify, decode, validate, store an STS token, dedupe, enqueue) is shared/webhook/webhook-service.ts;
 // this file routes by method, maps the service's outcomes to HTTP answers and renders refusals.
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
-import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import { webhookSettings } from '../../shared/config/environment.ts';
+import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
+import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
+import { createMetrics } from '../../shared/observability/metrics.ts';
 import { loadTencentConfig, requireWebhookSecrets } from '../../shared/tencent/config.ts';
 import { HttpError, httpErrorRenderer } from '../../shared/http/http-error.ts';
 import type { RejectionReason } from '../../shared/webhook/request.ts';
@@ -55,7 +55,7 @@ function respond(outcome: VerificationOutcome | DeliveryOutcome): Result {
 
 export function createWebhookHandler(deps: WebhookDeps) {
   const logger = deps.logger ?? createLogger('webhook');
-  const metrics = deps.metrics ?? new Metrics({ namespace: 'TencentMeetingArchive', serviceName: 'webhook' });
+  const metrics = deps.metrics ?? createMetrics('webhook');
   const service = new WebhookService({
     ...deps,
     logger,
@@ -72,11 +72,9 @@ export function createWebhookHandler(deps: WebhookDeps) {
     throw refusal(405, 'method_not_allowed', 'use GET (verification) or POST (events)', { Allow: 'GET, POST' });
   };
 
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route)
-    // Never log the raw event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: its body is Tencent's
-    // `data`, which in plain mode is only base64 of the event (STS tokens included).
-    .use(injectLambdaContext(logger, { logEvent: false }))
-    .use(logMetrics(metrics))
+  // The renderer is added last, so its onError runs first (middy unwinds in reverse): a refusal is
+  // an answer, and the invocation ends normally with logger context and metrics flushed.
+  return observed<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route, { logger, metrics })
     .use(
       httpErrorRenderer({
         internalError: () => refusal(500, 'internal_error', 'the webhook failed; retry later'),
@@ -90,31 +88,21 @@ export function createWebhookHandler(deps: WebhookDeps) {
     );
 }
 
-let lambdaHandler: Promise<ReturnType<typeof createWebhookHandler>> | undefined;
-
-async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<ReturnType<typeof createWebhookHandler>> {
-  const tableName = env[RESOURCE_ENV.table];
-  const queueUrl = env[RESOURCE_ENV.ingestQueueUrl];
-  if (!tableName || !queueUrl) throw new Error(`${RESOURCE_ENV.table} and ${RESOURCE_ENV.ingestQueueUrl} must be set`);
+/** The webhook from its environment: the Lambda entry and `npm start` both build it this way. */
+export async function webhookFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}) {
+  const settings = webhookSettings(env);
   // Fail the cold start, naming the variable, when the webhook secrets are missing.
   requireWebhookSecrets(await loadTencentConfig(env));
-  const dynamo = createDynamoClient({}, env);
-  const sqs = createSqsClient({}, env);
   return createWebhookHandler({
-    dynamo,
-    sqs,
-    tableName,
-    queueUrl,
+    dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
+    sqs: platform.clients?.sqs ?? createSqsClient({}, env),
+    tableName: settings.tableName,
+    queueUrl: settings.queueUrl,
     // loadTencentConfig caches the secret for minutes, so per-invocation reads are cheap.
     resolveSecrets: async () => requireWebhookSecrets(await loadTencentConfig(env)),
+    ...(platform.logger ? { logger: platform.logger } : {}),
+    ...(platform.metrics ? { metrics: platform.metrics } : {}),
   });
 }
 
-/** The Lambda entry: dependencies are built on first use, from the environment. */
-export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
-  lambdaHandler ??= buildFromEnv(process.env).catch((error: unknown) => {
-    lambdaHandler = undefined; // a later invocation may find the configuration fixed
-    throw error;
-  });
-  return (await lambdaHandler)(event, context);
-}
+export const handler = lambdaEntry({ build: () => webhookFromEnvironment(process.env) });

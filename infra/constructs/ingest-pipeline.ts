@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
-import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
+import { ENV } from '../../shared/config/environment.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
 /** Builds an ArchiveFunction with the archive's common settings; supplied by the parent construct. */
@@ -82,8 +82,8 @@ export class IngestPipeline extends Construct {
       memorySize: props.memorySize ?? 1769,
       timeout,
       environment: {
-        [RESOURCE_ENV.ingestQueueUrl]: this.queue.queueUrl,
-        [RESOURCE_ENV.ingestDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.ingestQueueUrl]: this.queue.queueUrl,
+        [ENV.ingestDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
       },
     });
     // Grants ReceiveMessage/DeleteMessage/ChangeMessageVisibility/GetQueueAttributes/GetQueueUrl

@@ -12,8 +12,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { RESOURCE_ENV } from '../../shared/archive/table-design.ts';
-import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+import { ENV, type DeletionPolicy } from '../../shared/config/environment.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
@@ -24,7 +23,7 @@ import { ArchiveFunction } from './node-function.ts';
 import { TencentSecret } from './tencent-secret.ts';
 
 // What `recording.deleted` does to the archive copy: the ingest service's own setting, passed through.
-export type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+export type { DeletionPolicy } from '../../shared/config/environment.ts';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface FunctionSizing {
@@ -136,11 +135,11 @@ export class TencentMeetingArchive extends Construct {
     this.secret = new TencentSecret(this, 'TencentCredentials', { existingSecret: props.existingSecret }).secret;
 
     const commonEnvironment: Record<string, string> = {
-      [RESOURCE_ENV.table]: this.storage.table.tableName,
-      [RESOURCE_ENV.bucket]: this.storage.bucket.bucketName,
+      [ENV.tableName]: this.storage.table.tableName,
+      [ENV.bucketName]: this.storage.bucket.bucketName,
       TENCENT_MEETING_API_BASE: props.tencentApiBase ?? DEFAULT_API_BASE,
-      DELETION_POLICY: deletionPolicy,
-      PRESIGN_TTL_SECONDS: String(presignTtlSeconds),
+      [ENV.deletionPolicy]: deletionPolicy,
+      [ENV.presignTtlSeconds]: String(presignTtlSeconds),
     };
     const createFunction: ArchiveFunctionFactory = (fnScope, fnId, options) =>
       new ArchiveFunction(fnScope, fnId, {
@@ -160,7 +159,7 @@ export class TencentMeetingArchive extends Construct {
       maxConcurrency: props.ingest?.maxConcurrency,
       maxReceiveCount: props.ingest?.maxReceiveCount,
     });
-    const queueEnvironment = { [RESOURCE_ENV.ingestQueueUrl]: this.ingest.queue.queueUrl };
+    const queueEnvironment = { [ENV.ingestQueueUrl]: this.ingest.queue.queueUrl };
     const ingestFn = this.ingest.ingestFunction;
     const webhookFn = createFunction(this, 'WebhookFunction', {
       entry: entry('webhook'),

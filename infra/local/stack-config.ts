@@ -1,6 +1,8 @@
 // `npm start` settings from the environment and the command line, validated up front so a typo
 // fails with the variable's name before anything starts. Pure: no I/O, no emulator imports.
 import { isAbsolute, resolve } from 'node:path';
+import { ENV, ingestSettings, querySettings, reconcileSettings } from '../../shared/config/environment.ts';
+import { ValidationError } from '../../shared/errors.ts';
 
 export interface LocalStackConfig {
   readonly host: string;
@@ -24,6 +26,12 @@ export interface LocalStackConfig {
   };
   /** Minutes between reconcile sweeps; 0 disables the schedule. */
   readonly reconcileIntervalMinutes: number;
+  /**
+   * The functions' documented settings as the user set them (DELETION_POLICY, PRESIGN_TTL_SECONDS,
+   * RECONCILE_WINDOW_HOURS, COPY_MAX_PART_SIZE_BYTES, …): passed to the functions unchanged, so
+   * each means locally what it means in AWS.
+   */
+  readonly functionSettings: Readonly<Record<string, string>>;
   /** TENCENT_MEETING_* values from the environment (credentials, or overrides for the simulator). */
   readonly tencentEnv: Readonly<Record<string, string>>;
 }
@@ -67,7 +75,32 @@ Environment (all optional):
     _WEBHOOK_TOKEN, _ENCODING_AES_KEY: use a real (or compatible) Tencent Meeting API instead of the simulator
   INGEST_TIMEOUT_SECONDS (${DEFAULTS.INGEST_TIMEOUT_SECONDS})  INGEST_BATCH_SIZE (${DEFAULTS.INGEST_BATCH_SIZE})  INGEST_CONCURRENCY (${DEFAULTS.INGEST_CONCURRENCY})
   INGEST_VISIBILITY_TIMEOUT_SECONDS (timeout + 30)  RECONCILE_INTERVAL_MINUTES (${DEFAULTS.RECONCILE_INTERVAL_MINUTES}, 0 = off)
+  The functions' own settings apply as in AWS: DELETION_POLICY (retain)  PRESIGN_TTL_SECONDS (600)
+    RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
 `;
+
+/** Function variables the local stack sets itself: its resources' names, and the API token it resolves. */
+const SUPPLIED_BY_THE_STACK: ReadonlySet<string> = new Set([ENV.tableName, ENV.bucketName, ENV.ingestQueueUrl, ENV.ingestDeadLetterQueueUrl, ENV.archiveApiToken]);
+
+/**
+ * Every function setting the user set, checked now by the functions' own parsers (with stand-in
+ * resource names), so a typo fails before anything starts and names the variable.
+ */
+function functionSettingsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const name of Object.values(ENV)) {
+    const value = env[name]?.trim();
+    if (!SUPPLIED_BY_THE_STACK.has(name) && value) settings[name] = value;
+  }
+  const standIns = { [ENV.tableName]: 'local', [ENV.bucketName]: 'local', [ENV.ingestQueueUrl]: 'local' };
+  try {
+    for (const parse of [ingestSettings, querySettings, reconcileSettings]) parse({ ...standIns, ...settings });
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ConfigError(error.message);
+    throw error;
+  }
+  return settings;
+}
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -131,6 +164,7 @@ export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly stri
       visibilityTimeoutSeconds: integer(env, 'INGEST_VISIBILITY_TIMEOUT_SECONDS', timeoutSeconds + 30, 1, 43_200),
     },
     reconcileIntervalMinutes: integer(env, 'RECONCILE_INTERVAL_MINUTES', DEFAULTS.RECONCILE_INTERVAL_MINUTES, 0, 24 * 60),
+    functionSettings: functionSettingsFrom(env),
     tencentEnv,
   };
 }

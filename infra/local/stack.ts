@@ -11,15 +11,17 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
+import { ENV } from '../../shared/config/environment.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
+import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
-import { createWebhookHandler } from '../../functions/webhook/handler.ts';
-import { createQueryHandler } from '../../functions/query/handler.ts';
-import { createReconcileHandler } from '../../functions/reconcile/handler.ts';
+import { webhookFromEnvironment } from '../../functions/webhook/handler.ts';
+import { ingestFromEnvironment } from '../../functions/ingest/handler.ts';
+import { queryFromEnvironment } from '../../functions/query/handler.ts';
+import { reconcileFromEnvironment } from '../../functions/reconcile/handler.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
 import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
 import { startGateway, type Gateway, type HttpFunction } from './gateway.ts';
@@ -27,7 +29,7 @@ import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
 import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
 import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
 import { createProgressReporter } from './progress.ts';
-import { createLocalIngestHandler } from './ingest-wiring.ts';
+import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
@@ -106,7 +108,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     // Tencent first: bad credentials fail before the emulators spend seconds starting.
     let simulator: Simulator | undefined;
-    let tencentConfig: TencentConfig;
+    let tencentEnv: Readonly<Record<string, string>>;
     if (config.simulator) {
       const overrides = simulatorOverrides(config.tencentEnv);
       const { seed, ...saved } = secrets.simulator ?? {};
@@ -119,12 +121,15 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       const started = simulator;
       cleanups.push({ name: 'simulator', run: () => started.stop() });
       secrets.simulator = { ...simulator.credentials, seed: simulator.model.seed };
-      tencentConfig = loadTencentConfigFromEnv({ ...simulator.env(), ...without(config.tencentEnv, 'TENCENT_MEETING_API_BASE') });
+      tencentEnv = { ...simulator.env(), ...without(config.tencentEnv, 'TENCENT_MEETING_API_BASE') };
     } else {
-      tencentConfig = loadTencentConfigFromEnv(config.tencentEnv);
-      await checkTencentCredentials(tencentConfig);
+      tencentEnv = config.tencentEnv;
     }
-    const webhookSecrets = requireWebhookSecrets(tencentConfig);
+    // The functions read their credentials from this environment: locally never a Secrets Manager secret.
+    tencentEnv = without(tencentEnv, TENCENT_SECRET_ARN_ENV);
+    const tencentConfig: TencentConfig = loadTencentConfigFromEnv(tencentEnv);
+    if (!simulator) await checkTencentCredentials(tencentConfig);
+    requireWebhookSecrets(tencentConfig);
     saveSecrets(config.dataDir, secrets);
 
     const emulators: Emulators = await startEmulators({
@@ -137,14 +142,29 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     cleanups.push({ name: 'AWS clients', run: async () => destroyClients(clients) });
     const resources = await ensureLocalResources(clients, LOCAL_RESOURCE_NAMES);
 
+    // The functions are built as the Lambda entries build them, from one environment: the user's
+    // documented settings, the local resources' names, the API token and the Tencent credentials.
+    // The local stack adds only what is not a setting: emulator-bound clients, loggers, local limits.
+    const apiToken = config.apiToken ?? secrets.archiveApiToken;
+    const functionEnv: Record<string, string> = {
+      // fauxqs refuses request bodies over 11 MiB: parts stay below that unless the user sets a size.
+      [ENV.copyMaxPartSizeBytes]: String(LOCAL_MAX_PART_BYTES),
+      ...config.functionSettings,
+      ...tencentEnv,
+      [ENV.tableName]: resources.tableName,
+      [ENV.bucketName]: resources.bucketName,
+      [ENV.ingestQueueUrl]: resources.ingestQueueUrl,
+      [ENV.ingestDeadLetterQueueUrl]: resources.ingestDeadLetterQueueUrl,
+      [ENV.archiveApiToken]: apiToken,
+    };
+    const platform = (name: string) => ({ clients, logger: createLogger(name) });
+
     const ingestLog = child('ingest');
     const progress = createProgressReporter(ingestLog);
-    const ingest = createLocalIngestHandler({
-      clients,
-      resources,
-      tencent: tencentConfig,
-      onProgress: progress.onProgress,
-      logger: createLogger('ingest'),
+    const ingest = await ingestFromEnvironment(functionEnv, {
+      ...platform('ingest'),
+      onProgress: (p) => progress.onProgress({ copy: `${p.recordFileId}/${p.artifact}`, bytesDone: p.bytesDone, totalBytes: p.totalBytes }),
+      // A copy lease lasts a little longer than the function timeout, as in AWS.
       leaseMs: (config.ingest.timeoutSeconds + 60) * 1000,
     });
     const poller: QueuePoller = await startQueuePoller({
@@ -167,39 +187,16 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
         everyMs: config.reconcileIntervalMinutes * 60_000,
         firstRunAfterMs: 30_000,
         timeoutMs: 15 * 60_000,
-        handler: createReconcileHandler({
-          dynamo: clients.dynamo,
-          sqs: clients.sqs,
-          tableName: resources.tableName,
-          queueUrl: resources.ingestQueueUrl,
-          tencent: async () => tencentConfig,
-          logger: createLogger('reconcile'),
-        }),
+        handler: await reconcileFromEnvironment(functionEnv, platform('reconcile')),
       });
     }
     const schedules: Schedules = startSchedules(scheduled, child('schedule'));
     cleanups.push({ name: 'schedules', run: () => schedules.stop() });
 
-    const apiToken = config.apiToken ?? secrets.archiveApiToken;
-    const webhook = createWebhookHandler({
-      dynamo: clients.dynamo,
-      sqs: clients.sqs,
-      tableName: resources.tableName,
-      queueUrl: resources.ingestQueueUrl,
-      token: webhookSecrets.token,
-      ...(webhookSecrets.encodingAesKey ? { encodingAesKey: webhookSecrets.encodingAesKey } : {}),
-      logger: createLogger('webhook'),
-    });
+    const webhook = await webhookFromEnvironment(functionEnv, platform('webhook'));
     // The token is enforced in one place, the query handler (as ARCHIVE_API_TOKEN is in AWS); the
     // gateway only routes.
-    const query = createQueryHandler({
-      dynamo: clients.dynamo,
-      s3: clients.s3,
-      tableName: resources.tableName,
-      bucketName: resources.bucketName,
-      apiToken,
-      logger: createLogger('archive-query'),
-    });
+    const query = queryFromEnvironment(functionEnv, platform('archive-query'));
     const tencent = {
       mode: simulator ? ('simulator' as const) : ('remote' as const),
       apiBase: tencentConfig.apiBase,

@@ -59,13 +59,5 @@ export function startSortKey(startMs: number, meetingRecordId: string): string {
   return `${String(Math.max(0, Math.trunc(startMs))).padStart(15, '0')}#${meetingRecordId}`;
 }
 
-/** Default resource names; the CDK stack passes its generated names through the same env vars. */
-export const RESOURCE_ENV = {
-  table: 'ARCHIVE_TABLE_NAME',
-  bucket: 'ARCHIVE_BUCKET_NAME',
-  ingestQueueUrl: 'INGEST_QUEUE_URL',
-  ingestDeadLetterQueueUrl: 'INGEST_DLQ_URL',
-} as const;
-
 /** Receives before an ingest message moves to the DLQ: the CDK stack and the local stack alike. */
 export const INGEST_MAX_RECEIVE_COUNT = 5;

@@ -1,8 +1,8 @@
 // One HTTP error type and one renderer for every function behind API Gateway. Each function keeps
 // its own body shape (the webhook answers `{error, message}`, the archive API Tencent's
 // `{error_info: {error_code, message}}`), but they are raised, logged and rendered the same way.
-import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 /** An answer to a request that failed: the status, the JSON body the client sees, extra headers. */
 export class HttpError extends Error {
@@ -28,26 +28,29 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Readonl
   };
 }
 
+/** The failed request as middy holds it: the event, and the Lambda context (its requestId) for the log line. */
+export type HttpRequest = Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, Context>;
+
 export interface HttpErrorRendererOptions {
   /** The answer to anything that is not an HttpError (it is logged by `onUnexpected`, never shown). */
   readonly internalError: () => HttpError;
   /** Called for every HttpError before it is rendered (e.g. to log a rejection). */
-  readonly onHttpError?: (error: HttpError, event: APIGatewayProxyEventV2) => void;
+  readonly onHttpError?: (error: HttpError, request: HttpRequest) => void;
   /** Called for every other error: a bug or an outage, with its cause. */
-  readonly onUnexpected?: (error: unknown, event: APIGatewayProxyEventV2) => void;
+  readonly onUnexpected?: (error: unknown, request: HttpRequest) => void;
 }
 
 /** middy middleware: renders HttpError as its own response and everything else as `internalError()`. */
-export function httpErrorRenderer(options: HttpErrorRendererOptions): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+export function httpErrorRenderer(options: HttpErrorRendererOptions): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, Context> {
   return {
     onError: async (request) => {
       const error = request.error;
       if (error instanceof HttpError) {
-        options.onHttpError?.(error, request.event);
+        options.onHttpError?.(error, request);
         request.response = jsonResponse(error.statusCode, error.body, error.headers);
         return;
       }
-      options.onUnexpected?.(error, request.event);
+      options.onUnexpected?.(error, request);
       const internal = options.internalError();
       request.response = jsonResponse(internal.statusCode, internal.body, internal.headers);
     },

@@ -4,10 +4,11 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
-import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
+import type { ArtifactRecord } from '../archive/model.ts';
+import type { DeletionPolicy } from '../config/environment.ts';
 import type { CopyArtifactFn } from '../copy/artifact-copier.ts';
 import type { CopyOutcome } from '../copy/copy-types.ts';
-import { TransientError } from '../errors.ts';
+import { IntegrityError, TransientError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import type { RecordFile, RecordMeeting } from '../tencent/schemas.ts';
@@ -15,6 +16,8 @@ import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
 import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-upserts.ts';
 import type { CopyLeases } from './copy-lease.ts';
+import { hasCopyInFlight, isComplete } from './file-completeness.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
 import type {
   ArchiveFileMessage,
   IngestMessage,
@@ -23,8 +26,6 @@ import type {
   SourceDeletedMessage,
 } from './messages.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
-
-export type DeletionPolicy = 'retain' | 'mirror';
 
 export interface IngestServiceDeps {
   readonly tencent: TencentMeetingClient;
@@ -38,6 +39,7 @@ export interface IngestServiceDeps {
   readonly queueUrl: string;
   readonly deletionPolicy: DeletionPolicy;
   readonly logger: Logger;
+  readonly metrics: IngestMetrics;
   /** How long a worker may hold a file before another may take it over (≥ the function timeout). */
   readonly leaseMs?: number;
   /** Forgets a copy's checkpoint (and its upload) when another worker archived the artifact. */
@@ -116,6 +118,7 @@ export class IngestService {
     let next: 'done' | 'continue' | keyof DeferDelays = 'done';
     let why = '';
     let meetingRecordId = message.meetingRecordId;
+    let copiedHere = false;
     try {
       const found = await this.#findRecording(message);
       if (found) {
@@ -174,6 +177,7 @@ export class IngestService {
           return;
         }
         const outcome = await this.#copyOne(message, meeting, file, source, context);
+        copiedHere ||= outcome.status === 'archived';
         if (outcome.status === 'incomplete') {
           logger.info('copy paused before the deadline; continuing in a new message', {
             ...meetingIds,
@@ -184,6 +188,7 @@ export class IngestService {
           return;
         }
       }
+      if (copiedHere) this.#deps.metrics.fileArchived();
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await leases.release(message.recordFileId, owner);
@@ -208,6 +213,7 @@ export class IngestService {
     const base = { artifact: source.artifact, kind: source.kind, fileType: source.fileType, attempts, ...(expectedBytes !== undefined ? { expectedBytes } : {}) };
     await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'copying' });
     logger.info('copying artifact', logIds);
+    const copyStartedMs = this.#now();
     try {
       const outcome = await this.#deps.copyArtifact({
         recordFileId: file.record_file_id,
@@ -233,10 +239,12 @@ export class IngestService {
           archivedAt: new Date(this.#now()).toISOString(),
         };
         await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
+        this.#deps.metrics.bytesArchived(outcome.bytes);
         logger.info('artifact archived', { ...logIds, bytes: outcome.bytes, checksum: outcome.checksum });
       }
       return outcome;
     } catch (error) {
+      if (error instanceof IntegrityError) this.#deps.metrics.integrityFailed();
       const reason = error instanceof Error ? error.message : String(error);
       const { applied, artifact } = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });
       if (!applied && artifact.status === 'archived') {
@@ -255,6 +263,8 @@ export class IngestService {
       }
       logger.error('artifact copy failed', { ...logIds, error: reason });
       throw error;
+    } finally {
+      this.#deps.metrics.copySeconds((this.#now() - copyStartedMs) / 1000);
     }
   }
 
@@ -315,6 +325,7 @@ export class IngestService {
     const delaySeconds = this.#deps.deferSeconds?.[why] ?? DEFAULT_DEFER_SECONDS[why];
     this.#deps.logger.info('deferring the message', { ...ids, reason, delaySeconds, deferrals });
     await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
+    this.#deps.metrics.deferred();
   }
 
   async #continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined): Promise<void> {
@@ -371,22 +382,4 @@ export class IngestService {
       statusAtMs: message.operateTimeMs,
     });
   }
-}
-
-function isComplete(file: RecordFileRecord, hint: readonly string[] | undefined): boolean {
-  const artifacts = Object.values(file.artifacts);
-  if (artifacts.length === 0) return false;
-  const hinted = hint !== undefined && hint.length > 0;
-  // No hint = every artifact Tencent offers. The indexed ones may be only those a hinted message
-  // (smart.transcripts) copied first: a file whose video was never indexed is not complete, or a
-  // recording.completed handled after smart.transcripts would skip the video (found by the chaos
-  // run, test/chaos/chaos.test.ts). Every record file has a video: record_size is its size.
-  if (!hinted && !artifacts.some((a) => a.kind === 'video')) return false;
-  const relevant = hinted ? artifacts.filter((a) => hint.includes(a.artifact) || hint.includes(a.kind)) : artifacts;
-  // A hint for transcripts that have never been seen must still ask Tencent.
-  return relevant.length > 0 && relevant.every((a) => a.status === 'archived');
-}
-
-function hasCopyInFlight(file: RecordFileRecord): boolean {
-  return Object.values(file.artifacts).some((a) => a.status === 'copying');
 }

@@ -1,17 +1,17 @@
-// Builds the ingest worker from its parts. The Lambda builds it from the environment; the local
-// stack and the tests pass their own clients, names and Tencent client.
+// Builds the ingest worker from its parts. functions/ingest/handler.ts (ingestFromEnvironment) gives
+// it the settings from the environment, for the Lambda and the local stack alike; tests pass their
+// own clients, names and Tencent client.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ArchiveIndex } from '../archive/archive-index.ts';
-import { RESOURCE_ENV } from '../archive/table-design.ts';
-import { createAwsClients, type AwsClients } from '../aws/clients.ts';
+import type { AwsClients } from '../aws/clients.ts';
+import type { DeletionPolicy } from '../config/environment.ts';
 import { createCopyArtifactFn, createCopyStateDiscarder, type CopyProgress, type CopySettings } from '../copy/artifact-copier.ts';
 import { deleteObject } from '../copy/s3-objects.ts';
-import { ValidationError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
-import { TencentMeetingClient } from '../tencent/client.ts';
-import { loadTencentConfig, type TencentConfig } from '../tencent/config.ts';
+import type { TencentMeetingClient } from '../tencent/client.ts';
 import { CopyLeases } from './copy-lease.ts';
-import { IngestService, type DeletionPolicy, type IngestServiceDeps } from './ingest-service.ts';
+import { IngestService, type IngestServiceDeps } from './ingest-service.ts';
+import { UNCOUNTED, type IngestMetrics } from './ingest-metrics.ts';
 import { StsTokenStore } from '../tencent/sts-token-store.ts';
 
 export interface IngestWiring {
@@ -23,6 +23,8 @@ export interface IngestWiring {
   readonly deletionPolicy?: DeletionPolicy;
   readonly copy?: CopySettings;
   readonly logger?: Logger;
+  /** Without it the worker counts nothing (tests that do not look at metrics). */
+  readonly metrics?: IngestMetrics;
   readonly onProgress?: (progress: CopyProgress) => void;
   readonly leaseMs?: number;
   readonly deferSeconds?: IngestServiceDeps['deferSeconds'];
@@ -43,39 +45,8 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     queueUrl: wiring.queueUrl,
     deletionPolicy: wiring.deletionPolicy ?? 'retain',
     logger,
+    metrics: wiring.metrics ?? UNCOUNTED,
     ...(wiring.leaseMs !== undefined ? { leaseMs: wiring.leaseMs } : {}),
     ...(wiring.deferSeconds ? { deferSeconds: wiring.deferSeconds } : {}),
   });
-}
-
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ValidationError(`${name} is not set`, { variable: name });
-  return value;
-}
-
-export function parseDeletionPolicy(value: string | undefined): DeletionPolicy {
-  if (value === undefined || value === '' || value === 'retain') return 'retain';
-  if (value === 'mirror') return 'mirror';
-  throw new ValidationError(`DELETION_POLICY must be "retain" or "mirror", not "${value}"`, { variable: 'DELETION_POLICY' });
-}
-
-/** The Lambda's wiring: names from the stack's environment, credentials from Secrets Manager. */
-export async function buildIngestFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  config?: TencentConfig,
-): Promise<{ service: IngestService; deadLetter?: { sqs: AwsClients['sqs']; queueUrl: string } }> {
-  const tencent = new TencentMeetingClient(config ?? (await loadTencentConfig(env)), { userAgent: 'tencent-meeting-archive/ingest' });
-  const clients = createAwsClients({}, env);
-  const deadLetterQueueUrl = env[RESOURCE_ENV.ingestDeadLetterQueueUrl]?.trim();
-  const service = buildIngestService({
-    clients,
-    tableName: requireEnv(env, RESOURCE_ENV.table),
-    bucketName: requireEnv(env, RESOURCE_ENV.bucket),
-    queueUrl: requireEnv(env, RESOURCE_ENV.ingestQueueUrl),
-    tencent,
-    deletionPolicy: parseDeletionPolicy(env.DELETION_POLICY),
-    ...(env.COPY_MAX_PART_SIZE_BYTES ? { copy: { maxPartSizeBytes: Number(env.COPY_MAX_PART_SIZE_BYTES) } } : {}),
-  });
-  return { service, ...(deadLetterQueueUrl ? { deadLetter: { sqs: clients.sqs, queueUrl: deadLetterQueueUrl } } : {}) };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../infra/local/simulator/server.ts';
 import { WebhookSender } from '../../infra/local/simulator/webhook-sender.ts';
 import { runMeetingLifecycle } from '../../infra/local/simulator/lifecycle.ts';
+import { meetingFromRecording, recordingDeletedEvent } from '../../infra/local/simulator/webhook-events.ts';
 import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
 import type { SimRecordFile } from '../../infra/local/simulator/model.ts';
 
@@ -284,6 +285,83 @@ describe('local stack (npm start) end to end', () => {
         simulator.downloads.faults.clear();
         expect(await stack.stop()).toBe(0);
       }
+    });
+
+    it('applies every documented function setting as in AWS: deletion policy, link lifetime, part size, reconcile window', async () => {
+      const stack = await startStack(
+        baseEnv(tempDir(), {
+          ...simulator.env(),
+          DELETION_POLICY: 'mirror',
+          PRESIGN_TTL_SECONDS: '120',
+          COPY_MAX_PART_SIZE_BYTES: String(6 * MiB),
+          RECONCILE_WINDOW_HOURS: '6',
+          // The schedule's first sweep runs 30 s after the start; its log line shows the window.
+          RECONCILE_INTERVAL_MINUTES: '60',
+          LOG_LEVEL: 'INFO',
+        }),
+      );
+      try {
+        const sender = new WebhookSender({ url: stack.webhookUrl, token: simulator.credentials.webhookToken, encodingAesKey: simulator.credentials.encodingAesKey });
+        const { recording, ok } = await runMeetingLifecycle(simulator, sender, {
+          subject: 'E2E: settings',
+          hostUserId: simulator.credentials.operatorId,
+          files: [{ sizeBytes: 13 * MiB + 5 }],
+        });
+        expect(ok).toBe(true);
+        const file = recording.files[0]!;
+        const archived = await waitForArchived(stack, recording.meetingRecordId, 1);
+
+        // COPY_MAX_PART_SIZE_BYTES: 6 MiB parts make three of 13 MiB (the local default, 8 MiB, two);
+        // the composite checksum names the part count.
+        const detail = await api<{ record_files: Array<{ archive: { artifacts: Array<{ artifact: string; checksum: string | null }> } }> }>(
+          stack,
+          `/records/${recording.meetingRecordId}`,
+        );
+        expect(detail.body.record_files[0]!.archive.artifacts.find((a) => a.artifact === 'video')!.checksum).toMatch(/^CRC32:\S+-3$/);
+        expect(archived.record_files[0]!.archive.bytes).toBe(file.recordSize);
+
+        // PRESIGN_TTL_SECONDS: the download link lives 120 s, not the default 600.
+        const addresses = await api<Addresses>(stack, `/addresses/${file.recordFileId}`);
+        expect(new URL(addresses.body.download_address!).searchParams.get('X-Amz-Expires')).toBe('120');
+        expect((await fetch(addresses.body.download_address!)).status).toBe(200);
+
+        // DELETION_POLICY=mirror: Tencent deletes the recording, and the archived copy goes too.
+        simulator.model.deleteFile(file.recordFileId);
+        const deleted = await sender.deliver(recordingDeletedEvent(meetingFromRecording(recording), [file.recordFileId]));
+        expect(deleted.every((record) => record.ok)).toBe(true);
+        const deadline = Date.now() + 60_000;
+        let status = '';
+        while (Date.now() < deadline && status !== 'deleted') {
+          status = (await api<RecordBody>(stack, `/records/${recording.meetingRecordId}`)).body.record_files[0]!.archive.status;
+          if (status !== 'deleted') await sleep(300);
+        }
+        expect(status).toBe('deleted');
+        expect((await api<Addresses>(stack, `/addresses/${file.recordFileId}`)).body.download_address ?? null).toBeNull();
+        // The object itself is gone: the link served before the deletion no longer finds it.
+        expect((await fetch(addresses.body.download_address!)).status).toBe(404);
+
+        // RECONCILE_WINDOW_HOURS: the scheduled sweep plans a 6-hour window (the default is 48).
+        const sweepLine = async (): Promise<{ planStart: string; planEnd: string } | undefined> => {
+          const line = stack.output().split('\n').find((l) => l.includes('"reconcile sweep finished"'));
+          return line ? (JSON.parse(line.slice(line.indexOf('{'))) as { planStart: string; planEnd: string }) : undefined;
+        };
+        const sweepDeadline = Date.now() + 90_000;
+        let sweep = await sweepLine();
+        while (!sweep && Date.now() < sweepDeadline) {
+          await sleep(500);
+          sweep = await sweepLine();
+        }
+        expect(sweep).toBeDefined();
+        expect((Date.parse(sweep!.planEnd) - Date.parse(sweep!.planStart)) / 3_600_000).toBe(6);
+      } finally {
+        expect(await stack.stop()).toBe(0);
+      }
+    });
+
+    it('refuses to start with a function setting it cannot use, naming the variable', async () => {
+      const bogus = spawnStack(baseEnv(tempDir(), { ...simulator.env(), DELETION_POLICY: 'bogus' }));
+      expect(await bogus.exited).toBe(2);
+      expect(bogus.output()).toContain('DELETION_POLICY must be "retain" or "mirror"');
     });
 
     it('refuses to start with credentials Tencent rejects, naming what to check', async () => {

@@ -9,7 +9,8 @@ import { ArchiveStack } from '../../infra/stack.ts';
 import { FUNCTION_BUNDLE } from '../../infra/constructs/bundle-options.ts';
 import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
-import { ARCHIVE_INDEXES, RESOURCE_ENV, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
+import { ARCHIVE_INDEXES, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
+import { ENV } from '../../shared/config/environment.ts';
 import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';
 
 let app: App;
@@ -61,9 +62,9 @@ describe('functions', () => {
   test.each(Object.keys(fnIds) as (keyof typeof fnIds)[])('%s: environment (resources, Powertools, settings)', (name) => {
     const env = (fnProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({
-      [RESOURCE_ENV.table]: ref('AWS::DynamoDB::GlobalTable', 'Table'),
-      [RESOURCE_ENV.bucket]: ref('AWS::S3::Bucket', 'Recordings'),
-      [RESOURCE_ENV.ingestQueueUrl]: ref('AWS::SQS::Queue', 'IngestQueue'),
+      [ENV.tableName]: ref('AWS::DynamoDB::GlobalTable', 'Table'),
+      [ENV.bucketName]: ref('AWS::S3::Bucket', 'Recordings'),
+      [ENV.ingestQueueUrl]: ref('AWS::SQS::Queue', 'IngestQueue'),
       TENCENT_MEETING_API_BASE: 'https://api.meeting.qq.com',
       DELETION_POLICY: 'retain',
       PRESIGN_TTL_SECONDS: '600',
@@ -76,8 +77,8 @@ describe('functions', () => {
     if (name === 'query') expect(env).not.toHaveProperty('TENCENT_MEETING_SECRET_ARN');
     else expect(env.TENCENT_MEETING_SECRET_ARN).toEqual(secretRef());
     // Only the ingest function moves unretryable messages to the DLQ itself.
-    if (name === 'ingest') expect(env[RESOURCE_ENV.ingestDeadLetterQueueUrl]).toEqual(ref('AWS::SQS::Queue', 'IngestDeadLetterQueue'));
-    else expect(env).not.toHaveProperty(RESOURCE_ENV.ingestDeadLetterQueueUrl);
+    if (name === 'ingest') expect(env[ENV.ingestDeadLetterQueueUrl]).toEqual(ref('AWS::SQS::Queue', 'IngestDeadLetterQueue'));
+    else expect(env).not.toHaveProperty(ENV.ingestDeadLetterQueueUrl);
   });
 
   test('log groups keep logs for three months', () => {

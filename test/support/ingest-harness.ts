@@ -5,6 +5,7 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../infra/local/simulator/server.ts';
 import { createLambdaContext } from '../../infra/local/lambda-context.ts';
 import { toSqsRecord } from '../../infra/local/queue-poller.ts';
@@ -15,7 +16,8 @@ import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
 import type { CopySettings } from '../../shared/copy/artifact-copier.ts';
 import { buildIngestService } from '../../shared/ingest/wiring.ts';
-import type { DeletionPolicy } from '../../shared/ingest/ingest-service.ts';
+import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
+import type { DeletionPolicy } from '../../shared/config/environment.ts';
 import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
 import { createTestResources } from './aws.ts';
@@ -37,6 +39,8 @@ export interface HarnessOptions {
    * event source mapping does not depend on the function's dependencies. The caller destroys them.
    */
   readonly functionClients?: (direct: AwsClients) => AwsClients;
+  /** Metrics of the ingest function (service and batch handler), e.g. a recording fake; default the product's. */
+  readonly metrics?: Metrics;
   /** Copy lease duration of the ingest service (default 60 s). */
   readonly leaseMs?: number;
   /** The ingest queue's visibility timeout (default 1 s). */
@@ -87,12 +91,14 @@ export async function startHarness(options: HarnessOptions = {}) {
     deletionPolicy: options.deletionPolicy ?? 'retain',
     copy: { maxPartSizeBytes: 10 * 1024 * 1024, ...options.copy },
     logger,
+    ...(options.metrics ? { metrics: ingestMetricsOf(options.metrics) } : {}),
     leaseMs: options.leaseMs ?? 60_000,
     deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
   });
   const ingest = createIngestHandler({
     service,
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     deadlineMarginMs: options.deadlineMarginMs ?? 0,
     deadLetter: { sqs: clients.sqs, queueUrl: resources.ingestDeadLetterQueueUrl },
   });

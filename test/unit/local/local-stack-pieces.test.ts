@@ -38,6 +38,11 @@ describe('local stack settings', () => {
         TENCENT_MEETING_API_BASE: 'https://api.meeting.qq.com',
         TENCENT_MEETING_APP_ID: '123',
         TENCENT_MEETING_SDK_ID: '',
+        DELETION_POLICY: 'mirror',
+        PRESIGN_TTL_SECONDS: '120',
+        RECONCILE_WINDOW_HOURS: '6',
+        COPY_MAX_PART_SIZE_BYTES: String(6 * 1024 * 1024),
+        ARCHIVE_TABLE_NAME: 'not-the-local-table',
       },
       ['--fresh'],
       '/repo',
@@ -55,12 +60,25 @@ describe('local stack settings', () => {
       reconcileIntervalMinutes: 0,
       tencentEnv: { TENCENT_MEETING_API_BASE: 'https://api.meeting.qq.com', TENCENT_MEETING_APP_ID: '123' },
     });
+    // The functions' settings pass through as given; resource names and the token are the stack's own.
+    expect(config.functionSettings).toEqual({
+      DELETION_POLICY: 'mirror',
+      PRESIGN_TTL_SECONDS: '120',
+      RECONCILE_WINDOW_HOURS: '6',
+      COPY_MAX_PART_SIZE_BYTES: String(6 * 1024 * 1024),
+    });
   });
 
   it('names the variable or flag that is wrong', () => {
     expect(() => loadLocalStackConfig({ PORT: '70000' }, [])).toThrow(new ConfigError("PORT must be a whole number from 0 to 65535, got '70000'"));
     expect(() => loadLocalStackConfig({ INGEST_BATCH_SIZE: '11' }, [])).toThrow(/INGEST_BATCH_SIZE/);
     expect(() => loadLocalStackConfig({ DEMO: 'maybe' }, [])).toThrow(/DEMO must be true or false/);
+    // The functions' settings fail at start too, checked by the functions' own parsers.
+    expect(() => loadLocalStackConfig({ DELETION_POLICY: 'bogus' }, [])).toThrow(ConfigError);
+    expect(() => loadLocalStackConfig({ DELETION_POLICY: 'bogus' }, [])).toThrow(/DELETION_POLICY must be "retain" or "mirror"/);
+    expect(() => loadLocalStackConfig({ PRESIGN_TTL_SECONDS: '7200' }, [])).toThrow(/PRESIGN_TTL_SECONDS must be a whole number from 1 to 3600/);
+    expect(() => loadLocalStackConfig({ RECONCILE_WINDOW_HOURS: '-1' }, [])).toThrow(/RECONCILE_WINDOW_HOURS/);
+    expect(() => loadLocalStackConfig({ COPY_MAX_PART_SIZE_BYTES: '1024' }, [])).toThrow(/COPY_MAX_PART_SIZE_BYTES/);
     expect(() => parseArgs(['--frsh'])).toThrow(/unknown option --frsh/);
     expect(parseArgs(['--no-demo', '--help'])).toEqual({ fresh: false, demo: false, help: true });
   });

@@ -1,0 +1,56 @@
+// What the ingest worker counts, as one small interface: the IngestService and the batch handler
+// report through it without knowing Powertools, and tests record it. The handler's builder binds it
+// to Powertools Metrics (CloudWatch EMF), where these names are the dashboard's and alarms' metrics.
+import { MetricUnit, type Metrics } from '../observability/metrics.ts';
+
+export interface IngestMetrics {
+  /** Messages an invocation was given. Also keeps every invocation's metrics non-empty. */
+  messagesReceived(count: number): void;
+  /** Every artifact of a file is archived, at least one of them by this invocation. */
+  fileArchived(): void;
+  /** Bytes of one artifact this invocation archived. */
+  bytesArchived(bytes: number): void;
+  /** How long one copy ran in this invocation, whether it finished, paused or failed. */
+  copySeconds(seconds: number): void;
+  /** A message handed back to the queue (it returns after the visibility timeout). */
+  retried(): void;
+  /** A message re-sent with a delay because it has to wait (file busy, not listed, not ready). */
+  deferred(): void;
+  /** A copy whose bytes or checksums did not match: never indexed as archived. */
+  integrityFailed(): void;
+}
+
+export const INGEST_METRIC_NAMES = {
+  messagesReceived: 'MessagesReceived',
+  filesArchived: 'FilesArchived',
+  bytesArchived: 'BytesArchived',
+  copySeconds: 'CopySeconds',
+  retries: 'Retries',
+  deferrals: 'Deferrals',
+  integrityFailures: 'IntegrityFailures',
+} as const;
+
+/** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
+export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
+  const count = (name: string, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
+  return {
+    messagesReceived: (n) => count(INGEST_METRIC_NAMES.messagesReceived, n),
+    fileArchived: () => count(INGEST_METRIC_NAMES.filesArchived),
+    bytesArchived: (bytes) => metrics.addMetric(INGEST_METRIC_NAMES.bytesArchived, MetricUnit.Bytes, bytes),
+    copySeconds: (seconds) => metrics.addMetric(INGEST_METRIC_NAMES.copySeconds, MetricUnit.Seconds, seconds),
+    retried: () => count(INGEST_METRIC_NAMES.retries),
+    deferred: () => count(INGEST_METRIC_NAMES.deferrals),
+    integrityFailed: () => count(INGEST_METRIC_NAMES.integrityFailures),
+  };
+}
+
+/** For callers that publish no metrics (the backfill CLI's tests, benches). */
+export const UNCOUNTED: IngestMetrics = {
+  messagesReceived: () => {},
+  fileArchived: () => {},
+  bytesArchived: () => {},
+  copySeconds: () => {},
+  retried: () => {},
+  deferred: () => {},
+  integrityFailed: () => {},
+};

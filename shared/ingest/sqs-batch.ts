@@ -1,0 +1,102 @@
+// One SQS batch through the IngestService: each message is parsed against the queue contract and
+// handled in turn. A message that failed for a reason that may pass (network, throttling, 5xx)
+// returns to the queue on its own (Powertools batch + ReportBatchItemFailures) and reaches the DLQ
+// after the redrive count. One that cannot succeed on retry (a malformed message, refused
+// credentials, a parameter error) goes to the DLQ at once, with the reason, instead of waiting out
+// five 90-minute visibility timeouts.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { isRetryable, ValidationError } from '../errors.ts';
+import type { IngestService } from './ingest-service.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+import { IngestMessage } from './messages.ts';
+
+export interface IngestBatchDeps {
+  readonly service: IngestService;
+  readonly logger: Logger;
+  readonly metrics: IngestMetrics;
+  /**
+   * Time kept back before Lambda's deadline to checkpoint and enqueue the continuation. Capped at a
+   * quarter of the invocation's time so short local timeouts still copy something.
+   */
+  readonly deadlineMarginMs?: number;
+  /** Where messages that cannot succeed on retry go at once; without it they take the redrive path. */
+  readonly deadLetter?: { readonly sqs: SQSClient; readonly queueUrl: string };
+}
+
+export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const { logger, metrics } = deps;
+  const marginMs = deps.deadlineMarginMs ?? 60_000;
+
+  return async (event, context) => {
+    metrics.messagesReceived(event.Records.length);
+    const remaining = context.getRemainingTimeInMillis();
+    const deadline = Date.now() + remaining - Math.min(marginMs, remaining / 4);
+    // If a part still runs when Lambda's end nears (a slow source), stop it with time left to
+    // checkpoint: the copy then reports 'incomplete' and continues in a new message.
+    // AbortSignal.timeout() throws a RangeError on a fractional delay, and remaining / 8 is one
+    // whenever less than 40 s remain: every such invocation failed its whole batch (chaos run).
+    const hardStop = AbortSignal.timeout(Math.max(0, Math.floor(remaining - Math.min(5_000, remaining / 8))));
+    const processor = new BatchProcessor(EventType.SQS);
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      try {
+        const message = parseMessage(record);
+        logger.appendKeys({ messageId: record.messageId, kind: message.kind, ...idsOf(message) });
+        await deps.service.handle(message, {
+          invocationId: `${context.awsRequestId}:${record.messageId}`,
+          deadline,
+          signal: hardStop,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (deps.deadLetter && !isRetryable(error)) {
+          await deps.deadLetter.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: deps.deadLetter.queueUrl,
+              MessageBody: record.body,
+              MessageAttributes: { failure: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+            }),
+          );
+          logger.error('message cannot succeed on retry; moved to the dead-letter queue', { error: reason });
+          return;
+        }
+        logger.warn('message failed; it returns to the queue', { error: reason });
+        metrics.retried();
+        throw error;
+      } finally {
+        logger.resetKeys();
+      }
+    };
+    // Sequential on purpose: each copy already runs parallel ranged transfers, and the deadline
+    // applies to the whole batch.
+    return processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
+  };
+}
+
+function parseMessage(record: SQSRecord): IngestMessage {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new ValidationError('ingest message is not JSON', { messageId: record.messageId });
+  }
+  const parsed = IngestMessage.safeParse(body);
+  if (!parsed.success) throw new ValidationError(`ingest message does not match the contract: ${parsed.error.message}`, { messageId: record.messageId });
+  return parsed.data;
+}
+
+function idsOf(message: IngestMessage): Record<string, unknown> {
+  switch (message.kind) {
+    case 'archive-file':
+      return { meetingId: message.meetingId, recordFileId: message.recordFileId };
+    case 'source-deleted':
+      return { meetingId: message.meetingId, recordFileIds: message.recordFileIds };
+    case 'refresh-meeting':
+      return { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId };
+    case 'recording-status':
+      return { meetingId: message.meetingId };
+  }
+}

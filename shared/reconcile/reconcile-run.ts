@@ -1,0 +1,129 @@
+// One scheduled reconcile invocation: parse what the schedule passed, plan the sliding window
+// (RECONCILE_WINDOW_HOURS, reaching back over an outage up to the catch-up limit), run the sweep
+// until it completes or the budget or the invocation's time runs out, and record what it did as
+// metrics and one log line. functions/reconcile/handler.ts only wires this to Lambda.
+import type { Context } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import * as z from 'zod';
+import { DEFAULT_RECONCILE_WINDOW_HOURS } from '../config/environment.ts';
+import { MetricUnit, type Metrics } from '../observability/metrics.ts';
+import type { TencentConfig } from '../tencent/config.ts';
+import { LeaseHeldError, type SweepTotals } from './cursor.ts';
+import { createSweepDeps, type SweepWiring } from './sources.ts';
+import { runSweep, slidingPlan, type CorpRecordsSource, type StopReason } from './sweep.ts';
+
+export const RECONCILE_CURSOR_NAME = 'sweep';
+/** After an outage the next sweep reaches back over the gap, but never further than this. */
+export const DEFAULT_MAX_CATCH_UP_HOURS = 7 * 24;
+
+/** What the schedule may pass (all optional; the scheduler's default payload is `{}`). */
+const ReconcileEvent = z
+  .object({
+    windowHours: z.number().positive().max(24 * 366).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .passthrough();
+
+export type ReconcileEvent = z.input<typeof ReconcileEvent>;
+
+export interface ReconcileResult {
+  readonly status: 'complete' | 'paused' | 'skipped';
+  readonly stopReason?: StopReason | 'lease-held';
+  readonly planStartSec?: number;
+  readonly planEndSec?: number;
+  /** What this invocation did. */
+  readonly run?: SweepTotals;
+  /** Running totals of the current plan across invocations. */
+  readonly totals?: SweepTotals;
+}
+
+export interface ReconcileRunDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  /** Tencent credentials (the real client is built from them) or any corp/records source; resolved per invocation. */
+  readonly tencent: () => Promise<TencentConfig | CorpRecordsSource>;
+  readonly windowHours?: number;
+  readonly maxCatchUpHours?: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly budget?: SweepWiring['budget'];
+  readonly requeueAfterMs?: number;
+  /** Time kept in reserve before Lambda's deadline to save the cursor and flush metrics. */
+  readonly reserveMs?: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, context: Context): Promise<ReconcileResult> {
+  const { logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const reserveMs = deps.reserveMs ?? 30_000;
+  const event = ReconcileEvent.parse(rawEvent ?? {});
+  const windowHours = event.windowHours ?? deps.windowHours ?? DEFAULT_RECONCILE_WINDOW_HOURS;
+  const sweepDeps = createSweepDeps({
+    dynamo: deps.dynamo,
+    sqs: deps.sqs,
+    tableName: deps.tableName,
+    queueUrl: deps.queueUrl,
+    tencent: await deps.tencent(),
+    now,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.budget ? { budget: deps.budget } : {}),
+    ...(deps.requeueAfterMs !== undefined ? { requeueAfterMs: deps.requeueAfterMs } : {}),
+    logger,
+  });
+  const remaining = () => context.getRemainingTimeInMillis();
+  try {
+    const result = await runSweep(sweepDeps, {
+      name: RECONCILE_CURSOR_NAME,
+      owner: context.awsRequestId,
+      plan: slidingPlan(now(), windowHours, Math.max(windowHours, deps.maxCatchUpHours ?? DEFAULT_MAX_CATCH_UP_HOURS)),
+      whenComplete: 'restart',
+      reason: 'reconcile',
+      dryRun: event.dryRun ?? false,
+      // Outlives this invocation, so a crashed one blocks the next only until its own deadline.
+      leaseMs: remaining() + 60_000,
+      // Waiting for the next grant is cheaper than another invocation, while the time lasts.
+      maxWaitMs: () => remaining() - reserveMs - 20_000,
+      shouldStop: () => (remaining() < reserveMs ? 'time' : undefined),
+    });
+    recordSweepMetrics(metrics, result.run);
+    metrics.addMetric(result.status === 'complete' ? 'SweepsCompleted' : 'SweepsPaused', MetricUnit.Count, 1);
+    logger.info('reconcile sweep finished', {
+      status: result.status,
+      stopReason: result.stopReason,
+      planStart: new Date(result.planStartSec * 1000).toISOString(),
+      planEnd: new Date(result.planEndSec * 1000).toISOString(),
+      run: result.run,
+      totals: result.cursor.totals,
+    });
+    return {
+      status: result.status,
+      ...(result.stopReason ? { stopReason: result.stopReason } : {}),
+      planStartSec: result.planStartSec,
+      planEndSec: result.planEndSec,
+      run: result.run,
+      totals: result.cursor.totals,
+    };
+  } catch (error) {
+    if (!(error instanceof LeaseHeldError)) throw error;
+    // An earlier invocation is still sweeping (long budget waits): this one has nothing to add.
+    logger.info('reconcile sweep skipped: another invocation holds the cursor', { owner: error.owner, leaseUntilMs: error.leaseUntilMs });
+    metrics.addMetric('SweepsSkipped', MetricUnit.Count, 1);
+    return { status: 'skipped', stopReason: 'lease-held' };
+  }
+}
+
+function recordSweepMetrics(metrics: Metrics, run: SweepTotals): void {
+  metrics.addMetric('CorpRecordsPages', MetricUnit.Count, run.pages);
+  metrics.addMetric('MeetingsFound', MetricUnit.Count, run.meetings);
+  metrics.addMetric('FilesFound', MetricUnit.Count, run.files);
+  metrics.addMetric('BytesFound', MetricUnit.Bytes, run.bytes);
+  metrics.addMetric('FilesAlreadyArchived', MetricUnit.Count, run.filesArchived);
+  metrics.addMetric('FilesEnqueued', MetricUnit.Count, run.filesEnqueued);
+  metrics.addMetric('BytesEnqueued', MetricUnit.Bytes, run.bytesEnqueued);
+}
