@@ -21,7 +21,7 @@ import { contentDisposition, downloadFileName } from '../../../shared/copy/s3-ke
 import { IntegrityError, TransientError } from '../../../shared/errors.ts';
 import { startDiscardS3, type DiscardS3 } from '../../../bench/support/discard-s3.ts';
 import { runCopyChild } from '../../../bench/support/run-child.ts';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 
 const MiB = 1024 * 1024;
 
@@ -42,9 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  resources?.clients.s3.destroy();
-  resources?.clients.dynamo.destroy();
-  resources?.clients.sqs.destroy();
+  if (resources) destroyClients(resources.clients);
 });
 
 beforeEach(() => {
