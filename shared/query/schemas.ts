@@ -41,12 +41,14 @@ export const UserRecordsQuery = z.object({
   operator_id_type: z.enum(['1']).optional().describe('Only 1 (userid) is supported: the archive indexes hosts by userid.'),
   ...paging,
 });
+export type UserRecordsQuery = z.output<typeof UserRecordsQuery>;
 
 export const CorpRecordsQuery = z.object({
   operator_id: idParam('Accepted for compatibility with Tencent; the archive does not filter by it.').optional(),
   operator_id_type: z.string().max(8).optional().describe('Accepted for compatibility with Tencent.'),
   ...paging,
 });
+export type CorpRecordsQuery = z.output<typeof CorpRecordsQuery>;
 
 export const ArchiveStatus = z.enum(['pending', 'copying', 'archived', 'failed', 'deleted']);
 
@@ -61,6 +63,7 @@ export const ArchiveInfo = z
     source_deleted_at: z.number().int().nullable().describe('When Tencent deleted its copy, unix ms; the archive keeps its own.'),
   })
   .describe('The archived copy.');
+export type ArchiveInfo = z.output<typeof ArchiveInfo>;
 
 export const ArtifactInfo = z.strictObject({
   artifact: z.string(),
@@ -73,8 +76,10 @@ export const ArtifactInfo = z.strictObject({
   checksum: z.string().nullable(),
   archived_at: z.number().int().nullable(),
 });
+export type ArtifactInfo = z.output<typeof ArtifactInfo>;
 
 export const FileArchiveInfo = ArchiveInfo.extend({ artifacts: z.array(ArtifactInfo) });
+export type FileArchiveInfo = z.output<typeof FileArchiveInfo>;
 
 export const RecordFile = z.strictObject({
   record_file_id: z.string(),
@@ -88,6 +93,7 @@ export const RecordFile = z.strictObject({
   allow_download: z.boolean().optional(),
   archive: FileArchiveInfo,
 });
+export type RecordFile = z.output<typeof RecordFile>;
 
 const meetingFields = {
   meeting_record_id: z.string().describe('Empty while the recording is only known from recording events.'),
@@ -103,7 +109,9 @@ const meetingFields = {
 };
 
 export const UserRecordMeeting = z.strictObject({ ...meetingFields, host_user_id: z.string() });
+export type UserRecordMeeting = z.output<typeof UserRecordMeeting>;
 export const CorpRecordMeeting = z.strictObject({ ...meetingFields, userid: z.string() });
+export type CorpRecordMeeting = z.output<typeof CorpRecordMeeting>;
 
 const listFields = {
   total_count: z.number().int().nonnegative(),
@@ -113,12 +121,15 @@ const listFields = {
 };
 
 export const UserRecordsResponse = z.strictObject({ ...listFields, record_meetings: z.array(UserRecordMeeting) });
+export type UserRecordsResponse = z.output<typeof UserRecordsResponse>;
 export const CorpRecordsResponse = z.strictObject({ ...listFields, record_meetings: z.array(CorpRecordMeeting) });
+export type CorpRecordsResponse = z.output<typeof CorpRecordsResponse>;
 
 export const AddressLink = z.strictObject({
   download_address: z.string().describe('Presigned S3 GET URL of the archived copy.'),
   file_type: z.string(),
 });
+export type AddressLink = z.output<typeof AddressLink>;
 
 export const AddressesResponse = z.strictObject({
   record_file_id: z.string(),
@@ -132,21 +143,9 @@ export const AddressesResponse = z.strictObject({
   ai_meeting_transcripts: z.array(AddressLink),
   ai_minutes: z.array(AddressLink),
 });
+export type AddressesResponse = z.output<typeof AddressesResponse>;
 
 export const ErrorResponse = z.strictObject({
   error_info: z.strictObject({ error_code: z.number().int(), message: z.string() }),
 });
-
-export type UserRecordsQuery = z.output<typeof UserRecordsQuery>;
-export type CorpRecordsQuery = z.output<typeof CorpRecordsQuery>;
-export type ArchiveInfo = z.output<typeof ArchiveInfo>;
-export type FileArchiveInfo = z.output<typeof FileArchiveInfo>;
-export type ArtifactInfo = z.output<typeof ArtifactInfo>;
-export type RecordFile = z.output<typeof RecordFile>;
-export type UserRecordMeeting = z.output<typeof UserRecordMeeting>;
-export type CorpRecordMeeting = z.output<typeof CorpRecordMeeting>;
-export type UserRecordsResponse = z.output<typeof UserRecordsResponse>;
-export type CorpRecordsResponse = z.output<typeof CorpRecordsResponse>;
-export type AddressLink = z.output<typeof AddressLink>;
-export type AddressesResponse = z.output<typeof AddressesResponse>;
 export type ErrorResponse = z.output<typeof ErrorResponse>;

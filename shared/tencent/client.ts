@@ -1,17 +1,9 @@
-// Tencent Meeting REST client for the record APIs (reference §1, §4, §5) on ky. Every attempt,
-// retries included, is signed afresh: Tencent refuses a reused (timestamp, nonce) pair (190301)
-// and a timestamp more than 5 minutes old (190300), so ky's beforeRequest AND beforeRetry hooks
-// both sign the request exactly as it goes on the wire. Retries, their delays and the client-side
-// call budget are decided here from Tencent's error codes, which ky's status-only rules cannot see.
-import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance, type KyRequest, type RetryOptions } from 'ky';
-import type * as z from 'zod';
-import { ValidationError, type ErrorContext } from '../errors.ts';
+// Tencent Meeting record APIs (reference §4, §5): one method per endpoint, plus iterators that walk
+// every page and every legal ≤ 31-day window. Signing, retries and the call budget live in the
+// transport (transport.ts); this file only says which endpoint, with which parameters.
 import type { OperatorIdType, TencentConfig } from './config.ts';
-import { TencentApiError, createTencentApiError, isRetryableTencentFailure, rateLimitOf } from './errors.ts';
-import { parseJsonLossless } from './json.ts';
-import { SlidingWindowRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { TencentApiError } from './errors.ts';
 import {
-  errorBodySchema,
   fileAddressSchema,
   meetingAddressesSchema,
   recordSettingsSchema,
@@ -23,39 +15,10 @@ import {
   type RecordSettings,
   type RecordsList,
 } from './schemas.ts';
-import { newNonce, signRequest } from './signing.ts';
 import { splitTimeRange } from './time-windows.ts';
+import { TencentTransport, type Query, type TencentClientOptions } from './transport.ts';
 
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  readonly limit: number;
-  /** First backoff for 5xx / network errors; doubles per retry, full jitter. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Backoff after 190310/190313 without Retry-After (Tencent penalises for the rest of the minute). */
-  readonly rateLimitDelayMs: number;
-  /** Upper bound on any server-requested Retry-After. */
-  readonly maxRetryAfterMs: number;
-}
-
-const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  limit: 4,
-  baseDelayMs: 500,
-  maxDelayMs: 20_000,
-  rateLimitDelayMs: 60_000,
-  maxRetryAfterMs: 120_000,
-};
-
-export interface TencentClientOptions {
-  /** Per-attempt timeout. */
-  readonly timeoutMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Client-side budgets; defaults: 300 calls/min for the app, 10/min for corp/records. */
-  readonly limiters?: { readonly app?: RateLimiter; readonly corpRecords?: RateLimiter };
-  /** Clock for X-TC-Timestamp (ms). */
-  readonly now?: () => number;
-  readonly userAgent?: string;
-}
+export type { RetryPolicy, TencentClientOptions } from './transport.ts';
 
 interface OperatorParams {
   /** Defaults to the configured operator when neither operatorId nor userid is given. */
@@ -98,69 +61,29 @@ export interface FileAddressParams extends Omit<OperatorParams, 'userid'> {
   readonly stsToken?: string;
 }
 
-type Query = ReadonlyArray<readonly [string, string | number | undefined]>;
-
 const MAX_RECORDS_PAGE_SIZE = 20;
 const MAX_ADDRESSES_PAGE_SIZE = 50;
 
-// encodeURIComponent (not URLSearchParams) so a space becomes %20 and `+` becomes %2B, as
-// Tencent's docs ask; the signature covers whatever the URL parser finally puts on the wire.
-function queryString(query: Query): string {
-  const parts = query.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const value = headers.get('Retry-After');
-  if (value === null) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function errorInfoOf(data: unknown): { code?: number; newCode?: number; message?: string } {
-  const body = typeof data === 'string' ? safeParseJson(data) : data;
-  const parsed = errorBodySchema.safeParse(body);
-  if (!parsed.success) return {};
-  const info = parsed.data.error_info;
-  return { code: info.error_code, ...(info.new_error_code !== undefined ? { newCode: info.new_error_code } : {}), message: info.message };
-}
-
-function safeParseJson(text: string): unknown {
-  try {
-    return parseJsonLossless(text);
-  } catch {
-    return undefined;
-  }
+/** The time window, page and record type both record lists take, in the order Tencent documents. */
+function recordsWindowQuery(params: ListRecordsParams | ListCorpRecordsParams): Query {
+  return [
+    ['start_time', params.startTimeSec],
+    ['end_time', params.endTimeSec],
+    ['page_size', params.pageSize],
+    ['page', params.page],
+    ['query_record_type', params.queryRecordType],
+  ];
 }
 
 export class TencentMeetingClient {
   readonly config: TencentConfig;
-  private readonly http: KyInstance;
-  private readonly policy: RetryPolicy;
-  private readonly appLimiter: RateLimiter;
-  private readonly corpLimiter: RateLimiter;
-  private readonly now: () => number;
+  private readonly transport: TencentTransport;
   /** Set once Tencent refused the current operator form on /v1/records (see listRecords). */
   private legacyRecordsOperator = false;
 
   constructor(config: TencentConfig, options: TencentClientOptions = {}) {
     this.config = config;
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.now = options.now ?? Date.now;
-    this.appLimiter = options.limiters?.app ?? new SlidingWindowRateLimiter({ limit: 300, windowMs: 60_000 });
-    this.corpLimiter = options.limiters?.corpRecords ?? new SlidingWindowRateLimiter({ limit: 10, windowMs: 60_000 });
-    const prepare = async ({ request, options }: { request: KyRequest; options: { context: Record<string, unknown> } }): Promise<void> => {
-      await this.acquireBudget(new URL(request.url).pathname);
-      await this.authenticate(request, options.context);
-    };
-    this.http = ky.create({
-      prefix: config.apiBase,
-      timeout: options.timeoutMs ?? 15_000,
-      parseJson: (text) => parseJsonLossless(text),
-      headers: { 'User-Agent': options.userAgent ?? 'tencent-meeting-archive' },
-      hooks: { beforeRequest: [prepare], beforeRetry: [prepare] },
-    });
+    this.transport = new TencentTransport(config, options);
   }
 
   /**
@@ -189,14 +112,10 @@ export class TencentMeetingClient {
       ...this.operatorQuery(params),
       ['meeting_id', params.meetingId],
       ['meeting_code', params.meetingId ? undefined : params.meetingCode],
-      ['start_time', params.startTimeSec],
-      ['end_time', params.endTimeSec],
-      ['page_size', params.pageSize],
-      ['page', params.page],
-      ['query_record_type', params.queryRecordType],
+      ...recordsWindowQuery(params),
       ['media_set_type', params.mediaSetType],
     ];
-    return this.get('/v1/records', query, recordsListSchema, {
+    return this.transport.get('/v1/records', query, recordsListSchema, {
       ...(params.meetingId ? { meetingId: params.meetingId } : {}),
     });
   }
@@ -204,15 +123,11 @@ export class TencentMeetingClient {
   /** GET /v1/corp/records: one page of the whole account's recordings (10 calls/min, AK/SK only). */
   async listCorpRecords(params: ListCorpRecordsParams): Promise<RecordsList> {
     const query: Query = [
-      ['start_time', params.startTimeSec],
-      ['end_time', params.endTimeSec],
-      ['page_size', params.pageSize],
-      ['page', params.page],
-      ['query_record_type', params.queryRecordType],
+      ...recordsWindowQuery(params),
       ['operator_id', params.operatorId],
       ['operator_id_type', params.operatorId ? (params.operatorIdType ?? 1) : undefined],
     ];
-    return this.get('/v1/corp/records', query, recordsListSchema);
+    return this.transport.get('/v1/corp/records', query, recordsListSchema);
   }
 
   /** GET /v1/addresses: download links of every file of one meeting recording (one page, ≤ 50). */
@@ -223,12 +138,12 @@ export class TencentMeetingClient {
       ['page_size', params.pageSize],
       ['page', params.page],
     ];
-    return this.get('/v1/addresses', query, meetingAddressesSchema, { meetingRecordId });
+    return this.transport.get('/v1/addresses', query, meetingAddressesSchema, { meetingRecordId });
   }
 
   /** GET /v1/addresses/{record_file_id}: fresh links for one file (video, audio, transcripts, AI minutes). */
   async getFileAddress(recordFileId: string, params: FileAddressParams = {}): Promise<FileAddress> {
-    return this.get(
+    return this.transport.get(
       `/v1/addresses/${encodeURIComponent(recordFileId)}`,
       this.operatorQuery(params),
       fileAddressSchema,
@@ -239,7 +154,7 @@ export class TencentMeetingClient {
 
   /** GET /v1/records/settings/{meeting_record_id}: sharing settings. */
   async getRecordSettings(meetingRecordId: string, params: Omit<OperatorParams, 'userid'> = {}): Promise<RecordSettings> {
-    return this.get(
+    return this.transport.get(
       `/v1/records/settings/${encodeURIComponent(meetingRecordId)}`,
       this.operatorQuery(params),
       recordSettingsSchema,
@@ -295,140 +210,5 @@ export class TencentMeetingClient {
     if (params.operatorId) return [['operator_id', params.operatorId], ['operator_id_type', params.operatorIdType ?? 1]];
     if (params.userid) return [['userid', params.userid]];
     return [['operator_id', this.config.operatorId], ['operator_id_type', this.config.operatorIdType]];
-  }
-
-  private async acquireBudget(pathname: string): Promise<void> {
-    if (pathname.endsWith('/v1/corp/records')) await this.corpLimiter.acquire();
-    await this.appLimiter.acquire();
-  }
-
-  /** Sets the §1.1 headers with a fresh timestamp and nonce, signing the request target as sent. */
-  private async authenticate(request: KyRequest, context: Record<string, unknown>): Promise<void> {
-    const nowMs = this.now();
-    const timestamp = String(Math.floor(nowMs / 1000));
-    const nonce = newNonce(nowMs);
-    const headers = request.headers;
-    headers.set('Content-Type', 'application/json');
-    headers.set('X-TC-Timestamp', timestamp);
-    headers.set('X-TC-Nonce', nonce);
-    // Set here rather than through ky's `headers` option, which lower-cases names when merging;
-    // Tencent matches header names case-sensitively.
-    if (typeof context.stsToken === 'string') headers.set('STS-Token', context.stsToken);
-    const auth = this.config.auth;
-    if (auth.mode === 'oauth') {
-      headers.set('AccessToken', auth.accessToken);
-      headers.set('OpenId', auth.openId);
-      return;
-    }
-    const url = new URL(request.url);
-    const body = request.body ? await request.clone().text() : '';
-    headers.set('X-TC-Key', auth.secretId);
-    headers.set('AppId', auth.appId);
-    if (auth.sdkId) headers.set('SdkId', auth.sdkId);
-    else headers.delete('SdkId');
-    headers.set('X-TC-Registered', '1');
-    headers.set(
-      'X-TC-Signature',
-      signRequest({ secretId: auth.secretId, secretKey: auth.secretKey, method: request.method, uri: url.pathname + url.search, body, timestamp, nonce }),
-    );
-  }
-
-  /** Delay before the next attempt, or undefined when `error` must not be retried. */
-  private retryDelay(error: Error, retryCount: number): number | undefined {
-    const backoff = (): number => {
-      const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (retryCount - 1));
-      return ceiling / 2 + Math.random() * (ceiling / 2);
-    };
-    if (error instanceof HTTPError) {
-      const { code } = errorInfoOf(error.data);
-      const status = error.response.status;
-      const after = retryAfterMs(error.response.headers);
-      const rateLimit = rateLimitOf(code);
-      // The daily quota does not come back within a request's lifetime: hand it to the queue.
-      if (rateLimit === 'daily') return undefined;
-      if (rateLimit === 'minute') {
-        const wait = after ?? this.policy.rateLimitDelayMs * (1 + Math.random() * 0.2);
-        return Math.min(wait, this.policy.maxRetryAfterMs);
-      }
-      if (!isRetryableTencentFailure(code, status)) return undefined;
-      return after !== undefined ? Math.min(after, this.policy.maxRetryAfterMs) : backoff();
-    }
-    if (error instanceof NetworkError || error instanceof TimeoutError) return backoff();
-    return undefined;
-  }
-
-  private retryOptions(): RetryOptions {
-    let nextDelay = 0;
-    return {
-      limit: this.policy.limit,
-      methods: ['get', 'delete'],
-      shouldRetry: ({ error, retryCount }) => {
-        const delay = this.retryDelay(error, retryCount);
-        if (delay === undefined) return false;
-        nextDelay = delay;
-        return true;
-      },
-      delay: () => nextDelay,
-      jitter: undefined,
-    };
-  }
-
-  private async get<S extends z.ZodType>(
-    path: string,
-    query: Query,
-    schema: S,
-    context: ErrorContext = {},
-    requestContext?: { stsToken?: string },
-  ): Promise<z.output<S>> {
-    let data: unknown;
-    try {
-      const response = await this.http.get(`${path}${queryString(query)}`, {
-        retry: this.retryOptions(),
-        ...(requestContext ? { context: requestContext } : {}),
-      });
-      data = await response.json();
-    } catch (error) {
-      throw this.toTencentError(error, 'GET', path, context);
-    }
-    // Some gateways answer 200 with an error body; treat it like any other API error.
-    if (data !== null && typeof data === 'object' && 'error_info' in data) {
-      const info = errorInfoOf(data);
-      throw createTencentApiError({
-        message: info.message ?? 'error_info in a 200 response',
-        ...(info.code !== undefined ? { errorCode: info.code } : {}),
-        ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
-        httpStatus: 200,
-        method: 'GET',
-        path,
-        context,
-      });
-    }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new ValidationError(`Tencent Meeting GET ${path} returned an unexpected body: ${where.join('; ')}`, context);
-    }
-    return parsed.data;
-  }
-
-  private toTencentError(error: unknown, method: string, path: string, context: ErrorContext): Error {
-    if (error instanceof TencentApiError || error instanceof ValidationError) return error;
-    if (error instanceof HTTPError) {
-      const info = errorInfoOf(error.data);
-      const after = retryAfterMs(error.response.headers);
-      return createTencentApiError({
-        message: info.message ?? (error.response.statusText || 'request failed'),
-        ...(info.code !== undefined ? { errorCode: info.code } : {}),
-        ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
-        httpStatus: error.response.status,
-        method,
-        path,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-        context,
-        cause: error,
-      });
-    }
-    const message = error instanceof TimeoutError ? 'request timed out' : error instanceof Error ? error.message : String(error);
-    return new TencentApiError({ message, method, path, context, cause: error });
   }
 }

@@ -20,15 +20,8 @@ import { createLambdaContext } from '../../infra/local/lambda-context.ts';
 import { toSqsRecord } from '../../infra/local/queue-poller.ts';
 import { createIngestHandler, type IngestHandler } from '../../functions/ingest/handler.ts';
 import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
-import {
-  meetingFromRecording,
-  recordingCompletedEvent,
-  recordingDeletedEvent,
-  recordingStatusEvent,
-  recordingUpdatedEvent,
-  smartTranscriptsEvent,
-  type TencentWebhookEvent,
-} from '../../infra/local/simulator/webhook-events.ts';
+import * as webhookEvents from '../../infra/local/simulator/webhook-events.ts';
+import type { TencentWebhookEvent } from '../../infra/local/simulator/webhook-events.ts';
 import type { SimFileSpec, SimMeetingRecording, SimRecordFile } from '../../infra/local/simulator/model.ts';
 import type { SimEndpoint } from '../../infra/local/simulator/faults.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
@@ -198,16 +191,16 @@ describe('chaos', () => {
     const randomTraceId = () => `chaos-${Math.floor(rand() * 2 ** 52).toString(36)}-${Math.floor(rand() * 2 ** 52).toString(36)}`;
     const deleted = new Set<string>();
     for (const recording of recordings) {
-      const meeting = meetingFromRecording(recording);
+      const meeting = webhookEvents.meetingFromRecording(recording);
       const fileIds = recording.files.map((f) => f.recordFileId);
-      if (chance(0.4)) deliver(recordingStatusEvent('recording.started', meeting, { traceId: randomTraceId() }));
-      if (chance(0.3)) deliver(recordingStatusEvent('recording.stopped', meeting, { traceId: randomTraceId() }));
-      deliver(recordingCompletedEvent(meeting, fileIds, { traceId: randomTraceId() }));
+      if (chance(0.4)) deliver(webhookEvents.recordingStatusEvent('recording.started', meeting, { traceId: randomTraceId() }));
+      if (chance(0.3)) deliver(webhookEvents.recordingStatusEvent('recording.stopped', meeting, { traceId: randomTraceId() }));
+      deliver(webhookEvents.recordingCompletedEvent(meeting, fileIds, { traceId: randomTraceId() }));
       const withTranscripts = recording.files.filter((f) => f.artifacts.some((a) => a.kind === 'transcript')).map((f) => f.recordFileId);
-      if (withTranscripts.length > 0) deliver(smartTranscriptsEvent(meeting, withTranscripts, { traceId: randomTraceId() }));
+      if (withTranscripts.length > 0) deliver(webhookEvents.smartTranscriptsEvent(meeting, withTranscripts, { traceId: randomTraceId() }));
       if (chance(0.15)) {
         sim.model.updateSubject(recording.meetingRecordId, `${recording.subject} (renamed)`);
-        deliver(recordingUpdatedEvent(meetingFromRecording(recording), recording.meetingRecordId, { traceId: randomTraceId() }));
+        deliver(webhookEvents.recordingUpdatedEvent(webhookEvents.meetingFromRecording(recording), recording.meetingRecordId, { traceId: randomTraceId() }));
       }
       // A few second files are deleted at Tencent while the run goes on.
       if (recording.files.length > 1 && recording.files[1]!.recordSize < 64 * MiB && deleted.size < 3 && chance(0.4)) {
@@ -358,7 +351,7 @@ describe('chaos', () => {
     for (const action of actions) {
       if (action.kind === 'delete') {
         sim.model.deleteFile(action.file.recordFileId);
-        const response = await harness.deliver(recordingDeletedEvent(meetingFromRecording(action.recording), [action.file.recordFileId], { traceId: randomTraceId() }));
+        const response = await harness.deliver(webhookEvents.recordingDeletedEvent(webhookEvents.meetingFromRecording(action.recording), [action.file.recordFileId], { traceId: randomTraceId() }));
         expect(response.statusCode).toBe(200);
         tally.add('webhook deliveries');
         tally.add('files deleted at the source');

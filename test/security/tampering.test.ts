@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createTestResources } from '../support/aws.ts';
-import { ACK_BODY, createWebhookHandler } from '../../functions/webhook/handler.ts';
+import { createTestResources, destroyClients } from '../support/aws.ts';
+import { webhookHandlerOn } from '../support/webhook.ts';
+import { ACK_BODY } from '../../functions/webhook/handler.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { keys } from '../../shared/archive/table-design.ts';
 import { encodeWebhookData, webhookSignature } from '../../shared/webhook/codec.ts';
@@ -80,11 +81,7 @@ describe('webhook tampering and replay', () => {
   beforeEach(async () => {
     // A fresh table and queue per test: "nothing enqueued" is simply "empty".
     resources = await createTestResources(resources?.clients);
-    const handler = createWebhookHandler({
-      dynamo: resources.clients.dynamo,
-      sqs: resources.clients.sqs,
-      tableName: resources.tableName,
-      queueUrl: resources.ingestQueueUrl,
+    const handler = webhookHandlerOn(resources, {
       token: TOKEN,
       encodingAesKey: AES_KEY,
       logger: createLogger('webhook'),
@@ -101,9 +98,7 @@ describe('webhook tampering and replay', () => {
   afterAll(() => {
     output.restore();
     delete process.env.LOG_LEVEL;
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   });
 
   async function expectNothingEnqueued(): Promise<void> {
@@ -265,11 +260,7 @@ describe('webhook logs when Powertools event logging is switched on (POWERTOOLS_
     try {
       // Built after the variable is set: Powertools reads it when the Logger is constructed.
       const invoke = webhookInvoker(
-        createWebhookHandler({
-          dynamo: resources.clients.dynamo,
-          sqs: resources.clients.sqs,
-          tableName: resources.tableName,
-          queueUrl: resources.ingestQueueUrl,
+        webhookHandlerOn(resources, {
           token: TOKEN,
           logger: createLogger('webhook'),
           metrics: new Metrics({ namespace: 'security-test', serviceName: 'webhook' }),
@@ -287,9 +278,7 @@ describe('webhook logs when Powertools event logging is switched on (POWERTOOLS_
     } finally {
       output.restore();
       delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
-      resources.clients.dynamo.destroy();
-      resources.clients.s3.destroy();
-      resources.clients.sqs.destroy();
+      destroyClients(resources.clients);
     }
   });
 });

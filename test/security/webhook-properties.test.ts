@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createTestResources } from '../support/aws.ts';
-import { ACK_BODY, createWebhookHandler } from '../../functions/webhook/handler.ts';
+import { createTestResources, destroyClients } from '../support/aws.ts';
+import { webhookHandlerOn } from '../support/webhook.ts';
+import { ACK_BODY } from '../../functions/webhook/handler.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { keys } from '../../shared/archive/table-design.ts';
 import { encodeWebhookData, webhookSignature } from '../../shared/webhook/codec.ts';
@@ -265,11 +266,7 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
     process.env.LOG_LEVEL = 'DEBUG';
     output = captureOutput();
     invoke = webhookInvoker(
-      createWebhookHandler({
-        dynamo: resources.clients.dynamo,
-        sqs: resources.clients.sqs,
-        tableName: resources.tableName,
-        queueUrl: resources.ingestQueueUrl,
+      webhookHandlerOn(resources, {
         token: TOKEN,
         ...(mode === 'aes' ? { encodingAesKey: AES_KEY } : {}),
         // The product's logger (with its redaction), writing to the captured stdout.
@@ -282,9 +279,7 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
   afterAll(() => {
     output.restore();
     delete process.env.LOG_LEVEL;
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   });
 
   it(`answers every request with a specified status, never throws, and only signed events are accepted (${NUM_RUNS} runs)`, async () => {

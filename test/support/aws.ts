@@ -24,6 +24,11 @@ export async function createTestResources(
   return { ...resources, clients };
 }
 
+/** Closes the clients' sockets, so jest can exit without open handles. */
+export function destroyClients(clients: AwsClients): void {
+  for (const client of Object.values(clients)) client.destroy();
+}
+
 /**
  * Takes every message off the test's ingest queue and returns their bodies, parsed. A queue is
  * empty after `emptyReceives` receives in a row find nothing (more than one for a poll that may

@@ -20,7 +20,7 @@ import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
 import type { DeletionPolicy } from '../../shared/config/environment.ts';
 import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
-import { createTestResources } from './aws.ts';
+import { createTestResources, destroyClients } from './aws.ts';
 
 export interface HarnessOptions {
   readonly simulator?: SimulatorOptions;
@@ -192,9 +192,7 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   async function stop(): Promise<void> {
     await sim.stop();
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   }
 
   return { sim, resources, tencent, index, webhook, ingest, service, logger, queueArn, deliver, drain, stop, encodingAesKey };

@@ -329,6 +329,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return Number(value);
   }
 
+  /** Page `page` of `items`, and the counts Tencent's paged answers start with. */
+  function pageOf<T>(items: readonly T[], page: number, pageSize: number) {
+    const slice = items.slice((page - 1) * pageSize, page * pageSize);
+    const counts = { total_count: items.length, current_size: slice.length, current_page: page, total_page: Math.ceil(items.length / pageSize) };
+    return { slice, counts };
+  }
+
   function paging(params: URLSearchParams, defaultSize: number, maxSize: number): { page: number; pageSize: number } {
     const pageSize = intParam(params, 'page_size', defaultSize)!;
     const page = intParam(params, 'page', 1)!;
@@ -395,12 +402,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     pageSize: number,
     corp: boolean,
   ): Record<string, unknown> {
-    const slice = recordings.slice((page - 1) * pageSize, page * pageSize);
+    const { slice, counts } = pageOf(recordings, page, pageSize);
     return {
-      total_count: recordings.length,
-      current_size: slice.length,
-      current_page: page,
-      total_page: Math.ceil(recordings.length / pageSize),
+      ...counts,
       record_meetings: slice.map((r) => ({
         meeting_record_id: r.meetingRecordId,
         meeting_id: r.meetingId,
@@ -508,12 +512,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         requirePermission(operator(params, caller), recording);
         const { page, pageSize } = paging(params, 50, 50);
         const files = recording.state === 3 ? recording.files : [];
-        const slice = files.slice((page - 1) * pageSize, page * pageSize);
+        const { slice, counts } = pageOf(files, page, pageSize);
         return {
-          total_count: files.length,
-          current_size: slice.length,
-          current_page: page,
-          total_page: Math.ceil(files.length / pageSize),
+          ...counts,
           meeting_record_id: recording.meetingRecordId,
           meeting_id: recording.meetingId,
           meeting_code: recording.meetingCode,

@@ -1,6 +1,6 @@
 // The archive index's write API against DynamoDB Local: idempotent, monotonic, counted once.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { ArchiveIndex, type MeetingRecordingUpsert } from '../../../shared/archive/archive-index.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
 
@@ -34,9 +34,7 @@ describe('ArchiveIndex writes', () => {
   });
 
   afterAll(() => {
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   });
 
   const counter = async (partition: string) => {

@@ -15,13 +15,13 @@ import { DownloadService, startDownloadServer, type DownloadServer } from '../..
 import { seededChunk, seededStream } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { copyArtifact } from '../../../shared/copy/copy-artifact.ts';
 import type { CopyArtifactOptions } from '../../../shared/copy/copy-types.ts';
-import { DynamoCheckpointStore, type CheckpointStore, type CopyCheckpoint } from '../../../shared/copy/checkpoint-store.ts';
+import { DynamoCheckpointStore, type CheckpointKey, type CheckpointStore, type CopyCheckpoint } from '../../../shared/copy/checkpoint-store.ts';
 import { crc32ToBase64 } from '../../../shared/copy/crc32.ts';
 import { contentDisposition, downloadFileName } from '../../../shared/copy/s3-keys.ts';
 import { IntegrityError, TransientError } from '../../../shared/errors.ts';
 import { startDiscardS3, type DiscardS3 } from '../../../bench/support/discard-s3.ts';
 import { runCopyChild } from '../../../bench/support/run-child.ts';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 
 const MiB = 1024 * 1024;
 
@@ -42,9 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  resources?.clients.s3.destroy();
-  resources?.clients.dynamo.destroy();
-  resources?.clients.sqs.destroy();
+  if (resources) destroyClients(resources.clients);
 });
 
 beforeEach(() => {
@@ -328,20 +326,24 @@ describe('a worker killed between UploadPart and the checkpoint write', () => {
 });
 
 describe('integrity failures leave nothing behind', () => {
+  /** The copy fails with an IntegrityError and leaves no object, no open upload and, when given, no checkpoint. */
+  async function expectIntegrityFailureLeavesNothing(copy: Promise<unknown>, bucket: string, checkpointKey?: CheckpointKey): Promise<void> {
+    await expect(copy).rejects.toBeInstanceOf(IntegrityError);
+    if (checkpointKey !== undefined) await expect(store.load(checkpointKey)).resolves.toBeUndefined();
+    await expectBucketEmptyAndDelete(bucket);
+  }
+
   test('expected size larger than the source: IntegrityError, no object, no upload', async () => {
     const bucket = await freshBucket();
     const src = source(20 * MiB);
     const options = baseOptions(src, { bucket, expectedBytes: src.size + 1 });
-    await expect(copyArtifact(options)).rejects.toBeInstanceOf(IntegrityError);
-    await expect(store.load(options.checkpointKey)).resolves.toBeUndefined();
-    await expectBucketEmptyAndDelete(bucket);
+    await expectIntegrityFailureLeavesNothing(copyArtifact(options), bucket, options.checkpointKey);
   });
 
   test('expected size smaller than the source (small file): IntegrityError, no object', async () => {
     const bucket = await freshBucket();
     const src = source(2 * MiB);
-    await expect(copyArtifact(baseOptions(src, { bucket, expectedBytes: src.size - 10 }))).rejects.toBeInstanceOf(IntegrityError);
-    await expectBucketEmptyAndDelete(bucket);
+    await expectIntegrityFailureLeavesNothing(copyArtifact(baseOptions(src, { bucket, expectedBytes: src.size - 10 })), bucket);
   });
 
   test('a source that shrinks between invocations fails the resumed copy and aborts the upload', async () => {
@@ -352,17 +354,14 @@ describe('integrity failures leave nothing behind', () => {
     const first = await copyArtifact({ ...options, signal: stop.signal, onProgress: () => stop.abort() });
     expect(first.status).toBe('incomplete');
     service.register(src.artifactKey, { seed: src.seed, size: src.size - MiB, contentType: 'video/mp4', fileName: 'x.mp4' });
-    await expect(copyArtifact(options)).rejects.toBeInstanceOf(IntegrityError);
-    await expect(store.load(options.checkpointKey)).resolves.toBeUndefined();
-    await expectBucketEmptyAndDelete(bucket);
+    await expectIntegrityFailureLeavesNothing(copyArtifact(options), bucket, options.checkpointKey);
   });
 
   test('a body that keeps ending short of its Content-Length: IntegrityError, no object, no upload', async () => {
     const bucket = await freshBucket();
     const src = source(20 * MiB);
     service.faults.truncateAfterBytes(64 * 1024, { times: 1000 });
-    await expect(copyArtifact(baseOptions(src, { bucket, maxAttempts: 3 }))).rejects.toBeInstanceOf(IntegrityError);
-    await expectBucketEmptyAndDelete(bucket);
+    await expectIntegrityFailureLeavesNothing(copyArtifact(baseOptions(src, { bucket, maxAttempts: 3 })), bucket);
   });
 
   test('a body truncated once is completed by a Range request', async () => {

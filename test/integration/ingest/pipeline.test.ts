@@ -13,6 +13,7 @@ import {
   recordingUpdatedEvent,
   smartTranscriptsEvent,
   stsTokenEvent,
+  type EventMeeting,
 } from '../../../infra/local/simulator/webhook-events.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
@@ -43,6 +44,23 @@ async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording)
       expect(await objectSha256(h, archived.bucket!, archived.key!)).toBe(await seededSha256(simArtifact.seed, simArtifact.size));
     }
   }
+}
+
+/** A one-file (1 MiB) recording, completed and archived. */
+async function archiveOneFile(h: Harness, subject: string): Promise<{ recording: SimMeetingRecording; meeting: EventMeeting; fileId: string }> {
+  const recording = h.sim.model.createMeeting({ subject, hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+  const meeting = meetingFromRecording(recording);
+  const fileId = recording.files[0]!.recordFileId;
+  await h.deliver(recordingCompletedEvent(meeting, [fileId]));
+  await h.drain();
+  return { recording, meeting, fileId };
+}
+
+/** Tencent deletes the file and says so with recording.deleted, which the pipeline then processes. */
+async function deleteAtSource(h: Harness, meeting: EventMeeting, fileId: string): Promise<void> {
+  h.sim.model.deleteFile(fileId);
+  await h.deliver(recordingDeletedEvent(meeting, [fileId]));
+  await h.drain();
 }
 
 describe('ingest pipeline', () => {
@@ -98,14 +116,8 @@ describe('ingest pipeline', () => {
 
   it('keeps the archived copy when Tencent deletes the recording, and marks it source-deleted', async () => {
     h = await startHarness();
-    const recording = h.sim.model.createMeeting({ subject: 'to be deleted', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const meeting = meetingFromRecording(recording);
-    const fileId = recording.files[0]!.recordFileId;
-    await h.deliver(recordingCompletedEvent(meeting, [fileId]));
-    await h.drain();
-    h.sim.model.deleteFile(fileId);
-    await h.deliver(recordingDeletedEvent(meeting, [fileId]));
-    await h.drain();
+    const { meeting, fileId } = await archiveOneFile(h, 'to be deleted');
+    await deleteAtSource(h, meeting, fileId);
     const file = (await h.index.getRecordFile(fileId))!;
     expect(file.sourceDeletedAt).toBeDefined();
     expect(file.artifacts.video!.status).toBe('archived');
@@ -115,15 +127,9 @@ describe('ingest pipeline', () => {
 
   it('deletes the archived copy too under the mirror deletion policy', async () => {
     h = await startHarness({ deletionPolicy: 'mirror' });
-    const recording = h.sim.model.createMeeting({ subject: 'mirror', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const meeting = meetingFromRecording(recording);
-    const fileId = recording.files[0]!.recordFileId;
-    await h.deliver(recordingCompletedEvent(meeting, [fileId]));
-    await h.drain();
+    const { recording, meeting, fileId } = await archiveOneFile(h, 'mirror');
     const key = (await h.index.getRecordFile(fileId))!.artifacts.video!.key!;
-    h.sim.model.deleteFile(fileId);
-    await h.deliver(recordingDeletedEvent(meeting, [fileId]));
-    await h.drain();
+    await deleteAtSource(h, meeting, fileId);
     const file = (await h.index.getRecordFile(fileId))!;
     expect(file.sourceDeletedAt).toBeDefined();
     expect(file.artifacts.video!.status).toBe('deleted');

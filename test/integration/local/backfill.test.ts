@@ -15,7 +15,7 @@ import { createIngestHandler } from '../../../functions/ingest/handler.ts';
 import { buildIngestService } from '../../../shared/ingest/wiring.ts';
 import { startSimulator } from '../../../infra/local/simulator/server.ts';
 import { createLogger } from '../../../shared/observability/logger.ts';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { DAY_MS, FakeClock, drainQueue, markArchived, quietEnv } from '../reconcile/support.ts';
 import type { ArchiveFileMessage } from '../../../shared/ingest/messages.ts';
 
@@ -145,7 +145,7 @@ describe('npm run backfill (simulator + emulators)', () => {
       expect(archivedBytes).toBe(dry.result!.run.bytesEnqueued);
     } finally {
       await sim.stop();
-      for (const client of Object.values(resources.clients)) client.destroy();
+      destroyClients(resources.clients);
     }
   });
 
@@ -185,7 +185,7 @@ describe('npm run backfill (simulator + emulators)', () => {
       expect((await drainQueue(resources)).map((m) => m.recordFileId)).toEqual(recording.files.map((f) => f.recordFileId));
     } finally {
       await sim.stop();
-      for (const client of Object.values(resources.clients)) client.destroy();
+      destroyClients(resources.clients);
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(cwd, { recursive: true, force: true });
     }

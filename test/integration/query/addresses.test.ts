@@ -1,7 +1,7 @@
 // GET /v1/addresses/{record_file_id}: presigned links that download the exact archived bytes.
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { createQueryHandler } from '../../../functions/query/handler.ts';
 import { ArchiveIndex } from '../../../shared/archive/archive-index.ts';
 import { openApiDocument } from '../../../shared/query/openapi.ts';
@@ -46,9 +46,7 @@ describe('GET /v1/addresses/{record_file_id}', () => {
   });
 
   afterAll(() => {
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   });
 
   it('links every archived artifact with a presigned URL that downloads the archived bytes', async () => {

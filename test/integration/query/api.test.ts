@@ -2,7 +2,7 @@
 // repository's write API, requests as API Gateway v2 events, responses checked against a model of
 // what was written and, at the end, against the OpenAPI document.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createTestResources } from '../../support/aws.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { createQueryHandler, type QueryHandler } from '../../../functions/query/handler.ts';
 import { ArchiveIndex } from '../../../shared/archive/archive-index.ts';
 import { startSortKey } from '../../../shared/archive/table-design.ts';
@@ -41,9 +41,7 @@ describe('archive query API', () => {
   });
 
   afterAll(() => {
-    resources.clients.dynamo.destroy();
-    resources.clients.s3.destroy();
-    resources.clients.sqs.destroy();
+    destroyClients(resources.clients);
   });
 
   const list = (path: string, query: Record<string, string | number>) => call(handler, event(path, query, { token: TOKEN }));

@@ -3,6 +3,7 @@ import { createReconcileHandler, type ReconcileResult } from '../../../functions
 import { DynamoRateBudget } from '../../../shared/reconcile/shared-budget.ts';
 import { CursorStore } from '../../../shared/reconcile/cursor.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
+import { destroyClients } from '../../support/aws.ts';
 import { DAY_MS, FakeClock, HOUR_MS, drainQueue, lambdaContext, markArchived, quietEnv, setup } from './support.ts';
 
 quietEnv();
@@ -37,7 +38,7 @@ describe('reconcile sweep (simulator + emulators)', () => {
   let env: Env;
   afterEach(async () => {
     await env?.sim.stop();
-    for (const client of Object.values(env?.resources.clients ?? {})) client.destroy();
+    if (env) destroyClients(env.resources.clients);
   });
 
   it('repairs a gap of missed webhooks in one sweep, and enqueues nothing over a complete archive', async () => {

@@ -1,7 +1,8 @@
 // The simulator's Tencent protocol checks, driven by hand-built requests over node:http so that the
 // raw request target, header case and body are exactly what each test says.
 import { request as httpRequest } from 'node:http';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../../infra/local/simulator/server.ts';
+import type { Simulator } from '../../../infra/local/simulator/server.ts';
+import { simulatorPerTest } from '../../support/simulator.ts';
 import type { SimModelChange } from '../../../infra/local/simulator/model.ts';
 import { newNonce, signRequest } from '../../../shared/tencent/signing.ts';
 
@@ -27,15 +28,7 @@ interface Answer {
 }
 
 let sim: Simulator;
-
-async function start(options: SimulatorOptions = {}): Promise<Simulator> {
-  sim = await startSimulator(options);
-  return sim;
-}
-
-afterEach(async () => {
-  await sim?.stop();
-});
+const start = simulatorPerTest((started) => (sim = started));
 
 function send(options: SendOptions): Promise<Answer> {
   const method = options.method ?? 'GET';

@@ -1,6 +1,7 @@
 // The Tencent Meeting client against the simulator over real HTTP: every call, paging, window
 // splitting, typed errors, retries (with fresh signatures), client-side rate limits, OAuth, STS.
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../../infra/local/simulator/server.ts';
+import type { Simulator } from '../../../infra/local/simulator/server.ts';
+import { simulatorPerTest } from '../../support/simulator.ts';
 import { seededChunk } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { TencentMeetingClient, type TencentClientOptions } from '../../../shared/tencent/client.ts';
 import { parseTencentConfig, type TencentConfig } from '../../../shared/tencent/config.ts';
@@ -12,15 +13,7 @@ const DAY_MS = 86_400_000;
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 
 let sim: Simulator;
-
-async function start(options: SimulatorOptions = {}): Promise<Simulator> {
-  sim = await startSimulator(options);
-  return sim;
-}
-
-afterEach(async () => {
-  await sim?.stop();
-});
+const start = simulatorPerTest((started) => (sim = started));
 
 function configFor(s: Simulator, overrides: Record<string, string> = {}): TencentConfig {
   return parseTencentConfig({ ...s.env(), ...overrides });

@@ -5,6 +5,7 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createTestResources, drainQueue } from '../../support/aws.ts';
+import { webhookHandlerOn } from '../../support/webhook.ts';
 import { keys } from '../../../shared/archive/table-design.ts';
 import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { ACK_BODY, createWebhookHandler, handler as lambdaEntry } from '../../../functions/webhook/handler.ts';
@@ -46,17 +47,13 @@ afterEach(() => jest.restoreAllMocks());
 function makeHandler(overrides: Partial<Parameters<typeof createWebhookHandler>[0]> = {}, mode: 'aes' | 'plain' = 'aes') {
   const metrics = new Metrics({ namespace: 'test', serviceName: 'webhook' });
   const addMetric = jest.spyOn(metrics, 'addMetric');
-  const handler = createWebhookHandler({
-    dynamo: resources.clients.dynamo,
-    sqs: resources.clients.sqs,
-    tableName: resources.tableName,
-    queueUrl: resources.ingestQueueUrl,
+  const handler = webhookHandlerOn(resources, {
     token: TOKEN,
     ...(mode === 'aes' ? { encodingAesKey: AES_KEY } : {}),
     logger: new Logger({ serviceName: 'webhook-test', logLevel: 'DEBUG' }),
     metrics,
     ...overrides,
-  } as Parameters<typeof createWebhookHandler>[0]);
+  } as Parameters<typeof webhookHandlerOn>[1]);
   const invoke = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const { context } = createLambdaContext({ functionName: 'webhook', timeoutMs: 10_000 });
     return (await handler(event, context as Context)) as APIGatewayProxyStructuredResultV2;

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createTestResources } from '../support/aws.ts';
-import { keys } from '../../shared/archive/table-design.ts';
+import { createTestResources } from '../../support/aws.ts';
+import { keys } from '../../../shared/archive/table-design.ts';
 
 describe('local resources on the emulators', () => {
   it('creates a table, bucket and queue that the SDK can use over real sockets', async () => {
