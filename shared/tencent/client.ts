@@ -4,7 +4,7 @@
 // both sign the request exactly as it goes on the wire. Retries, their delays and the client-side
 // call budget are decided here from Tencent's error codes, which ky's status-only rules cannot see.
 import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance, type KyRequest, type RetryOptions } from 'ky';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ValidationError, type ErrorContext } from '../errors.ts';
 import type { OperatorIdType, TencentConfig } from './config.ts';
 import { TencentApiError, createTencentApiError, isRetryableTencentFailure, rateLimitOf } from './errors.ts';
@@ -373,7 +373,7 @@ export class TencentMeetingClient {
     };
   }
 
-  private async get<S extends z.ZodType>(
+  private async get<S extends z.ZodMiniType>(
     path: string,
     query: Query,
     schema: S,
