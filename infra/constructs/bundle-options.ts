@@ -32,12 +32,13 @@ export const FUNCTION_BUNDLE = {
   // map and runs with --enable-source-maps (nodeOptions below). Node reads and parses the whole
   // map when the bundle is imported, so the map's size is cold-start time. The map carries no
   // sourcesContent (a copy of every source file, two thirds of the map): a stack trace needs only
-  // `mappings`, `sources` and `names`. Measured with bench/bundle.ts (CPU time of the import,
-  // median of 15 fresh processes, Node 22, Dec 2026): no maps 87-129 ms; maps with
-  // sourcesContent (2.2-3.0 MB) +17-26 ms; maps without (0.7-1.0 MB) +8-13 ms, so half the
-  // cost of readable traces is gone (ingest: 129 / 155 / 140 ms). No maps, or maps shipped but not
-  // enabled, would save those 8-13 ms per cold start and leave every trace as minified names at
-  // columns of one 600 KB line, unreadable exactly when a failure needs reading.
+  // `mappings`, `sources` and `names`. Measured with `node bench/bundle.ts 25` (median import
+  // time of 25 fresh processes, Node 22, a shared 2-core machine at load 3-4, Dec 2026): no maps
+  // 91-137 ms; maps with sourcesContent (2.2-3.0 MB) +12-29 ms; maps without (0.7-1.0 MB)
+  // +1-11 ms (ingest: 137 / 166 / 138 ms; a 15-run CPU-time measure agreed: +17-26 / +8-13 ms).
+  // No maps, or maps shipped but not enabled, would save those last few ms per cold start and
+  // leave every trace as minified names at columns of one 600 KB line, unreadable exactly when
+  // a failure needs reading.
   sourcemap: true,
   sourcesContent: false,
   /** The functions' NODE_OPTIONS (the construct sets it; the benchmark imports bundles with it). */
