@@ -5,7 +5,7 @@
 //
 // The Tencent Meeting credentials (TENCENT_MEETING_*) are parsed by shared/tencent/config.ts: in
 // AWS they come from a secret, not from the environment.
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import { ValidationError } from '../errors.ts';
 
 export const ENV = {
@@ -29,19 +29,15 @@ export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
 export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
 
 const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const required = z.preprocess(blankToUndefined, z.string({ error: 'is not set' }).trim());
-const optional = z.preprocess(blankToUndefined, z.string().trim().optional());
-const wholeNumber = (min: number, max: number) =>
-  z.preprocess(
+const required = z.preprocess(blankToUndefined, z.string({ error: 'is not set' }).check(z.trim()));
+const optional = z.preprocess(blankToUndefined, z.optional(z.string().check(z.trim())));
+const wholeNumber = (min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
     blankToUndefined,
-    z
-      .string()
-      .trim()
-      .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-      .transform(Number)
-      .pipe(z.number().min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`))
-      .optional(),
+    z.optional(z.pipe(z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/, rule)), z.transform(Number)), z.number().check(z.gte(min, rule), z.lte(max, rule)))),
   );
+};
 
 const schemas = {
   webhook: z.object({ [ENV.tableName]: required, [ENV.ingestQueueUrl]: required }),
@@ -50,7 +46,7 @@ const schemas = {
     [ENV.bucketName]: required,
     [ENV.ingestQueueUrl]: required,
     [ENV.ingestDeadLetterQueueUrl]: optional,
-    [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }).default('retain')),
+    [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z._default(z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }), 'retain')),
     // S3's own limits: parts of 5 MiB to 5 GiB.
     [ENV.copyMaxPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
   }),
@@ -65,7 +61,7 @@ const schemas = {
     [ENV.ingestQueueUrl]: required,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
-      z.coerce.number({ error: 'must be a positive number of hours' }).positive('must be a positive number of hours').max(24 * 366, 'must be at most 8784 hours').optional(),
+      z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(24 * 366, 'must be at most 8784 hours'))),
     ),
   }),
 };

@@ -2,64 +2,66 @@
 // backfill (producers) and the ingest worker (consumer). A message is a hint ("something happened
 // to meeting M / file F"), never a download link: links expire in minutes, and the worker asks the
 // REST API for the current truth anyway.
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 
-const id = z.string().min(1).max(64);
+const id = z.string().check(z.minLength(1), z.maxLength(64));
+const count = z.number().check(z.int(), z.nonnegative());
+const optionalString = z.optional(z.string());
 
 /** Archive one record file (every artifact Tencent offers for it), or continue a copy in progress. */
 export const ArchiveFileMessage = z.object({
   kind: z.literal('archive-file'),
   /** What caused it: an event name, 'reconcile', 'backfill' or 'continuation'. */
   reason: z.string(),
-  traceId: z.string().optional(),
+  traceId: optionalString,
   meetingId: id,
   recordFileId: id,
-  meetingRecordId: id.optional(),
+  meetingRecordId: z.optional(id),
   /** Search window for GET /v1/records, unix seconds (≤ 31 days apart). */
-  windowStartSec: z.number().int().nonnegative(),
-  windowEndSec: z.number().int().nonnegative(),
+  windowStartSec: count,
+  windowEndSec: count,
   /** Hint for the /v1/records operator when no operator is configured. */
-  creatorUserId: z.string().optional(),
+  creatorUserId: optionalString,
   /** Only these artifacts (e.g. transcripts after smart.transcripts); all when absent. */
-  artifacts: z.array(z.string()).optional(),
+  artifacts: z.optional(z.array(z.string())),
   /** How often the worker already put this message back for later (see IngestService#defer). */
-  deferrals: z.number().int().nonnegative().optional(),
+  deferrals: z.optional(count),
 });
 
 /** Tencent deleted these files (recording.deleted): mark them, and apply the deletion policy. */
 export const SourceDeletedMessage = z.object({
   kind: z.literal('source-deleted'),
   reason: z.string(),
-  traceId: z.string().optional(),
-  meetingId: id.optional(),
+  traceId: optionalString,
+  meetingId: z.optional(id),
   recordFileIds: z.array(id),
-  operateTimeMs: z.number().int().nonnegative(),
+  operateTimeMs: count,
 });
 
 /** Refresh a meeting recording's subject and sharing settings (recording.updated). */
 export const RefreshMeetingMessage = z.object({
   kind: z.literal('refresh-meeting'),
   reason: z.string(),
-  traceId: z.string().optional(),
+  traceId: optionalString,
   meetingId: id,
   meetingRecordId: id,
-  windowStartSec: z.number().int().nonnegative(),
-  windowEndSec: z.number().int().nonnegative(),
-  creatorUserId: z.string().optional(),
+  windowStartSec: count,
+  windowEndSec: count,
+  creatorUserId: optionalString,
 });
 
 /** A recording is on its way (recording.started/paused/resumed/stopped): show it in the archive. */
 export const RecordingStatusMessage = z.object({
   kind: z.literal('recording-status'),
   reason: z.string(),
-  traceId: z.string().optional(),
+  traceId: optionalString,
   status: z.enum(['recording', 'paused', 'stopped']),
-  operateTimeMs: z.number().int().nonnegative(),
+  operateTimeMs: count,
   meetingId: id,
-  meetingCode: z.string().optional(),
-  subject: z.string().optional(),
-  creatorUserId: z.string().optional(),
-  meetingStartSec: z.number().int().nonnegative().optional(),
+  meetingCode: optionalString,
+  subject: optionalString,
+  creatorUserId: optionalString,
+  meetingStartSec: z.optional(count),
 });
 
 export const IngestMessage = z.discriminatedUnion('kind', [

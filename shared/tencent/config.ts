@@ -1,7 +1,7 @@
 // Tencent Meeting credentials and settings. Locally they come from the environment; in AWS from
 // one Secrets Manager secret (JSON with the same keys) named by TENCENT_MEETING_SECRET_ARN.
 // Validation errors name the variable, never its value.
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ValidationError } from '../errors.ts';
 import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
@@ -35,18 +35,19 @@ export interface TencentConfig {
 }
 
 const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const text = z.preprocess(blankToUndefined, z.string().trim().optional());
+const optionalText = z.optional(z.string().check(z.trim()));
+const text = z.preprocess(blankToUndefined, optionalText);
 // Secrets written by hand as JSON often carry ids as numbers.
 const idText = z.preprocess(
   (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
-  z.string().trim().optional(),
+  optionalText,
 );
 
 const rawSchema = z.object({
-  TENCENT_MEETING_API_BASE: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  TENCENT_MEETING_API_BASE: z.preprocess(blankToUndefined, z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))),
   TENCENT_MEETING_AUTH_MODE: z.preprocess(
     blankToUndefined,
-    z.enum(['signature', 'oauth'], { error: 'must be "signature" or "oauth"' }).optional(),
+    z.optional(z.enum(['signature', 'oauth'], { error: 'must be "signature" or "oauth"' })),
   ),
   TENCENT_MEETING_APP_ID: idText,
   TENCENT_MEETING_SDK_ID: idText,
@@ -57,12 +58,12 @@ const rawSchema = z.object({
   TENCENT_MEETING_OPERATOR_ID: idText,
   TENCENT_MEETING_OPERATOR_ID_TYPE: z.preprocess(
     blankToUndefined,
-    z.coerce.number({ error: 'must be 1, 2 or 3' }).int().min(1, 'must be 1, 2 or 3').max(3, 'must be 1, 2 or 3').optional(),
+    z.optional(z.coerce.number({ error: 'must be 1, 2 or 3' }).check(z.int(), z.gte(1, 'must be 1, 2 or 3'), z.lte(3, 'must be 1, 2 or 3'))),
   ),
   TENCENT_MEETING_WEBHOOK_TOKEN: text,
   TENCENT_MEETING_ENCODING_AES_KEY: z.preprocess(
     blankToUndefined,
-    z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be 43 letters or digits').optional(),
+    z.optional(z.string().check(z.regex(/^[A-Za-z0-9]{43}$/, 'must be 43 letters or digits'))),
   ),
 });
 

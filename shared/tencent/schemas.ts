@@ -2,31 +2,30 @@
 // Tolerant by design: Tencent's documented examples disagree with its own type tables (ids as
 // bare numbers, numbers as strings), optional fields go missing, and new fields appear. Output
 // is normalised: ids always strings, numbers always numbers, missing arrays empty.
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 
 /** An id given as string or number (bigint-safe when parsed with parseJsonLossless) → string. */
-const idSchema = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());
+const idSchema = z.pipe(
+  z.union([z.string(), z.number(), z.bigint()]),
+  z.transform((v) => String(v).trim()),
+);
 
 /** A number that may arrive as a decimal string. */
 const numberSchema = z.union([
   z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number),
+  z.pipe(z.string().check(z.trim(), z.regex(/^-?\d+(\.\d+)?$/, 'expected a number')), z.transform(Number)),
 ]);
 
 const booleanSchema = z.union([
   z.boolean(),
-  z.literal(0).transform(() => false),
-  z.literal(1).transform(() => true),
-  z.enum(['true', 'false', '0', '1']).transform((v) => v === 'true' || v === '1'),
+  z.pipe(z.literal(0), z.transform(() => false)),
+  z.pipe(z.literal(1), z.transform(() => true)),
+  z.pipe(z.enum(['true', 'false', '0', '1']), z.transform((v) => v === 'true' || v === '1')),
 ]);
 
 // null and undefined both mean "absent"; the output type is T | undefined.
-const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
-const list = <T extends z.ZodType>(schema: T) => z.array(schema).nullish().transform((v) => v ?? []);
+const opt = <T extends z.ZodMiniType>(schema: T) => z.pipe(z.nullish(schema), z.transform((v) => v ?? undefined));
+const list = <T extends z.ZodMiniType>(schema: T) => z.pipe(z.nullish(z.array(schema)), z.transform((v) => v ?? []));
 
 const recordFileSchema = z.object({
   record_file_id: idSchema,
@@ -64,10 +63,10 @@ const recordMeetingSchema = z.object({
 });
 
 const pagingFields = {
-  total_count: numberSchema.default(0),
-  current_size: numberSchema.default(0),
-  current_page: numberSchema.default(1),
-  total_page: numberSchema.default(0),
+  total_count: z._default(numberSchema, 0),
+  current_size: z._default(numberSchema, 0),
+  current_page: z._default(numberSchema, 1),
+  total_page: z._default(numberSchema, 0),
 };
 
 export const recordsListSchema = z.object({
@@ -101,41 +100,45 @@ export const meetingAddressesSchema = z.object({
   record_files: list(z.object(addressFields)),
 });
 
+const looseText = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
+
 export const fileAddressSchema = z.object({
   ...addressFields,
   meeting_id: opt(idSchema),
   meeting_code: opt(idSchema),
   record_name: opt(z.string()),
   meeting_record_name: opt(z.string()),
-  start_time: opt(z.union([z.string(), z.number()]).transform(String)),
-  end_time: opt(z.union([z.string(), z.number()]).transform(String)),
+  start_time: opt(looseText),
+  end_time: opt(looseText),
 });
 
 export const recordSettingsSchema = z.object({
   meeting_id: opt(idSchema),
   meeting_record_name: opt(z.string()),
-  sharing_config: z
-    .object({
-      enable_sharing: opt(booleanSchema),
-      /** 0 everyone, 1 same corp. */
-      share_scope: opt(numberSchema),
-      enable_password: opt(booleanSchema),
-      password: opt(z.string()),
-      enable_sharing_expire: opt(booleanSchema),
-      sharing_expire: opt(numberSchema),
-      allow_download: opt(booleanSchema),
-      allow_view_transcripts: opt(booleanSchema),
-      enable_approve: opt(booleanSchema),
-    })
-    .nullish()
-    .transform((v) => v ?? {}),
+  sharing_config: z.pipe(
+    z.nullish(
+      z.object({
+        enable_sharing: opt(booleanSchema),
+        /** 0 everyone, 1 same corp. */
+        share_scope: opt(numberSchema),
+        enable_password: opt(booleanSchema),
+        password: opt(z.string()),
+        enable_sharing_expire: opt(booleanSchema),
+        sharing_expire: opt(numberSchema),
+        allow_download: opt(booleanSchema),
+        allow_view_transcripts: opt(booleanSchema),
+        enable_approve: opt(booleanSchema),
+      }),
+    ),
+    z.transform((v) => v ?? {}),
+  ),
 });
 
 export const errorBodySchema = z.object({
   error_info: z.object({
     error_code: numberSchema,
     new_error_code: opt(numberSchema),
-    message: z.string().default(''),
+    message: z._default(z.string(), ''),
   }),
 });
 

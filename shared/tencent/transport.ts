@@ -5,7 +5,7 @@
 // the client-side call budget are decided here from Tencent's error codes, which ky's status-only
 // rules cannot see.
 import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance, type KyRequest, type RetryOptions } from 'ky';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ValidationError, type ErrorContext } from '../errors.ts';
 import type { TencentConfig } from './config.ts';
 import { TencentApiError, createTencentApiError, isRetryableTencentFailure, rateLimitOf } from './errors.ts';
@@ -119,7 +119,7 @@ export class TencentTransport {
    * GET `path` with `query`, retried as Tencent's error codes allow, and its body checked against
    * `schema`. Every failure comes out as a TencentApiError or a ValidationError carrying `context`.
    */
-  async get<S extends z.ZodType>(
+  async get<S extends z.ZodMiniType>(
     path: string,
     query: Query,
     schema: S,

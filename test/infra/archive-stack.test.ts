@@ -87,7 +87,7 @@ describe('functions', () => {
     for (const group of groups) expect(group.Properties!.RetentionInDays).toBe(90);
   });
 
-  test('bundles are minified ESM with the createRequire banner and a source map, AWS SDK inside', () => {
+  test('bundles are minified ESM with the createRequire banner and a source map without sourcesContent, AWS SDK inside', () => {
     const assetDirs = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
     expect(assetDirs).toHaveLength(4);
     for (const dir of assetDirs) {
@@ -98,6 +98,11 @@ describe('functions', () => {
       // Bundled, not resolved from the runtime: no bare import of @aws-sdk/* is left.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // The map names the TypeScript files and lines, without a copy of each file (cold start).
+      const map = JSON.parse(readFileSync(join(assemblyDir, dir, `${FUNCTION_BUNDLE.outFileName}.map`), 'utf8')) as Record<string, unknown>;
+      expect(map).not.toHaveProperty('sourcesContent');
+      expect(map.sources).toEqual(expect.arrayContaining([expect.stringMatching(/functions\/\w+\/handler\.ts$/)]));
+      expect(map.mappings).toEqual(expect.any(String));
     }
   });
 
