@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
+import { ArchiveListing } from '../../shared/archive/archive-list.ts';
 import { createDynamoClient, createS3Client } from '../../shared/aws/clients.ts';
 import { querySettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
@@ -53,6 +54,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const metrics = deps.metrics ?? createMetrics('archive-query');
   const service = new ArchiveQueryService({
     index: new ArchiveIndex({ dynamo: deps.dynamo, tableName: deps.tableName }),
+    listing: new ArchiveListing({ dynamo: deps.dynamo, tableName: deps.tableName }),
     s3: deps.s3,
     ...(deps.bucketName ? { bucketName: deps.bucketName } : {}),
     ...(deps.presignTtlSeconds !== undefined ? { presignTtlSeconds: deps.presignTtlSeconds } : {}),

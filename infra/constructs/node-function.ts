@@ -20,6 +20,7 @@ const CDK_BUNDLING: BundlingOptions = {
   banner: FUNCTION_BUNDLE.banner,
   mainFields: [...FUNCTION_BUNDLE.mainFields],
   externalModules: [...FUNCTION_BUNDLE.external],
+  esbuildArgs: { '--legal-comments': FUNCTION_BUNDLE.legalComments },
   // Local esbuild only: there is no Docker daemon on our machines or in CI.
   forceDockerBundling: false,
 };

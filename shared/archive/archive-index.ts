@@ -23,12 +23,10 @@ import {
   type SlotItem,
   type StoredMeeting,
 } from './archive-items.ts';
-import { listRecordings, type ListRecordingsQuery, type ListRecordingsResult } from './archive-list.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
 import { NotFoundError } from '../errors.ts';
 
-export type { ListRecordingsQuery, ListRecordingsResult, ArchivedRecording, ListPartition } from './archive-list.ts';
 export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 
 /** What the ingest worker knows about a meeting recording (from GET /v1/records or corp/records). */
@@ -276,11 +274,6 @@ export class ArchiveIndex {
     const item = await this.getMeetingItem(pointer.meetingRecordId);
     const file = item?.files[recordFileId];
     return item && file ? { file, meeting: toMeetingRecord(item) } : undefined;
-  }
-
-  /** One page of a list, newest first; see archive-list.ts for how pages and totals stay O(1). */
-  async listRecordings(query: ListRecordingsQuery): Promise<ListRecordingsResult> {
-    return listRecordings(this.dynamo, this.tableName, query);
   }
 
   // ─── internals ─────────────────────────────────────────────────────────────────────────────────

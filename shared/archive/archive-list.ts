@@ -175,3 +175,23 @@ async function readDayCounters(
   } while (start);
   return out;
 }
+
+/**
+ * The archive API's lists, apart from ArchiveIndex: the index is what the ingest worker writes and
+ * reads back, the lists are what only the query function asks, so the ingest bundle does not carry
+ * them.
+ */
+export class ArchiveListing {
+  readonly #dynamo: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { readonly dynamo: DynamoDBDocumentClient; readonly tableName: string }) {
+    this.#dynamo = options.dynamo;
+    this.#tableName = options.tableName;
+  }
+
+  /** One page of a list, newest first; see the module comment for how pages and totals stay O(1). */
+  list(query: ListRecordingsQuery): Promise<ListRecordingsResult> {
+    return listRecordings(this.#dynamo, this.#tableName, query);
+  }
+}

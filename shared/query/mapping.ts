@@ -3,7 +3,7 @@
 // cannot be served; last errors are not served either (they may quote a source URL).
 import type { ArchiveStatus, ArtifactRecord, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
 import { fileStatus } from '../archive/model.ts';
-import type { ArchivedRecording } from '../archive/archive-index.ts';
+import type { ArchivedRecording } from '../archive/archive-list.ts';
 import type { ArchiveInfo, ArtifactInfo, CorpRecordMeeting, FileArchiveInfo, RecordFile, UserRecordMeeting } from './schemas.ts';
 
 const ms = (iso: string | undefined): number | null => {

@@ -3,7 +3,8 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type * as z from 'zod';
-import type { ArchiveIndex, ListPartition } from '../archive/archive-index.ts';
+import type { ArchiveIndex } from '../archive/archive-index.ts';
+import type { ArchiveListing, ListPartition } from '../archive/archive-list.ts';
 import type { ArtifactRecord } from '../archive/model.ts';
 import { badRequest, notFound } from './errors.ts';
 import { contentDisposition, downloadFileName } from '../copy/s3-keys.ts';
@@ -26,6 +27,7 @@ export type QueryParams = Readonly<Record<string, string | undefined>>;
 
 export interface ArchiveQueryServiceOptions {
   readonly index: ArchiveIndex;
+  readonly listing: ArchiveListing;
   readonly s3: S3Client;
   /** Used when an artifact does not name its bucket (it always does when written by the ingest worker). */
   readonly bucketName?: string;
@@ -69,12 +71,14 @@ function paging(query: { start_time: number; end_time: number; page?: number | u
 
 export class ArchiveQueryService {
   private readonly index: ArchiveIndex;
+  private readonly listing: ArchiveListing;
   private readonly s3: S3Client;
   private readonly bucketName: string | undefined;
   readonly presignTtlSeconds: number;
 
   constructor(options: ArchiveQueryServiceOptions) {
     this.index = options.index;
+    this.listing = options.listing;
     this.s3 = options.s3;
     this.bucketName = options.bucketName;
     this.presignTtlSeconds = presignTtl(options.presignTtlSeconds);
@@ -90,7 +94,7 @@ export class ArchiveQueryService {
     else if (user) partition = { by: 'user', userId: user };
     else throw badRequest('missing required parameter: one of meeting_id, meeting_code, userid, operator_id');
     const page = paging(query);
-    const result = await this.index.listRecordings({ partition, ...page });
+    const result = await this.listing.list({ partition, ...page });
     return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(userRecordMeeting) };
   }
 
@@ -98,7 +102,7 @@ export class ArchiveQueryService {
   async listCorpRecords(params: QueryParams): Promise<CorpRecordsResponse> {
     const query = parseParams(CorpRecordsQuery, params);
     const page = paging(query);
-    const result = await this.index.listRecordings({ partition: { by: 'account' }, ...page });
+    const result = await this.listing.list({ partition: { by: 'account' }, ...page });
     return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(corpRecordMeeting) };
   }
 

@@ -2,7 +2,7 @@
 // one Secrets Manager secret (JSON with the same keys) named by TENCENT_MEETING_SECRET_ARN.
 // Validation errors name the variable, never its value.
 import * as z from '../validation/zod.ts';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ValidationError } from '../errors.ts';
 import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
 
@@ -128,20 +128,56 @@ export function loadTencentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Cache the secret for 5 minutes: a rotated secret is picked up without a cold start. */
-const SECRET_MAX_AGE_SECONDS = 300;
+const SECRET_MAX_AGE_MS = 300_000;
+
+export interface SecretSource {
+  /** The secret's JSON object, read at most once per 5 minutes per ARN. */
+  read(secretArn: string): Promise<Record<string, unknown>>;
+}
+
+/**
+ * One GetSecretValue per ARN every 5 minutes, on the SDK client itself. (Powertools Parameters did
+ * the same and cost the ingest bundle 3 KiB more than its 600 KiB budget allows; a time-boxed
+ * cache of one value is all of what it did here.) A failed read is not cached.
+ */
+export function secretsManagerSource(client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}), now: () => number = Date.now): SecretSource {
+  const cache = new Map<string, { readonly value: Promise<Record<string, unknown>>; readonly expiresAtMs: number }>();
+  return {
+    read(secretArn) {
+      const cached = cache.get(secretArn);
+      if (cached && cached.expiresAtMs > now()) return cached.value;
+      const value = client.send(new GetSecretValueCommand({ SecretId: secretArn })).then((out) => secretJson(out.SecretString));
+      cache.set(secretArn, { value, expiresAtMs: now() + SECRET_MAX_AGE_MS });
+      value.catch(() => cache.delete(secretArn));
+      return value;
+    },
+  };
+}
+
+function secretJson(text: string | undefined): Record<string, unknown> {
+  let secret: unknown;
+  try {
+    secret = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    secret = undefined;
+  }
+  if (secret === null || typeof secret !== 'object' || Array.isArray(secret)) {
+    throw new ValidationError('TENCENT_MEETING_SECRET_ARN: the secret must be a JSON object with TENCENT_MEETING_* keys');
+  }
+  return secret as Record<string, unknown>;
+}
+
+let defaultSecrets: SecretSource | undefined;
 
 /**
  * In AWS (TENCENT_MEETING_SECRET_ARN set) reads the one secret, cached; environment values fill in
  * keys the secret lacks (e.g. TENCENT_MEETING_API_BASE). Otherwise reads the environment.
  */
-export async function loadTencentConfig(env: NodeJS.ProcessEnv = process.env): Promise<TencentConfig> {
+export async function loadTencentConfig(env: NodeJS.ProcessEnv = process.env, secrets?: SecretSource): Promise<TencentConfig> {
   const secretArn = env[TENCENT_SECRET_ARN_ENV]?.trim();
   if (!secretArn) return loadTencentConfigFromEnv(env);
-  const secret = await getSecret(secretArn, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
-  if (secret === null || typeof secret !== 'object' || Array.isArray(secret)) {
-    throw new ValidationError('TENCENT_MEETING_SECRET_ARN: the secret must be a JSON object with TENCENT_MEETING_* keys');
-  }
-  return parseTencentConfig({ ...env, ...(secret as Record<string, unknown>) });
+  const secret = await (secrets ?? (defaultSecrets ??= secretsManagerSource())).read(secretArn);
+  return parseTencentConfig({ ...env, ...secret });
 }
 
 /** The webhook needs the subscription token; this fails naming the variable when it is missing. */

@@ -2,6 +2,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { ArchiveIndex, type MeetingRecordingUpsert } from '../../../shared/archive/archive-index.ts';
+import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
 
 const DAY = 86_400_000;
@@ -22,6 +23,7 @@ function meeting(id: string, overrides: Partial<MeetingRecordingUpsert> = {}): M
 
 describe('ArchiveIndex writes', () => {
   let index: ArchiveIndex;
+  let listing: ArchiveListing;
   let tableName: string;
   let dynamo: ArchiveIndex['dynamo'];
   let resources: Awaited<ReturnType<typeof createTestResources>>;
@@ -31,6 +33,7 @@ describe('ArchiveIndex writes', () => {
     tableName = resources.tableName;
     dynamo = resources.clients.dynamo;
     index = new ArchiveIndex({ dynamo, tableName });
+    listing = new ArchiveListing({ dynamo, tableName });
   });
 
   afterAll(() => {
@@ -121,12 +124,12 @@ describe('ArchiveIndex writes', () => {
     await index.recordRecordingStatus({ ...base, status: 'stopped', statusAtMs: start + 3 });
     await index.recordRecordingStatus({ ...base, status: 'paused', statusAtMs: start + 2 }); // late: loses
     expect(await counter('USER#dave')).toBe(1);
-    let page = await index.listRecordings({ partition: { by: 'user', userId: 'dave' }, fromMs: 0, toMs: start + DAY, page: 1, pageSize: 10 });
+    let page = await listing.list({ partition: { by: 'user', userId: 'dave' }, fromMs: 0, toMs: start + DAY, page: 1, pageSize: 10 });
     expect(page.items).toEqual([expect.objectContaining({ provisional: true, meeting: expect.objectContaining({ meetingRecordId: '', recordingStatus: 'stopped', state: 1 }) })]);
 
     await index.upsertMeetingRecording({ meetingRecordId: '900', meetingId: 'm-prov', meetingCode: 'c-prov', subject: 'live', hostUserId: 'dave', mediaStartTimeMs: start - 1000, state: 1 });
     expect(await counter('USER#dave')).toBe(1);
-    page = await index.listRecordings({ partition: { by: 'user', userId: 'dave' }, fromMs: 0, toMs: start + DAY, page: 1, pageSize: 10 });
+    page = await listing.list({ partition: { by: 'user', userId: 'dave' }, fromMs: 0, toMs: start + DAY, page: 1, pageSize: 10 });
     expect(page.items.map((i) => [i.meeting.meetingRecordId, i.meeting.recordingStatus, i.provisional])).toEqual([['900', 'stopped', false]]);
 
     // Late events of that occurrence go to the real recording; a newer occurrence gets a new provisional.

@@ -3,6 +3,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
+import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import {
@@ -169,7 +170,7 @@ describe('ingest pipeline', () => {
     const meeting = meetingFromRecording(recording);
     await h.deliver(recordingStatusEvent('recording.started', meeting));
     await h.drain();
-    const onItsWay = await h.index.listRecordings({ partition: { by: 'meetingId', meetingId: recording.meetingId }, fromMs: 0, toMs: Date.now() + 86_400_000, page: 1, pageSize: 10 });
+    const onItsWay = await new ArchiveListing({ dynamo: h.resources.clients.dynamo, tableName: h.resources.tableName }).list({ partition: { by: 'meetingId', meetingId: recording.meetingId }, fromMs: 0, toMs: Date.now() + 86_400_000, page: 1, pageSize: 10 });
     expect(onItsWay.items.map((item) => item.meeting.recordingStatus)).toEqual(['recording']);
 
     h.sim.model.setState(recording.meetingRecordId, 3);

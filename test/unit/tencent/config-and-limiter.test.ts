@@ -1,4 +1,4 @@
-import { loadTencentConfig, loadTencentConfigFromEnv, requireWebhookSecrets } from '../../../shared/tencent/config.ts';
+import { loadTencentConfig, loadTencentConfigFromEnv, requireWebhookSecrets, secretsManagerSource } from '../../../shared/tencent/config.ts';
 import { SlidingWindowRateLimiter } from '../../../shared/tencent/rate-limiter.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 
@@ -78,5 +78,48 @@ describe('SlidingWindowRateLimiter', () => {
     expect(grants).toHaveLength(35);
     for (const t of grants) expect(grants.filter((g) => g > t - 60_000 && g <= t).length).toBeLessThanOrEqual(10);
     expect(clock).toBeGreaterThanOrEqual(3 * 60_000);
+  });
+});
+
+// Secrets Manager does not run here (no emulator for it): a stand-in for the SDK client's `send`
+// plays it, so what is tested is the caching and parsing around the real GetSecretValue call.
+describe('Tencent config from Secrets Manager', () => {
+  const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:tencent';
+  function stubClient(answers: Array<string | Error>) {
+    const requests: unknown[] = [];
+    const send = async (command: { input: unknown }) => {
+      requests.push(command.input);
+      const answer = answers.shift();
+      if (answer instanceof Error || answer === undefined) throw answer ?? new Error('no more answers');
+      return { SecretString: answer };
+    };
+    return { client: { send } as never, requests };
+  }
+
+  it('reads the secret once per 5 minutes, lets the environment fill in missing keys, and picks up a rotation after', async () => {
+    let nowMs = 1_000_000;
+    const rotated = { ...base, TENCENT_MEETING_SECRET_KEY: 'rotated-secret-key' };
+    const { client, requests } = stubClient([JSON.stringify(base), JSON.stringify(rotated)]);
+    const secrets = secretsManagerSource(client, () => nowMs);
+    const env = { TENCENT_MEETING_SECRET_ARN: ARN, TENCENT_MEETING_API_BASE: 'https://example.test' };
+    const first = await loadTencentConfig(env, secrets);
+    expect(first).toMatchObject({ apiBase: 'https://example.test', auth: { secretKey: 'super-secret-key-value' } });
+    nowMs += 299_000;
+    await loadTencentConfig(env, secrets);
+    expect(requests).toEqual([{ SecretId: ARN }]);
+    nowMs += 2_000;
+    expect((await loadTencentConfig(env, secrets)).auth).toMatchObject({ secretKey: 'rotated-secret-key' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('does not cache a failed read, and refuses a secret that is not a JSON object, naming the variable', async () => {
+    const { client, requests } = stubClient([new Error('throttled'), JSON.stringify(base), '["not", "an object"]']);
+    const secrets = secretsManagerSource(client);
+    await expect(secrets.read(ARN)).rejects.toThrow('throttled');
+    await expect(secrets.read(ARN)).resolves.toMatchObject({ TENCENT_MEETING_APP_ID: '200000001' });
+    expect(requests).toHaveLength(2);
+    const other = secretsManagerSource(stubClient(['["not", "an object"]']).client);
+    await expect(other.read(ARN)).rejects.toThrow(ValidationError);
+    await expect(secretsManagerSource(stubClient(['{oops']).client).read(ARN)).rejects.toThrow(/TENCENT_MEETING_SECRET_ARN/);
   });
 });
