@@ -92,11 +92,15 @@ describe('functions', () => {
     expect(assetDirs).toHaveLength(4);
     for (const dir of assetDirs) {
       const files = readdirSync(join(assemblyDir, dir)).sort();
-      expect(files).toEqual([FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.map`]);
+      // Legal comments (licence notes, coverage hints) sit beside the bundle, not in the parsed code.
+      expect(files).toEqual([FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.LEGAL.txt`, `${FUNCTION_BUNDLE.outFileName}.map`]);
       const code = readFileSync(join(assemblyDir, dir, FUNCTION_BUNDLE.outFileName), 'utf8');
       expect(code.startsWith(FUNCTION_BUNDLE.banner)).toBe(true);
       // Bundled, not resolved from the runtime: no bare import of @aws-sdk/* is left.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      // The only packages left out are the credential providers behind dynamic import()s.
+      const dynamicImports = [...code.matchAll(/import\("(@[^"]+)"\)/g)].map((m) => m[1]);
+      for (const name of dynamicImports) expect(FUNCTION_BUNDLE.external).toContain(name);
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
       // The map names the TypeScript files and lines, without a copy of each file (cold start).
       const map = JSON.parse(readFileSync(join(assemblyDir, dir, `${FUNCTION_BUNDLE.outFileName}.map`), 'utf8')) as Record<string, unknown>;
