@@ -15,6 +15,8 @@ export abstract class ArchiveError extends Error {
 
   constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
+    // Subclasses name themselves in a field too: bundles are minified, so class names are not
+    // kept, and logs, DLQ reasons and metrics quote `name`.
     this.name = new.target.name;
     this.context = context;
   }
@@ -22,21 +24,25 @@ export abstract class ArchiveError extends Error {
 
 /** Input from outside (webhook, query string, Tencent response) did not match its schema. */
 export class ValidationError extends ArchiveError {
+  override name = 'ValidationError';
   readonly retryable = false;
 }
 
 /** A transient fault (network, throttling, 5xx, expired link): trying again later can succeed. */
 export class TransientError extends ArchiveError {
+  override name = 'TransientError';
   readonly retryable = true;
 }
 
 /** A copy produced bytes that do not match what Tencent declared; never indexed as archived. */
 export class IntegrityError extends ArchiveError {
+  override name = 'IntegrityError';
   readonly retryable = true;
 }
 
 /** The thing asked for does not exist (archive API 404, Tencent 4051/9003). */
 export class NotFoundError extends ArchiveError {
+  override name = 'NotFoundError';
   readonly retryable = false;
 }
 

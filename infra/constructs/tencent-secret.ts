@@ -1,6 +1,6 @@
 // The one Secrets Manager secret that holds the Tencent Meeting app credentials. Functions get its
-// ARN (TENCENT_MEETING_SECRET_ARN) and read it through shared/tencent/config.ts (Powertools
-// getSecret with caching); only the functions that talk to Tencent may read it. Its JSON keys are the
+// ARN (TENCENT_MEETING_SECRET_ARN) and read it through shared/tencent/config.ts (one
+// GetSecretValue per 5 minutes); only the functions that talk to Tencent may read it. Its JSON keys are the
 // local stack's environment variable names (shared/tencent/config-keys.ts TENCENT_SECRET_KEYS).
 import { Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';

@@ -33,7 +33,7 @@ import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
-import { localStackFilePath } from './stack-file.ts';
+import { writeLocalStackFile } from './stack-file.ts';
 
 export interface LocalStackUrls {
   readonly gateway: string;
@@ -229,13 +229,15 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
     // credentials here; the file goes away with the stack.
-    const stackFile = localStackFilePath(config.dataDir);
-    writeFileSync(
-      stackFile,
-      `${JSON.stringify({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, region: 'us-east-1', tableName: resources.tableName, ingestQueueUrl: resources.ingestQueueUrl, ...(simulator ? { tencentEnv: simulator.env() } : {}) }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
-    cleanups.push({ name: 'local-stack.json', run: async () => rmSync(stackFile, { force: true }) });
+    const removeStackFile = writeLocalStackFile(config.dataDir, {
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
+      awsEndpoint: emulators.awsEndpoint,
+      region: 'us-east-1',
+      tableName: resources.tableName,
+      ingestQueueUrl: resources.ingestQueueUrl,
+      ...(simulator ? { tencentEnv: simulator.env() } : {}),
+    });
+    cleanups.push({ name: 'local-stack.json', run: async () => removeStackFile() });
 
     let demo: Promise<DemoResult> | undefined;
     const demoAbort = new AbortController();

@@ -27,8 +27,10 @@ export const DELETION_POLICIES: readonly DeletionPolicy[] = ['retain', 'mirror']
 export const MAX_PRESIGN_TTL_SECONDS = 3600;
 export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
 export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
+/** A year and a day: a sweep (or a scheduled override) never plans further back than this. */
+export const MAX_RECONCILE_WINDOW_HOURS = 24 * 366;
 
-const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const blankToUndefined = z.blankToUndefined;
 const required = z.preprocess(blankToUndefined, z.string({ error: 'is not set' }).check(z.trim()));
 const optional = z.preprocess(blankToUndefined, z.optional(z.string().check(z.trim())));
 const wholeNumber = (min: number, max: number) => {
@@ -61,7 +63,7 @@ const schemas = {
     [ENV.ingestQueueUrl]: required,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
-      z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(24 * 366, 'must be at most 8784 hours'))),
+      z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(MAX_RECONCILE_WINDOW_HOURS, `must be at most ${MAX_RECONCILE_WINDOW_HOURS} hours`))),
     ),
   }),
 };

@@ -6,13 +6,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxySt
 
 /** An answer to a request that failed: the status, the JSON body the client sees, extra headers. */
 export class HttpError extends Error {
+  // A literal, not new.target.name: bundles are minified and logs quote the name.
+  override name = 'HttpError';
   readonly statusCode: number;
   readonly body: unknown;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(statusCode: number, message: string, body: unknown, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.statusCode = statusCode;
     this.body = body;
     this.headers = options.headers ?? {};

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
 } as const;
 
 export class ApiError extends HttpError {
+  override name = 'ApiError';
   readonly errorCode: number;
   declare readonly body: ErrorResponse;
 

@@ -1,6 +1,7 @@
 // The archive API's domain logic: validated parameters in, Tencent-shaped bodies out. The handler
 // only routes and authenticates; everything a test or another transport needs lives here.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_PRESIGN_TTL_SECONDS, MAX_PRESIGN_TTL_SECONDS } from '../config/environment.ts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type * as z from 'zod';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
@@ -20,8 +21,6 @@ import {
   type UserRecordsResponse,
 } from './schemas.ts';
 
-export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
-export const MAX_PRESIGN_TTL_SECONDS = 3600;
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
 

@@ -6,8 +6,8 @@ import type { Context } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
-import { DEFAULT_RECONCILE_WINDOW_HOURS } from '../config/environment.ts';
+import * as z from '../validation/zod.ts';
+import { DEFAULT_RECONCILE_WINDOW_HOURS, MAX_RECONCILE_WINDOW_HOURS } from '../config/environment.ts';
 import { MetricUnit, type Metrics } from '../observability/metrics.ts';
 import type { TencentConfig } from '../tencent/config.ts';
 import { LeaseHeldError, type SweepTotals } from './cursor.ts';
@@ -19,12 +19,10 @@ export const RECONCILE_CURSOR_NAME = 'sweep';
 export const DEFAULT_MAX_CATCH_UP_HOURS = 7 * 24;
 
 /** What the schedule may pass (all optional; the scheduler's default payload is `{}`). */
-const ReconcileEvent = z
-  .object({
-    windowHours: z.number().positive().max(24 * 366).optional(),
-    dryRun: z.boolean().optional(),
-  })
-  .passthrough();
+const ReconcileEvent = z.looseObject({
+  windowHours: z.optional(z.number().check(z.positive(), z.maximum(MAX_RECONCILE_WINDOW_HOURS))),
+  dryRun: z.optional(z.boolean()),
+});
 
 export type ReconcileEvent = z.input<typeof ReconcileEvent>;
 

@@ -34,7 +34,7 @@ export interface TencentConfig {
   readonly encodingAesKey?: string;
 }
 
-const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const blankToUndefined = z.blankToUndefined;
 const optionalText = z.optional(z.string().check(z.trim()));
 const text = z.preprocess(blankToUndefined, optionalText);
 // Secrets written by hand as JSON often carry ids as numbers.
@@ -146,9 +146,13 @@ export function secretsManagerSource(client: Pick<SecretsManagerClient, 'send'> 
     read(secretArn) {
       const cached = cache.get(secretArn);
       if (cached && cached.expiresAtMs > now()) return cached.value;
-      const value = client.send(new GetSecretValueCommand({ SecretId: secretArn })).then((out) => secretJson(out.SecretString));
-      cache.set(secretArn, { value, expiresAtMs: now() + SECRET_MAX_AGE_MS });
-      value.catch(() => cache.delete(secretArn));
+      const value = client
+        .send(new GetSecretValueCommand({ SecretId: secretArn }))
+        .then((out) => secretJson(out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined)));
+      const entry = { value, expiresAtMs: now() + SECRET_MAX_AGE_MS };
+      cache.set(secretArn, entry);
+      // Only this read's entry goes: a newer read may have replaced it meanwhile.
+      value.catch(() => cache.get(secretArn) === entry && cache.delete(secretArn));
       return value;
     },
   };

@@ -74,6 +74,7 @@ export function isRetryableTencentFailure(errorCode: number | undefined, httpSta
 }
 
 export class TencentApiError extends ArchiveError {
+  override name = 'TencentApiError';
   readonly retryable: boolean;
   readonly errorCode: number | undefined;
   readonly newErrorCode: number | undefined;
@@ -107,7 +108,9 @@ export class TencentApiError extends ArchiveError {
 }
 
 /** The recording or file no longer exists at Tencent: mark the archive copy source-deleted, never retry. */
-export class TencentGoneError extends TencentApiError {}
+export class TencentGoneError extends TencentApiError {
+  override name = 'TencentGoneError';
+}
 
 export function createTencentApiError(init: TencentApiErrorInit): TencentApiError {
   return init.errorCode !== undefined && GONE_CODES.has(init.errorCode) ? new TencentGoneError(init) : new TencentApiError(init);

@@ -9,10 +9,22 @@ import { isSafeNumber } from 'lossless-json';
 type SourceTextReviver = (key: string, value: unknown, context: { readonly source?: string }) => unknown;
 
 const keepUnsafeNumbersExact: SourceTextReviver = (_key, value, context) =>
-  typeof value === 'number' && context.source !== undefined && !isSafeNumber(context.source) ? context.source : value;
+  typeof value === 'number' && !isSafeNumber(context.source!) ? context.source! : value;
+
+// Without source text access (Node < 22) the reviver would see rounded ids: refuse to run rather
+// than archive under a wrong id.
+let sourceTextChecked = false;
+function requireSourceTextAccess(): void {
+  if (sourceTextChecked) return;
+  const probe = JSON.parse('[1]', ((_key: string, value: unknown, context?: { source?: string }) =>
+    Array.isArray(value) ? value : context?.source) as (key: string, value: unknown) => unknown) as unknown[];
+  if (probe[0] !== '1') throw new Error('parsing Tencent ids exactly needs JSON.parse source text access (Node.js 22 or later)');
+  sourceTextChecked = true;
+}
 
 /** JSON.parse, except integers beyond 2^53 (and over-precise decimals) come back as exact strings. */
 export function parseJsonLossless(text: string): unknown {
   if (text === '') return undefined;
+  requireSourceTextAccess();
   return JSON.parse(text, keepUnsafeNumbersExact as (key: string, value: unknown) => unknown);
 }

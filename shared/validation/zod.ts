@@ -13,6 +13,11 @@ config(en());
 
 export * from 'zod/mini';
 
+/** Settings and secrets written by hand leave keys blank: a blank string counts as not given. */
+export function blankToUndefined(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() === '' ? undefined : value;
+}
+
 /** Classic zod's `z.preprocess`: `fn` runs on the raw input, then `schema` parses its result. */
 export function preprocess<const Out extends core.$ZodType>(fn: (value: unknown) => unknown, schema: Out): ZodMiniPipe<ZodMiniTransform<unknown, unknown>, Out> {
   return pipe<ZodMiniTransform<unknown, unknown>, Out>(transform(fn), schema);

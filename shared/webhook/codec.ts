@@ -8,7 +8,9 @@ import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'n
 import { ValidationError } from '../errors.ts';
 
 /** `check_str` / `data` could not be turned back into text: bad base64, wrong AES key, bad padding. */
-export class WebhookDecodeError extends ValidationError {}
+export class WebhookDecodeError extends ValidationError {
+  override name = 'WebhookDecodeError';
+}
 
 /** The configured EncodingAESKey itself is unusable (an operator mistake, not bad input). */
 export class WebhookKeyError extends Error {

@@ -9,7 +9,9 @@ import { ValidationError } from '../errors.ts';
 import { parseJsonLossless } from '../tencent/json.ts';
 
 /** The decrypted data is not JSON, or the event does not match its documented shape. */
-export class WebhookEventError extends ValidationError {}
+export class WebhookEventError extends ValidationError {
+  override name = 'WebhookEventError';
+}
 
 const ID_MAX_LENGTH = 64;
 
