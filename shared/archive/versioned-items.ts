@@ -7,8 +7,9 @@
 // hand-written condition expression: two workers never overwrite each other, a duplicate upsert
 // changes nothing. Counters are written in the same TransactWriteItems as the items, so a retry or
 // a duplicate event can never count a recording twice.
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalItemStore, type ItemKey, type StoredItem } from '../aws/conditional-item-store.ts';
 import { itemKeys, splitCounterSlot } from './archive-items.ts';
 import { TransientError } from '../errors.ts';
 
@@ -32,17 +33,19 @@ export class VersionedItems {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly maxAttempts: number;
+  /** Single-item reads and puts: the project's one conditional store. */
+  private readonly items: ConditionalItemStore;
 
   constructor(options: VersionedItemsOptions) {
     this.dynamo = options.dynamo;
     this.tableName = options.tableName;
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.items = new ConditionalItemStore(options.dynamo, options.tableName);
   }
 
   /** A consistent read: the version it returns is the one a following `write` is conditioned on. */
   async get<T>(key: { readonly pk: string; readonly sk: string }): Promise<T | undefined> {
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return out.Item as T | undefined;
+    return (await this.items.get(key)) as T | undefined;
   }
 
   /**
@@ -63,21 +66,23 @@ export class VersionedItems {
 
   /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
   async write(writes: readonly VersionedWrite[], deltas: ReadonlyMap<string, number>): Promise<void> {
-    const puts = writes.map(({ before, after }) => ({
-      TableName: this.tableName,
-      Item: after as Record<string, unknown>,
-      ConditionExpression: before ? '#v = :v' : 'attribute_not_exists(pk)',
-      ...(before ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } } : {}),
-    }));
-    if (puts.length === 1 && deltas.size === 0) {
-      try {
-        await this.dynamo.send(new PutCommand(puts[0]!));
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new LostRace();
-        throw error;
-      }
+    const conditions = writes.map(({ before }) =>
+      before ? { condition: '#v = :v', names: { '#v': 'version' }, values: { ':v': before.version } } : { condition: 'attribute_not_exists(pk)' },
+    );
+    if (writes.length === 1 && deltas.size === 0) {
+      if (!(await this.items.put(writes[0]!.after as ItemKey & StoredItem, conditions[0]))) throw new LostRace();
       return;
     }
+    const puts = writes.map(({ after }, i) => {
+      const { condition, names, values } = conditions[i]!;
+      return {
+        TableName: this.tableName,
+        Item: after as Record<string, unknown>,
+        ConditionExpression: condition,
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+        ...(values ? { ExpressionAttributeValues: values } : {}),
+      };
+    });
     const counters = [...deltas].map(([slot, delta]) => {
       const { partition, day } = splitCounterSlot(slot);
       return {
