@@ -15,36 +15,34 @@ export abstract class ArchiveError extends Error {
 
   constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
-    // Subclasses name themselves in a field too: bundles are minified, so class names are not
-    // kept, and logs, DLQ reasons and metrics quote `name`.
+    // Unminified (tests, npm start) the class's own name; every kind also names itself as a literal.
     this.name = new.target.name;
     this.context = context;
   }
 }
 
-/** Input from outside (webhook, query string, Tencent response) did not match its schema. */
-export class ValidationError extends ArchiveError {
-  override name = 'ValidationError';
-  readonly retryable = false;
+/**
+ * The base of each kind below: its name as a literal (minified bundles do not keep class names, and
+ * logs, DLQ reasons and metrics quote `name`) and whether a retry can succeed.
+ */
+function errorKind(name: string, retryable: boolean) {
+  return class extends ArchiveError {
+    override name = name;
+    readonly retryable = retryable;
+  };
 }
+
+/** Input from outside (webhook, query string, Tencent response) did not match its schema. */
+export class ValidationError extends errorKind('ValidationError', false) {}
 
 /** A transient fault (network, throttling, 5xx, expired link): trying again later can succeed. */
-export class TransientError extends ArchiveError {
-  override name = 'TransientError';
-  readonly retryable = true;
-}
+export class TransientError extends errorKind('TransientError', true) {}
 
 /** A copy produced bytes that do not match what Tencent declared; never indexed as archived. */
-export class IntegrityError extends ArchiveError {
-  override name = 'IntegrityError';
-  readonly retryable = true;
-}
+export class IntegrityError extends errorKind('IntegrityError', true) {}
 
 /** The thing asked for does not exist (archive API 404, Tencent 4051/9003). */
-export class NotFoundError extends ArchiveError {
-  override name = 'NotFoundError';
-  readonly retryable = false;
-}
+export class NotFoundError extends errorKind('NotFoundError', false) {}
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ArchiveError) return error.retryable;
