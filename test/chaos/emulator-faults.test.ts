@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startHarness, type Harness } from '../support/ingest-harness.ts';
+import { startHarness, type Harness, type HarnessOptions } from '../support/ingest-harness.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
@@ -27,7 +27,7 @@ interface Rig {
   readonly proxied: AwsClients;
 }
 
-async function startRig(options: { leaseMs?: number; ingestTimeoutMs?: number; deadlineMarginMs?: number } = {}): Promise<Rig> {
+async function startRig(options: Pick<HarnessOptions, 'leaseMs' | 'ingestTimeoutMs' | 'deadlineMarginMs' | 'onProgress'> = {}): Promise<Rig> {
   const dynamoProxy = await startTcpProxy(process.env.TEST_DYNAMODB_ENDPOINT!);
   const s3Proxy = await startTcpProxy(process.env.TEST_AWS_ENDPOINT!);
   const proxied = createAwsClients({ dynamodbEndpoint: dynamoProxy.endpoint, awsEndpoint: s3Proxy.endpoint, forcePathStyle: true, region: 'us-east-1' });
@@ -175,7 +175,9 @@ describe('emulator faults', () => {
   });
 
   it('S3 unavailable mid-copy: the copy fails without indexing anything archived, then resumes from its checkpoint', async () => {
-    rig = await startRig();
+    // Bytes of the big file that S3 has acknowledged: parts the copy itself knows are uploaded.
+    const uploaded = new Map<string, number>();
+    rig = await startRig({ onProgress: (p) => uploaded.set(p.recordFileId, p.bytesDone) });
     const { h, s3Proxy } = rig;
     const [big, small] = meetings(h, [{ sizeBytes: 40 * MiB + 321 }, { sizeBytes: 2 * MiB, transcripts: true }]) as [SimMeetingRecording, SimMeetingRecording];
     const bigFile = big.files[0]!;
@@ -185,8 +187,11 @@ describe('emulator faults', () => {
     // Slow enough that S3 goes away in the middle of the big copy.
     h.sim.downloads.faults.throttle({ bytesPerSecond: 16 * MiB });
     const first = h.drain({ maxInvocations: 1, batchSize: 10 });
-    await waitFor(() => h.sim.downloads.stats.bytesServed >= 15 * MiB, '15 MiB of the big file downloaded');
+    // Down once S3 has acknowledged a part of the big file, so there is progress to checkpoint (a
+    // byte count of downloads alone raced the uploads: parts read but not yet acknowledged).
+    await waitFor(() => (uploaded.get(bigFile.recordFileId) ?? 0) >= 5 * MiB, 'a part of the big file uploaded');
     s3Proxy.down();
+    expect(uploaded.get(bigFile.recordFileId)).toBeLessThan(bigFile.recordSize);
     const failedRound = await first;
     expect(failedRound.failed).toBeGreaterThanOrEqual(1);
     // While S3 is down: nothing archived without its object, the big copy's progress checkpointed.

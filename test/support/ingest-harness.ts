@@ -14,7 +14,7 @@ import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
-import type { CopySettings } from '../../shared/copy/artifact-copier.ts';
+import type { CopyProgress, CopySettings } from '../../shared/copy/artifact-copier.ts';
 import { buildIngestService } from '../../shared/ingest/wiring.ts';
 import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
 import type { DeletionPolicy } from '../../shared/config/environment.ts';
@@ -27,6 +27,8 @@ export interface HarnessOptions {
   readonly aesMode?: boolean;
   readonly deletionPolicy?: DeletionPolicy;
   readonly copy?: CopySettings;
+  /** Called as each part of a copy is uploaded (S3 answered it), as the local console's progress is. */
+  readonly onProgress?: (progress: CopyProgress) => void;
   /** The ingest function's timeout as the Lambda context reports it. */
   readonly ingestTimeoutMs?: number;
   readonly deadlineMarginMs?: number;
@@ -92,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     copy: { maxPartSizeBytes: 10 * 1024 * 1024, ...options.copy },
     logger,
     ...(options.metrics ? { metrics: ingestMetricsOf(options.metrics) } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     leaseMs: options.leaseMs ?? 60_000,
     deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
   });
