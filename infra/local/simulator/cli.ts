@@ -5,10 +5,11 @@
 // it drives one meeting through its recording lifecycle. Runs until Ctrl-C / SIGTERM.
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server.ts';
+import { PROFILE_NAMES, type ProfileName } from './profiles.ts';
 import { WebhookSender, DEFAULT_RETRY_DELAYS_MS } from './webhook-sender.ts';
 import { runMeetingLifecycle, LifecycleDeliveryError } from './lifecycle.ts';
 
-const USAGE = `usage: node infra/local/simulator/cli.ts [--port 3100] [--webhook-url URL] [--aes|--plain] [--demo] [--retry-delays ms,ms,ms]`;
+const USAGE = `usage: node infra/local/simulator/cli.ts [--port 3100] [--webhook-url URL] [--aes|--plain] [--demo] [--retry-delays ms,ms,ms] [--profile ${PROFILE_NAMES.join('|')}]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       plain: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       'retry-delays': { type: 'string' },
+      profile: { type: 'string', default: 'sdk' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   if (retryDelaysMs.some((ms) => !Number.isFinite(ms) || ms < 0)) throw new Error('--retry-delays must be comma-separated milliseconds');
   const aes = !values.plain; // AES is what Tencent recommends, so it is the default
 
-  const simulator = await startSimulator({ port });
+  if (!(PROFILE_NAMES as string[]).includes(values.profile)) throw new Error(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
+  const simulator = await startSimulator({ port, profile: values.profile as ProfileName });
   const env = simulator.env();
   if (!aes) delete env.TENCENT_MEETING_ENCODING_AES_KEY;
   process.stderr.write(`Tencent Meeting simulator listening on ${simulator.url} (webhook mode: ${aes ? 'AES' : 'plain'})\n`);

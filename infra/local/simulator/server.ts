@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../../../shared/tencent/signing.ts';
 import { DownloadService } from './downloads.ts';
 import { RestFaults, SIM_ENDPOINTS, type SimEndpoint } from './faults.ts';
+import { resolveReadings, type ProfileName, type SourceReadings } from './profiles.ts';
 import { SimulatorModel, type SimArtifact, type SimMeetingRecording, type SimRecordFile, type SimUser } from './model.ts';
 
 export interface SimulatorCredentials {
@@ -64,6 +65,10 @@ export interface SimulatorOptions {
   /** Link lifetime for the download service created here. */
   readonly linkTtlMs?: number;
   readonly downloads?: DownloadService;
+  /** Which reading of Tencent's open points to play (profiles.ts); default 'sdk'. */
+  readonly profile?: ProfileName;
+  /** Single facets over the profile. */
+  readonly readings?: Partial<SourceReadings>;
 }
 
 export interface EndpointCounter {
@@ -103,6 +108,8 @@ export interface SimulatorSettings {
    * with operator_id_type 3 (rooms); users are named by `userid`. Other types get 190004.
    */
   legacyRecordsOperator: boolean;
+  /** The open points' readings being played (profiles.ts); facets may be switched at runtime. */
+  readings: SourceReadings;
 }
 
 export interface Simulator {
@@ -254,6 +261,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requireStsToken: options.requireStsToken ?? false,
     allowOAuth: options.allowOAuth ?? true,
     legacyRecordsOperator: options.legacyRecordsOperator ?? false,
+    readings: resolveReadings(options.profile, options.readings),
   };
   const windowSec = options.timestampWindowSec ?? 300;
   const windowMs = options.rateLimits?.windowMs ?? 60_000;

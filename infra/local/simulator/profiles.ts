@@ -1,0 +1,85 @@
+// What the simulator plays where Tencent's primary sources are silent or disagree
+// (../shared/reference/open-points.md): one facet per open point, and named profiles that bundle
+// the readings a real account may show. The archive must pass under every profile; a simulator
+// that plays only the reading the client expects proves nothing.
+
+/** One reading of each open point. Numbers in comments are the open points' numbers. */
+export interface SourceReadings {
+  /**
+   * #2 / #3: the operator form GET /v1/records and GET /v1/addresses/{id} accept.
+   * 'sdk': operator_id + operator_id_type (the official SDKs); 'seed': `userid`, with
+   * operator_id_type for rooms (3) only (the customer's seed 000); 'either': both.
+   */
+  readonly operatorForm: 'sdk' | 'seed' | 'either';
+  /** How the form the account does not accept is answered: an error code no source documents, or an empty list. */
+  readonly otherFormAnswer: 'unknown-error' | 'empty';
+  /** #4: record_size reported minus the bytes served (0: exact; may be negative). */
+  readonly recordSizeSkewBytes: number;
+  /** #10: lifetime of recording (video/audio) download links, ms. SDK-GO: 6 h. */
+  readonly recordingLinkTtlMs: number;
+  /** #10: lifetime of AI transcript / minutes links, ms. SDK-GO: 5 min. */
+  readonly transcriptLinkTtlMs: number;
+  /** #8: header names match in any case (Tencent) or only as documented. */
+  readonly headerCase: 'any' | 'exact';
+  /** #15: rate-limit refusals carry a Retry-After header. */
+  readonly retryAfter: boolean;
+  /** #1: events of recurring meetings carry the whole series' start_time / end_time (LULAB's payloads). */
+  readonly seriesTimesInEvents: boolean;
+  /** #5: events about uploaded recordings carry no meeting_info. */
+  readonly eventsWithoutMeetingInfo: boolean;
+  /** #6: transcripts and minutes are listed in a different order on every call. */
+  readonly reorderArtifacts: boolean;
+}
+
+/** What the simulator did before profiles existed: the SDK's operator form, exact sizes. */
+const SDK: SourceReadings = {
+  operatorForm: 'sdk',
+  otherFormAnswer: 'unknown-error',
+  recordSizeSkewBytes: 0,
+  recordingLinkTtlMs: 6 * 60 * 60 * 1000,
+  transcriptLinkTtlMs: 5 * 60 * 1000,
+  headerCase: 'any',
+  retryAfter: true,
+  seriesTimesInEvents: false,
+  eventsWithoutMeetingInfo: false,
+  reorderArtifacts: false,
+};
+
+export const PROFILES = {
+  /** The official SDKs' reading of every point. */
+  sdk: SDK,
+  /** The SDK form, and the seed form answered with an empty list instead of an error. */
+  'sdk-empty': { ...SDK, otherFormAnswer: 'empty' },
+  /** The customer's seed documents' reading: `userid`, the SDK form refused with an undocumented code. */
+  seed: { ...SDK, operatorForm: 'seed' },
+  /** The seed form, and the SDK form answered with an empty list. */
+  'seed-empty': { ...SDK, operatorForm: 'seed', otherFormAnswer: 'empty' },
+  /**
+   * Everything production traffic has been seen to do at once: seed form, inexact record_size,
+   * series times in events, uploaded recordings without meeting_info, reordered artifacts, no
+   * Retry-After, 5-minute links everywhere.
+   */
+  wild: {
+    operatorForm: 'seed',
+    otherFormAnswer: 'empty',
+    recordSizeSkewBytes: -4096,
+    recordingLinkTtlMs: 5 * 60 * 1000,
+    transcriptLinkTtlMs: 5 * 60 * 1000,
+    headerCase: 'any',
+    retryAfter: false,
+    seriesTimesInEvents: true,
+    eventsWithoutMeetingInfo: true,
+    reorderArtifacts: true,
+  },
+} as const satisfies Record<string, SourceReadings>;
+
+export type ProfileName = keyof typeof PROFILES;
+
+export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
+
+/** A named profile, optionally with single facets overridden (tests), as a fresh mutable copy. */
+export function resolveReadings(profile: ProfileName | undefined = 'sdk', overrides: Partial<SourceReadings> = {}): SourceReadings {
+  const base = PROFILES[profile];
+  if (!base) throw new Error(`unknown simulator profile "${String(profile)}" (one of ${PROFILE_NAMES.join(', ')})`);
+  return { ...base, ...overrides };
+}
