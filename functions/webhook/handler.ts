@@ -28,7 +28,7 @@ export type WebhookDeps = Omit<WebhookServiceDeps, 'secrets' | 'logger' | 'metri
 type Result = APIGatewayProxyStructuredResultV2;
 
 const STATUS_BY_REJECTION: Readonly<Record<RejectionReason, number>> = {
-  missing_check_str: 400, missing_signature: 401, invalid_signature: 401, body_too_large: 413, invalid_body: 400, invalid_data: 400, invalid_event: 400,
+  missing_check_str: 400, missing_signature: 401, invalid_signature: 401, stale_timestamp: 401, body_too_large: 413, invalid_body: 400, invalid_data: 400, invalid_event: 400,
 };
 
 /** A refusal: short JSON `{error, message}` saying what is wrong. */
@@ -45,6 +45,7 @@ function respond(outcome: VerificationOutcome | DeliveryOutcome): Result {
     case 'duplicate':
     case 'nothing-to-archive':
     case 'unknown-event':
+    case 'parked':
       return text(ACK_BODY);
     case 'enqueue-failed':
       throw refusal(503, 'enqueue_failed', 'the event could not be queued; retry later');
@@ -98,6 +99,8 @@ export async function webhookFromEnvironment(env: FunctionEnvironment, platform:
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
     tableName: settings.tableName,
     queueUrl: settings.queueUrl,
+    replayWindowSeconds: settings.replayWindowSeconds,
+    parkedRetentionDays: settings.parkedRetentionDays,
     // loadTencentConfig caches the secret for minutes, so per-invocation reads are cheap.
     resolveSecrets: async () => requireWebhookSecrets(await loadTencentConfig(env)),
     ...(platform.logger ? { logger: platform.logger } : {}),

@@ -9,6 +9,7 @@
 //   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
 //   COUNT#<index partition> / DAY#<yyyy-mm-dd>  listed recordings per index partition and UTC day
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
+//   WEBHOOK#PARKED          / EVENT#<event id>  a signed event the webhook could not map (expires through `ttl`)
 //   COPY#<file_id>#<artifact> / CHECKPOINT      resumable copy state (upload id, parts, next byte)
 //   LEASE#<file_id>         / LEASE             which worker is copying a file, until when
 //   TENCENT#STS_TOKEN       / TOKEN             the latest STS token delivered by common.sts-token
@@ -42,11 +43,14 @@ export const ARCHIVE_INDEXES = {
 } as const satisfies Record<string, IndexDesign>;
 
 export const ACCOUNT_PARTITION = 'ACCOUNT';
+export const PARKED_EVENTS_PARTITION = 'WEBHOOK#PARKED';
 
 export const keys = {
   meeting: (meetingRecordId: string) => ({ pk: `REC#${meetingRecordId}`, sk: 'MEETING' }),
   file: (meetingRecordId: string, recordFileId: string) => ({ pk: `REC#${meetingRecordId}`, sk: `FILE#${recordFileId}` }),
   event: (traceId: string) => ({ pk: `EVENT#${traceId}`, sk: 'EVENT' }),
+  /** One partition for every parked event: there are few, and the operator lists them with one Query. */
+  parkedEvent: (eventId: string) => ({ pk: PARKED_EVENTS_PARTITION, sk: `EVENT#${eventId}` }),
   copyCheckpoint: (recordFileId: string, artifact: string) => ({ pk: `COPY#${recordFileId}#${artifact}`, sk: 'CHECKPOINT' }),
   /** One worker at a time copies a file: duplicate messages wait instead of copying twice. */
   copyLease: (recordFileId: string) => ({ pk: `LEASE#${recordFileId}`, sk: 'LEASE' }),

@@ -7,6 +7,8 @@
 // AWS they come from a secret, not from the environment.
 import * as z from '../validation/zod.ts';
 import { ValidationError } from '../errors.ts';
+import { DEFAULT_PARKED_RETENTION_DAYS } from '../webhook/parked-events.ts';
+import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_REPLAY_WINDOW_SECONDS } from '../webhook/replay-window.ts';
 
 export const ENV = {
   tableName: 'ARCHIVE_TABLE_NAME',
@@ -18,6 +20,8 @@ export const ENV = {
   presignTtlSeconds: 'PRESIGN_TTL_SECONDS',
   archiveApiToken: 'ARCHIVE_API_TOKEN',
   reconcileWindowHours: 'RECONCILE_WINDOW_HOURS',
+  webhookReplayWindowSeconds: 'WEBHOOK_REPLAY_WINDOW_SECONDS',
+  webhookParkedRetentionDays: 'WEBHOOK_PARKED_RETENTION_DAYS',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -42,7 +46,13 @@ const wholeNumber = (min: number, max: number) => {
 };
 
 const schemas = {
-  webhook: z.object({ [ENV.tableName]: required, [ENV.ingestQueueUrl]: required }),
+  webhook: z.object({
+    [ENV.tableName]: required,
+    [ENV.ingestQueueUrl]: required,
+    // Under the dedupe marker's 7 days, or a replay slips in between (shared/webhook/replay-window.ts).
+    [ENV.webhookReplayWindowSeconds]: wholeNumber(60, MAX_REPLAY_WINDOW_SECONDS),
+    [ENV.webhookParkedRetentionDays]: wholeNumber(1, 365),
+  }),
   ingest: z.object({
     [ENV.tableName]: required,
     [ENV.bucketName]: required,
@@ -82,6 +92,10 @@ function parse<N extends FunctionSettingsName>(name: N, env: Readonly<Record<str
 export interface WebhookSettings {
   readonly tableName: string;
   readonly queueUrl: string;
+  /** Signed deliveries whose timestamp is further than this from now are refused. */
+  readonly replayWindowSeconds: number;
+  /** How long parked (and repaired) events are kept for `npm run parked`. */
+  readonly parkedRetentionDays: number;
 }
 
 export interface IngestSettings {
@@ -110,7 +124,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function webhookSettings(env: Env): WebhookSettings {
   const raw = parse('webhook', env);
-  return { tableName: raw[ENV.tableName], queueUrl: raw[ENV.ingestQueueUrl] };
+  return {
+    tableName: raw[ENV.tableName],
+    queueUrl: raw[ENV.ingestQueueUrl],
+    replayWindowSeconds: raw[ENV.webhookReplayWindowSeconds] ?? DEFAULT_REPLAY_WINDOW_SECONDS,
+    parkedRetentionDays: raw[ENV.webhookParkedRetentionDays] ?? DEFAULT_PARKED_RETENTION_DAYS,
+  };
 }
 
 export function ingestSettings(env: Env): IngestSettings {

@@ -18,6 +18,7 @@ import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-ups
 import type { CopyLeases } from './copy-lease.ts';
 import { hasCopyInFlight, isComplete } from './file-completeness.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import { EventRepairs } from './event-repairs.ts';
 import type {
   ArchiveFileMessage,
   IngestMessage,
@@ -79,10 +80,12 @@ const DEFAULT_DEFER_SECONDS: DeferDelays = { fileBusy: 120, notListed: 60, notRe
 export class IngestService {
   readonly #deps: IngestServiceDeps;
   readonly #now: () => number;
+  readonly #repairs: EventRepairs;
 
   constructor(deps: IngestServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#repairs = new EventRepairs(deps);
   }
 
   async handle(message: IngestMessage, context: InvocationContext): Promise<void> {
@@ -95,6 +98,10 @@ export class IngestService {
         return this.#refreshMeeting(message);
       case 'recording-status':
         return this.#recordingStatus(message);
+      case 'archive-meeting':
+        return this.#repairs.archiveMeeting(message);
+      case 'resolve-file':
+        return this.#repairs.resolveFile(message);
     }
   }
 

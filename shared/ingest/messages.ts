@@ -64,15 +64,49 @@ export const RecordingStatusMessage = z.object({
   meetingStartSec: z.optional(count),
 });
 
+/**
+ * Archive every file Tencent lists for a meeting: a recording event whose `recording_files` came
+ * empty (open point #5). The worker fans it out into archive-file messages (event-repairs.ts).
+ */
+export const ArchiveMeetingMessage = z.object({
+  kind: z.literal('archive-meeting'),
+  reason: z.string(),
+  traceId: optionalString,
+  meetingId: id,
+  windowStartSec: count,
+  windowEndSec: count,
+  creatorUserId: optionalString,
+  artifacts: z.optional(z.array(z.string())),
+  deferrals: z.optional(count),
+});
+
+/**
+ * A record file named by an event without meeting_info (uploaded recordings): the worker asks
+ * GET /v1/addresses/{id} which meeting it belongs to, then archives it (event-repairs.ts).
+ */
+export const ResolveFileMessage = z.object({
+  kind: z.literal('resolve-file'),
+  reason: z.string(),
+  traceId: optionalString,
+  recordFileId: id,
+  /** The event's operate_time: the search window is built around it once the meeting is known. */
+  operateTimeMs: count,
+  artifacts: z.optional(z.array(z.string())),
+});
+
 export const IngestMessage = z.discriminatedUnion('kind', [
   ArchiveFileMessage,
   SourceDeletedMessage,
   RefreshMeetingMessage,
   RecordingStatusMessage,
+  ArchiveMeetingMessage,
+  ResolveFileMessage,
 ]);
 
 export type ArchiveFileMessage = z.infer<typeof ArchiveFileMessage>;
 export type SourceDeletedMessage = z.infer<typeof SourceDeletedMessage>;
 export type RefreshMeetingMessage = z.infer<typeof RefreshMeetingMessage>;
 export type RecordingStatusMessage = z.infer<typeof RecordingStatusMessage>;
+export type ArchiveMeetingMessage = z.infer<typeof ArchiveMeetingMessage>;
+export type ResolveFileMessage = z.infer<typeof ResolveFileMessage>;
 export type IngestMessage = z.infer<typeof IngestMessage>;

@@ -97,6 +97,9 @@ function idsOf(message: IngestMessage): Record<string, unknown> {
     case 'refresh-meeting':
       return { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId };
     case 'recording-status':
+    case 'archive-meeting':
       return { meetingId: message.meetingId };
+    case 'resolve-file':
+      return { recordFileId: message.recordFileId };
   }
 }

@@ -105,6 +105,8 @@ const looseText = z.pipe(z.union([z.string(), z.number()]), z.transform(String))
 export const fileAddressSchema = z.object({
   ...addressFields,
   meeting_id: opt(idSchema),
+  /** Not in DOC-51180's field list; used when an account's answer carries it. */
+  meeting_record_id: opt(idSchema),
   meeting_code: opt(idSchema),
   record_name: opt(z.string()),
   meeting_record_name: opt(z.string()),

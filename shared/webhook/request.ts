@@ -9,6 +9,8 @@ export type RejectionReason =
   | 'missing_check_str'
   | 'missing_signature'
   | 'invalid_signature'
+  /** Signed, but sent outside the replay window (replay-window.ts). */
+  | 'stale_timestamp'
   | 'body_too_large'
   | 'invalid_body'
   | 'invalid_data'

@@ -1,0 +1,115 @@
+// The worker's side of repaired webhook events (open point #5): events that named too little to
+// archive directly. Each becomes ordinary archive-file messages once Tencent has said what they
+// mean, so everything after (leases, copies, deferrals, completeness) is the one archive-file path.
+//   archive-meeting: recording_files came empty, meaning every file of the meeting → list
+//                    /v1/records for the meeting and archive each file listed.
+//   resolve-file:    a file id without meeting_info (uploaded recordings) → GET /v1/addresses/{id}
+//                    names its meeting, then the file is archived like any other.
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { TransientError } from '../errors.ts';
+import type { TencentMeetingClient } from '../tencent/client.ts';
+import { TencentGoneError } from '../tencent/errors.ts';
+import type { StsTokenStore } from '../tencent/sts-token-store.ts';
+import { searchWindow } from '../webhook/to-messages.ts';
+import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
+import { sendIngestMessages } from './queue.ts';
+
+export interface EventRepairDeps {
+  readonly tencent: TencentMeetingClient;
+  readonly stsTokens: StsTokenStore;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: Logger;
+  /** Delay before an archive-meeting whose recordings are not all listed yet is looked at again. */
+  readonly deferSeconds?: { readonly notListed?: number };
+}
+
+/** As IngestService's: a meeting still not listed after this many looks goes to the DLQ. */
+const MAX_DEFERRALS = 30;
+const DEFAULT_NOT_LISTED_SECONDS = 60;
+
+export class EventRepairs {
+  readonly #deps: EventRepairDeps;
+
+  constructor(deps: EventRepairDeps) {
+    this.#deps = deps;
+  }
+
+  async archiveMeeting(message: ArchiveMeetingMessage): Promise<void> {
+    const { tencent, logger } = this.#deps;
+    const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
+    const files: ArchiveFileMessage[] = [];
+    let unfinished = 0;
+    for await (const meeting of tencent.iterateRecords({
+      meetingId: message.meetingId,
+      startTimeSec: message.windowStartSec,
+      endTimeSec: message.windowEndSec,
+      ...operator,
+    })) {
+      if (meeting.state !== 3) unfinished += 1;
+      for (const file of meeting.record_files) {
+        files.push({
+          kind: 'archive-file',
+          reason: message.reason,
+          ...(message.traceId ? { traceId: message.traceId } : {}),
+          meetingId: message.meetingId,
+          recordFileId: file.record_file_id,
+          meetingRecordId: meeting.meeting_record_id,
+          windowStartSec: message.windowStartSec,
+          windowEndSec: message.windowEndSec,
+          ...(message.creatorUserId ? { creatorUserId: message.creatorUserId } : {}),
+          ...(message.artifacts ? { artifacts: message.artifacts } : {}),
+        });
+      }
+    }
+    if (files.length > 0) await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, files);
+    logger.info('event without recording_files: archiving every file of the meeting', {
+      meetingId: message.meetingId,
+      recordFileIds: files.map((file) => file.recordFileId),
+      unfinishedRecordings: unfinished,
+    });
+    // Nothing listed yet, or a recording still transcoding: its files are looked for again later
+    // (archive-file of a file already archived is a no-op, so re-listing the others is harmless).
+    if (files.length === 0 || unfinished > 0) await this.#deferMeeting(message);
+  }
+
+  async resolveFile(message: ResolveFileMessage): Promise<void> {
+    const { tencent, logger } = this.#deps;
+    const ids = { recordFileId: message.recordFileId };
+    const stsToken = await this.#deps.stsTokens.current();
+    let address;
+    try {
+      address = await tencent.getFileAddress(message.recordFileId, stsToken ? { stsToken } : {});
+    } catch (error) {
+      if (!(error instanceof TencentGoneError)) throw error;
+      logger.warn('file named by an event without meeting_info is gone at Tencent; nothing to archive', ids);
+      return;
+    }
+    if (!address.meeting_id) throw new TransientError('GET /v1/addresses did not name the meeting of the file', ids);
+    const meetingRecordId = address.meeting_record_id;
+    logger.info('event without meeting_info: meeting resolved through /v1/addresses', { ...ids, meetingId: address.meeting_id });
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [
+      {
+        kind: 'archive-file',
+        reason: message.reason,
+        ...(message.traceId ? { traceId: message.traceId } : {}),
+        meetingId: address.meeting_id,
+        recordFileId: message.recordFileId,
+        ...(meetingRecordId ? { meetingRecordId } : {}),
+        ...searchWindow(undefined, message.operateTimeMs),
+        ...(message.artifacts ? { artifacts: message.artifacts } : {}),
+      },
+    ]);
+  }
+
+  async #deferMeeting(message: ArchiveMeetingMessage): Promise<void> {
+    const deferrals = (message.deferrals ?? 0) + 1;
+    if (deferrals > MAX_DEFERRALS) {
+      throw new TransientError(`Tencent lists no finished recording of the meeting after ${MAX_DEFERRALS} looks`, { meetingId: message.meetingId });
+    }
+    const delaySeconds = this.#deps.deferSeconds?.notListed ?? DEFAULT_NOT_LISTED_SECONDS;
+    this.#deps.logger.info('deferring the message', { meetingId: message.meetingId, reason: 'meeting recordings not all listed yet', delaySeconds, deferrals });
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
+  }
+}
