@@ -23,13 +23,15 @@ function makeService() {
     secrets: async () => ({ token: TOKEN }),
     logger: new Logger({ serviceName: 'webhook-test', logLevel: 'SILENT' }),
     metrics: { addMetric } as unknown as Metrics,
+    // The reference vectors' time: their timestamps are inside the replay window.
+    now: () => 1_700_000_001_000,
   });
   const counted = () => addMetric.mock.calls.map(([name]) => name as string);
   return { service, dynamoSend, sqsSend, counted };
 }
 
-function signedPost(data: string, body = JSON.stringify({ data })): DeliveryRequest {
-  const headers = { timestamp: '1700000001000', nonce: '12345678', signature: webhookSignature(TOKEN, '1700000001000', '12345678', data) };
+function signedPost(data: string, body = JSON.stringify({ data }), timestamp = '1700000001000'): DeliveryRequest {
+  const headers = { timestamp, nonce: '12345678', signature: webhookSignature(TOKEN, timestamp, '12345678', data) };
   return { headers, body, isBase64Encoded: false };
 }
 
@@ -40,10 +42,8 @@ describe('WebhookService refusals', () => {
     ['no signature headers', { headers: {}, body: JSON.stringify({ data }), isBase64Encoded: false }, 'missing_signature', false],
     ['a body without data', signedPost(data, '{"nodata":1}'), 'invalid_body', false],
     ['an oversized body', signedPost(data, 'x'.repeat(200 * 1024)), 'body_too_large', false],
-    // Failed the signature check, or signed but unusable: counted as WebhookRejected.
+    // Failed the signature check: counted as WebhookRejected.
     ['a signature over other data', { ...signedPost(data), body: JSON.stringify({ data: encodeWebhookData('{}') }) }, 'invalid_signature', true],
-    ['signed data that is not base64', signedPost('@@not*base64@@'), 'invalid_data', true],
-    ['a signed plaintext that is not an event', signedPost(encodeWebhookData('not json')), 'invalid_event', true],
   ];
 
   it.each(cases.map(([label, request, reason, counted]) => ({ label, request, reason, counted })))(
@@ -57,6 +57,26 @@ describe('WebhookService refusals', () => {
     },
   );
 
+  it.each([
+    ['two hours late, in ms', String(1_700_000_001_000 - 7_200_000)],
+    ['two hours early, in seconds', String(1_700_000_001 + 7_200)],
+    ['not a unix time', '2023-11-14T22:13:21Z'],
+  ])('a signed delivery with a timestamp %s → rejected (stale_timestamp), counted, no AWS call', async (_label, timestamp) => {
+    const webhook = makeService();
+    expect(await webhook.service.deliver(signedPost(data, undefined, timestamp))).toEqual({ kind: 'rejected', reason: 'stale_timestamp', message: expect.any(String) });
+    expect(webhook.counted()).toEqual(['WebhookStaleTimestamp']);
+    expect(webhook.dynamoSend).not.toHaveBeenCalled();
+    expect(webhook.sqsSend).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['in ms, 50 minutes late', String(1_700_000_001_000 - 3_000_000)],
+    ['in seconds, 50 minutes early', String(1_700_000_001 + 3_000)],
+  ])('a signed delivery with a timestamp %s is inside the 1-hour window → enqueued', async (_label, timestamp) => {
+    const webhook = makeService();
+    expect(await webhook.service.deliver(signedPost(data, undefined, timestamp))).toEqual({ kind: 'enqueued', messages: 2 });
+  });
+
   it('a verification without check_str → rejected (missing_check_str), not counted', async () => {
     const webhook = makeService();
     expect(await webhook.service.verify({ headers: {}, checkStr: undefined })).toMatchObject({ kind: 'rejected', reason: 'missing_check_str' });
@@ -65,6 +85,18 @@ describe('WebhookService refusals', () => {
 });
 
 describe('WebhookService deliveries', () => {
+  it.each([
+    ['signed data that is not base64', '@@not*base64@@'],
+    ['a signed plaintext that is not an event', encodeWebhookData('not json')],
+  ])('%s → parked (kept in the table, counted), never refused', async (_label, data) => {
+    const webhook = makeService();
+    expect(await webhook.service.deliver(signedPost(data))).toEqual({ kind: 'parked', eventId: expect.stringMatching(/^derived-/) });
+    expect(webhook.counted()).toEqual(['WebhookEventParked']);
+    const put = webhook.dynamoSend.mock.calls[0]![0] as PutCommand;
+    expect(put.input.Item).toMatchObject({ pk: 'WEBHOOK#PARKED', status: 'parked' });
+    expect(webhook.sqsSend).not.toHaveBeenCalled();
+  });
+
   it('common.sts-token: stores the token, enqueues nothing, claims no dedupe marker', async () => {
     const webhook = makeService();
     expect(await webhook.service.deliver(signedPost(encodeWebhookData(JSON.stringify(stsTokenDoc))))).toEqual({ kind: 'nothing-to-archive' });
