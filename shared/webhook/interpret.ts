@@ -54,6 +54,30 @@ function misfitOf(plaintext: string, stage: MisfitStage, reason: string): Misfit
   };
 }
 
+/** Plain-mode text, or undefined when `data` is not base64 of UTF-8 text. */
+function plainText(data: string): string | undefined {
+  try {
+    return decodeWebhookData(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A signed `data` this configuration cannot decode. What is kept must hold no readable secret: AES
+ * ciphertext is kept as sent (a replay decodes it with the key configured then); plain-mode data
+ * sent to an AES-configured webhook (the subscription switched modes) is kept as its text with the
+ * secrets blanked; undecodable plain-mode data is not kept at all.
+ */
+function undecodable(data: string, encodingAesKey: string | undefined, reason: string): Misfit {
+  // The same ciphertext comes with every retry (the IV is fixed), so the id dedupes retries.
+  const base = { eventId: deriveEventId('undecodable', data), stage: 'decode' as const, reason, meetingIds: [], recordFileIds: [] };
+  if (!encodingAesKey) return base;
+  const text = plainText(data);
+  if (text === undefined) return { ...base, payload: { data } };
+  return { ...misfitOf(text, 'decode', `${reason} (the data is plain-mode text)`), stage: 'decode' };
+}
+
 /** The signed `data` of a delivery (or of a parked one): base64, AES when a key is configured. */
 export function interpretData(data: string, encodingAesKey: string | undefined): Interpretation {
   let plaintext: string;
@@ -61,19 +85,7 @@ export function interpretData(data: string, encodingAesKey: string | undefined):
     plaintext = decodeWebhookData(data, encodingAesKey);
   } catch (error) {
     if (!(error instanceof WebhookDecodeError)) throw error;
-    // The same ciphertext comes with every retry (the IV is fixed), so the id dedupes retries.
-    return {
-      kind: 'misfit',
-      misfit: {
-        eventId: deriveEventId('undecodable', data),
-        stage: 'decode',
-        reason: error.message,
-        // Ciphertext holds nothing readable without the key; undecodable plain data may hold anything.
-        ...(encodingAesKey ? { payload: { data } } : {}),
-        meetingIds: [],
-        recordFileIds: [],
-      },
-    };
+    return { kind: 'misfit', misfit: undecodable(data, encodingAesKey, error.message) };
   }
   return interpretPlaintext(plaintext);
 }

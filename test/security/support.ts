@@ -72,6 +72,11 @@ export async function dedupeMarkers(resources: Resources): Promise<Array<Record<
   return (await scanTable(resources)).filter((item) => String(item.pk).startsWith('EVENT#'));
 }
 
+/** The webhook's parked (and repaired) events (WEBHOOK#PARKED). */
+export async function parkedItems(resources: Resources): Promise<Array<Record<string, unknown>>> {
+  return (await scanTable(resources)).filter((item) => item.pk === 'WEBHOOK#PARKED');
+}
+
 export interface CapturedOutput {
   /** Everything written to stdout/stderr since capture started (Powertools writes one JSON line per entry). */
   text(): string;

@@ -13,7 +13,7 @@ import { createLogger } from '../../shared/observability/logger.ts';
 import { keys } from '../../shared/archive/table-design.ts';
 import { encodeWebhookData, webhookSignature } from '../../shared/webhook/codec.ts';
 import { recordingCompletedEvent, type EventMeeting } from '../../infra/local/simulator/webhook-events.ts';
-import { captureOutput, dedupeMarkers, drainQueue, leaks, webhookInvoker, type CapturedOutput, type Resources, type WebhookInvoke, type WebhookRequest } from './support.ts';
+import { captureOutput, dedupeMarkers, drainQueue, leaks, parkedItems, webhookInvoker, type CapturedOutput, type Resources, type WebhookInvoke, type WebhookRequest } from './support.ts';
 
 const TOKEN = 'T4mperT0kenABCDEFGHIJ1234';
 const OTHER_TOKEN = 'Att4ckerT0kenZYXWVUTS9876';
@@ -31,6 +31,8 @@ const MEETING: EventMeeting = {
 };
 const PLAINTEXT = JSON.stringify(recordingCompletedEvent(MEETING, FILE_IDS, { traceId: TRACE_ID, operateTimeMs: 1_700_000_000_123 }));
 const CHECK_PLAINTEXT = 'Ch3ckStrPlaintext42';
+/** The handler's clock: the deliveries below are signed at 1700000001000. */
+const VECTOR_NOW_MS = 1_700_000_001_000;
 
 interface Delivery {
   data: string;
@@ -86,6 +88,7 @@ describe('webhook tampering and replay', () => {
       encodingAesKey: AES_KEY,
       logger: createLogger('webhook'),
       metrics: new Metrics({ namespace: 'security-test', serviceName: 'webhook' }),
+      now: () => VECTOR_NOW_MS,
     });
     const raw = webhookInvoker(handler);
     invoke = async (request) => {
@@ -104,6 +107,8 @@ describe('webhook tampering and replay', () => {
   async function expectNothingEnqueued(): Promise<void> {
     expect(await drainQueue(resources)).toEqual([]);
     expect(await dedupeMarkers(resources)).toEqual([]);
+    // A wrongly signed but well-formed body parks nothing either.
+    expect(await parkedItems(resources)).toEqual([]);
   }
 
   it('accepts the untampered delivery (the baseline every forgery below is derived from)', async () => {
@@ -202,14 +207,19 @@ describe('webhook tampering and replay', () => {
     await expectNothingEnqueued();
   });
 
-  it('refuses data encrypted with the wrong AES key even when correctly signed (400, nothing enqueued, nothing decrypted shown)', async () => {
+  it('acknowledges data encrypted with the wrong AES key when correctly signed: parked, nothing enqueued, nothing decrypted shown', async () => {
     for (const key of [OTHER_KEY, 'plain']) {
       const response = await invoke(post(delivery(PLAINTEXT, { key })));
-      expect(response.statusCode).toBe(400);
+      expect(response).toMatchObject({ statusCode: 200, body: ACK_BODY });
       expect(String(response.body)).not.toContain(TRACE_ID);
       expect(String(response.body)).not.toContain(MEETING.subject!);
     }
-    await expectNothingEnqueued();
+    expect(await drainQueue(resources)).toEqual([]);
+    expect(await dedupeMarkers(resources)).toEqual([]);
+    const parked = await parkedItems(resources);
+    expect(parked.map((item) => item.stage)).toEqual(['decode', 'decode']);
+    // Kept for a replay once the key is fixed, never as anything the webhook token alone would reveal.
+    expect(JSON.stringify(parked)).not.toContain(AES_KEY);
   });
 
   it('acknowledges a replayed delivery (same request, Tencent retries with new nonce/timestamp, concurrent copies) but enqueues it once', async () => {
@@ -264,6 +274,7 @@ describe('webhook logs when Powertools event logging is switched on (POWERTOOLS_
           token: TOKEN,
           logger: createLogger('webhook'),
           metrics: new Metrics({ namespace: 'security-test', serviceName: 'webhook' }),
+          now: () => VECTOR_NOW_MS,
         }),
       );
       const plaintext = JSON.stringify({ event: 'common.sts-token', trace_id: TRACE_ID, payload: [{ operate_time: 1_700_000_000_123, token_info: { req_id: 'r-1', sts_token: stsToken, expire_ts: 1_800_000_000 } }] });

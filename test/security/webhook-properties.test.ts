@@ -2,7 +2,9 @@
 // queue): whatever arrives — any method, headers, query, body (huge, binary, base64-flagged,
 // malformed JSON, valid-shaped but unsigned, random signature headers) — the handler answers with
 // one of the specified statuses, never throws, never echoes a secret, and only a request carrying a
-// valid signature over a valid event can put anything on the queue or in the dedupe table.
+// valid signature over a valid event can put anything on the queue or in the dedupe table; a
+// validly signed event that does not fit is acknowledged and parked, and only such an event ever
+// reaches the parking store; a validly signed POST outside the replay window is refused.
 // fast-check prints the seed and the shrunk counterexample when a property fails.
 import fc from 'fast-check';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -11,7 +13,7 @@ import { createTestResources, destroyClients } from '../support/aws.ts';
 import { webhookHandlerOn } from '../support/webhook.ts';
 import { ACK_BODY } from '../../functions/webhook/handler.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { keys } from '../../shared/archive/table-design.ts';
+import { keys, PARKED_EVENTS_PARTITION } from '../../shared/archive/table-design.ts';
 import { encodeWebhookData, webhookSignature } from '../../shared/webhook/codec.ts';
 import {
   recordingCompletedEvent,
@@ -21,12 +23,15 @@ import {
   type EventMeeting,
   type TencentWebhookEvent,
 } from '../../infra/local/simulator/webhook-events.ts';
-import { captureOutput, dedupeMarkers, drainQueue, leaks, webhookInvoker, type CapturedOutput, type Resources, type WebhookInvoke, type WebhookRequest } from './support.ts';
+import { captureOutput, dedupeMarkers, drainQueue, leaks, scanTable, webhookInvoker, type CapturedOutput, type Resources, type WebhookInvoke, type WebhookRequest } from './support.ts';
 
 const TOKEN = 'Pr0pT0kenForFuzzing2024xy';
 const AES_KEY = 'FuzzKey0123456789abcdefghijklmnopqrstuvwxyz';
 const ALLOWED = new Set([200, 400, 401, 405, 413]);
 const MAX_BODY = 64 * 1024;
+/** The handler's clock; the replay window is its default, one hour either side. */
+const NOW_MS = 1_700_000_000_000;
+const WINDOW_MS = 3_600_000;
 
 /** What the oracle expects of one generated request. */
 type Expectation =
@@ -37,8 +42,10 @@ type Expectation =
   | { kind: 'acknowledged' }
   /** Signed GET: 200 with exactly the plaintext. */
   | { kind: 'verified'; plaintext: string }
-  /** Signed, but data / event malformed: 400, nothing enqueued. */
-  | { kind: 'malformed' };
+  /** Signed, but data / event malformed: 200 + ack, parked, nothing enqueued. */
+  | { kind: 'parked' }
+  /** Signed POST outside the replay window: 401 stale_timestamp, nothing written. */
+  | { kind: 'stale' };
 
 interface Case {
   readonly request: WebhookRequest;
@@ -141,6 +148,8 @@ function sign(data: string, timestamp: string, nonce: string, casing: (n: string
 
 interface Signing {
   readonly timestamp: string;
+  /** Inside the replay window. */
+  readonly fresh: boolean;
   readonly nonce: string;
   readonly casing: (name: string) => string;
   readonly upper: boolean;
@@ -199,15 +208,29 @@ function makeArbitraries(mode: 'aes' | 'plain') {
       hidden: [...q.hidden, ...b.hidden],
     }));
 
+  // Tencent's unit is undocumented: fresh timestamps come in seconds and in milliseconds.
+  const freshTimestampArb = fc
+    .tuple(fc.integer({ min: -(WINDOW_MS - 2_000), max: WINDOW_MS - 2_000 }), fc.boolean())
+    .map(([offsetMs, inSeconds]) => (inSeconds ? String(Math.floor((NOW_MS + offsetMs) / 1000)) : String(NOW_MS + offsetMs)));
+  const staleTimestampArb = digits(10, 13).filter((t) => {
+    const n = Number(t);
+    return Math.abs((n < 1e11 ? n * 1000 : n) - NOW_MS) > WINDOW_MS + 2_000;
+  });
+  const timestampArb = fc.oneof(
+    { weight: 5, arbitrary: freshTimestampArb.map((timestamp) => ({ timestamp, fresh: true })) },
+    { weight: 1, arbitrary: staleTimestampArb.map((timestamp) => ({ timestamp, fresh: false })) },
+  );
   const signingArb: fc.Arbitrary<Signing> = fc.record({
-    timestamp: digits(10, 13),
+    t: timestampArb,
     nonce: digits(6, 10),
     casing: headerCase,
     upper: fc.boolean(),
     headers: otherHeadersArb,
     method: fc.constantFrom('POST', 'post'),
     asBase64: fc.boolean(),
-  });
+  }).map(({ t, ...rest }) => ({ ...rest, ...t }));
+  /** What a signed POST expects: its own outcome inside the window, a refusal outside it. */
+  const posted = (s: Signing, inWindow: Expectation): Expectation => (s.fresh ? inWindow : { kind: 'stale' });
 
   const signedPost = (data: string, s: Signing): WebhookRequest => {
     const body = JSON.stringify({ data });
@@ -222,22 +245,22 @@ function makeArbitraries(mode: 'aes' | 'plain') {
   const signedArb: fc.Arbitrary<Case> = fc.oneof(
     { weight: 3, arbitrary: fc.tuple(archivableEventArb, signingArb).map(([event, s]): Case => ({
       request: signedPost(encode(JSON.stringify(event)), s),
-      expect: { kind: 'accepted', traceId: event.trace_id! },
+      expect: posted(s, { kind: 'accepted', traceId: event.trace_id! }),
       hidden: [],
     })) },
     { weight: 1, arbitrary: fc.tuple(unknownEventArb, signingArb).map(([event, s]): Case => ({
       request: signedPost(encode(JSON.stringify(event)), s),
-      expect: { kind: 'acknowledged' },
+      expect: posted(s, { kind: 'acknowledged' }),
       hidden: [],
     })) },
     { weight: 1, arbitrary: fc.tuple(invalidPlaintextArb, signingArb).map(([plaintext, s]): Case => ({
       request: signedPost(encode(plaintext), s),
-      expect: { kind: 'malformed' },
+      expect: posted(s, { kind: 'parked' }),
       hidden: [],
     })) },
     // Signed data that is not what this mode can decode: junk base64, or the other mode's encoding.
     { weight: 1, arbitrary: fc.tuple(fc.oneof(fc.stringMatching(/^[^A-Za-z0-9+/=]{1,20}$/), archivableEventArb.map((e) => encodeWebhookData(JSON.stringify(e), key ? undefined : AES_KEY))), signingArb)
-      .map(([data, s]): Case => ({ request: signedPost(data, s), expect: { kind: 'malformed' }, hidden: [] })) },
+      .map(([data, s]): Case => ({ request: signedPost(data, s), expect: posted(s, { kind: 'parked' }), hidden: [] })) },
     { weight: 1, arbitrary: fc.tuple(fc.stringMatching(/^[A-Za-z0-9 ]{1,40}$/), signingArb).map(([plaintext, s]): Case => {
       const checkStr = encode(plaintext);
       return {
@@ -259,6 +282,8 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
   let invoke: WebhookInvoke;
   let output: CapturedOutput;
   const acceptedTraceIds = new Set<string>();
+  let parkedDeliveries = 0;
+  let staleRefusals = 0;
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
@@ -272,6 +297,7 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
         // The product's logger (with its redaction), writing to the captured stdout.
         logger: createLogger('webhook'),
         metrics: new Metrics({ namespace: 'security-test', serviceName: 'webhook' }),
+        now: () => NOW_MS,
       }),
     );
   });
@@ -315,8 +341,15 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
             expect(status).toBe(200);
             expect(body).toBe(expectation.plaintext);
             break;
-          case 'malformed':
-            expect(status).toBe(400);
+          case 'parked':
+            expect(status).toBe(200);
+            expect(body).toBe(ACK_BODY);
+            parkedDeliveries += 1;
+            break;
+          case 'stale':
+            expect(status).toBe(401);
+            expect(JSON.parse(body)).toMatchObject({ error: 'stale_timestamp' });
+            staleRefusals += 1;
             break;
         }
         if (status === 405) expect(response.headers?.Allow).toBe('GET, POST');
@@ -337,6 +370,13 @@ describe.each(['aes', 'plain'] as const)('webhook handler under arbitrary input 
     expect(markers.map((m) => m.pk as string).filter((pk) => !expectedMarkers.has(pk))).toEqual([]);
     expect(markers.every((m) => m.status === 'enqueued')).toBe(true);
     expect(markers.length).toBe(acceptedTraceIds.size);
+    // The parking store holds the signed misfits and nothing else: every parked delivery (a retry
+    // of the same misfit counts on its item) and not one unsigned or stale request.
+    const parked = (await scanTable(resources)).filter((item) => item.pk === PARKED_EVENTS_PARTITION);
+    expect(parked.reduce((sum, item) => sum + Number(item.deliveries), 0)).toBe(parkedDeliveries);
+    expect(parked.every((item) => item.status === 'parked')).toBe(true);
+    expect(parkedDeliveries).toBeGreaterThan(0);
+    expect(staleRefusals).toBeGreaterThan(0);
 
     // The run exercised every branch (a guard against a generator that silently degenerates).
     expect(acceptedTraceIds.size).toBeGreaterThan(0);
