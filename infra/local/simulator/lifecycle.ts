@@ -3,7 +3,9 @@
 // optionally smart.transcripts. Each event goes out only after the model reflects it, so an archive
 // that asks the REST API on receipt sees what Tencent would show at that moment.
 import type { CreateMeetingInput, SimMeetingRecording, SimulatorModel } from './model.ts';
+import type { SourceReadings } from './profiles.ts';
 import {
+  asTencentSends,
   meetingFromRecording,
   recordingCompletedEvent,
   recordingStatusEvent,
@@ -36,7 +38,7 @@ export class LifecycleDeliveryError extends Error {
 }
 
 export async function runMeetingLifecycle(
-  simulator: { readonly model: SimulatorModel },
+  simulator: { readonly model: SimulatorModel; readonly settings?: { readonly readings: SourceReadings } },
   sender: WebhookSender,
   options: LifecycleOptions,
 ): Promise<LifecycleResult> {
@@ -68,10 +70,11 @@ export async function runMeetingLifecycle(
 
   const meeting = meetingFromRecording(recording);
   const fileIds = recording.files.map((file) => file.recordFileId);
+  const asSent = (event: ReturnType<typeof recordingCompletedEvent>) => asTencentSends(event, recording, simulator.settings?.readings);
   if (fileIds.length > 0) {
-    await send(sender.deliver(recordingCompletedEvent(meeting, fileIds, { operateTimeMs: model.now() })), 'recording.completed');
+    await send(sender.deliver(asSent(recordingCompletedEvent(meeting, fileIds, { operateTimeMs: model.now() }))), 'recording.completed');
     if (transcripts) {
-      await send(sender.deliver(smartTranscriptsEvent(meeting, fileIds, { operateTimeMs: model.now() })), 'smart.transcripts');
+      await send(sender.deliver(asSent(smartTranscriptsEvent(meeting, fileIds, { operateTimeMs: model.now() }))), 'smart.transcripts');
     }
   }
   return { recording, deliveries, ok: deliveries.every((record) => record.ok) };

@@ -165,3 +165,41 @@ export function meetingFromRecording(recording: SimMeetingRecording, endTimeSec?
     mediaSetType: String(recording.mediaSetType),
   };
 }
+
+// ---- Open point #5: event shapes the strict schema does not expect -------------------------------
+
+/** The event as Tencent sends it about an uploaded recording: no meeting_info (facet eventsWithoutMeetingInfo). */
+export function withoutMeetingInfo(event: TencentWebhookEvent): TencentWebhookEvent {
+  return { ...event, payload: event.payload.map(({ meeting_info: _omitted, ...item }) => item) };
+}
+
+/**
+ * How the simulator's events about `recording` go out under `readings`: with the
+ * eventsWithoutMeetingInfo facet, events about an uploaded recording (record type 2) carry no
+ * meeting_info, as Tencent's event docs show for uploads.
+ */
+export function asTencentSends(
+  event: TencentWebhookEvent,
+  recording: Pick<SimMeetingRecording, 'recordType'>,
+  readings: { readonly eventsWithoutMeetingInfo: boolean } | undefined,
+): TencentWebhookEvent {
+  return readings?.eventsWithoutMeetingInfo && recording.recordType === 2 ? withoutMeetingInfo(event) : event;
+}
+
+/**
+ * A payload shape that drifted from the documented one, as field sets do between Tencent releases:
+ * `recording_files` renamed `record_files` (with `file_id`), `meeting_info` renamed `meeting`. Still
+ * a valid event for whoever knows the new names; this code does not, so it parks it.
+ */
+export function driftedShape(event: TencentWebhookEvent): TencentWebhookEvent {
+  return {
+    ...event,
+    payload: event.payload.map(({ meeting_info, recording_files, ...item }) => ({
+      ...item,
+      ...(meeting_info !== undefined ? { meeting: meeting_info } : {}),
+      ...(Array.isArray(recording_files)
+        ? { record_files: (recording_files as Array<{ record_file_id: string }>).map((file) => ({ file_id: file.record_file_id })) }
+        : {}),
+    })),
+  };
+}

@@ -24,6 +24,8 @@ export interface WebhookFaults {
   readonly unpaddedBase64?: boolean;
   /** Unit of the `timestamp` header: Tencent's official example uses milliseconds (the default). */
   readonly timestampUnit?: 'ms' | 's';
+  /** Added to the clock in the `timestamp` header: a skewed sender, or a capture replayed later. */
+  readonly timestampOffsetMs?: number;
 }
 
 export interface WebhookSenderOptions {
@@ -101,7 +103,7 @@ export class WebhookSender {
 
   /** The three headers Tencent signs a request with. */
   sign(data: string): SignedHeaders {
-    const nowMs = this.now();
+    const nowMs = this.now() + (this.faults.timestampOffsetMs ?? 0);
     const timestamp = String(this.faults.timestampUnit === 's' ? Math.floor(nowMs / 1000) : nowMs);
     const nonce = String(randomInt(10_000_000, 99_999_999));
     return { timestamp, nonce, signature: webhookSignature(this.token, timestamp, nonce, data) };

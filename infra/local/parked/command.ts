@@ -1,0 +1,196 @@
+// `npm run parked`: lists the webhook events that were validly signed but not understood (kept by
+// shared/webhook/parked-events.ts), and with --replay runs each still parked one through the
+// current code, the same WebhookService the webhook runs. Targets the local stack or a deployed one
+// exactly as `npm run backfill` does (infra/local/backfill/target.ts). Kept apart from its entry
+// script (infra/local/parked.ts) so tests drive it in-process.
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { AwsClients } from '../../../shared/aws/clients.ts';
+import { loadTencentConfig } from '../../../shared/tencent/config.ts';
+import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
+import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
+import { UsageError, type BackfillTarget } from '../backfill/args.ts';
+import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
+
+export const PARKED_USAGE = `Usage: npm run parked -- [--replay] [--all] [--json] [target flags]
+
+Lists the Tencent Meeting webhook events that were validly signed but did not fit what this code
+understands. Each was acknowledged to Tencent (so Tencent did not drop it) and kept in the archive
+table for WEBHOOK_PARKED_RETENTION_DAYS (default 30). Once a release understands them (or the
+EncodingAESKey is fixed), --replay runs every parked event through the current code: what it now
+understands is enqueued and archived; the rest stays parked.
+
+  --replay                 replay every parked event
+  --all                    also list events the webhook repaired, and ones already replayed
+  --json                   one JSON object per event instead of the table
+
+Target (default: the local stack), as for npm run backfill:
+  --stack-outputs <file>   cdk-outputs.json of a deployed stack (IngestQueueUrl, TableName)
+  --stack <name>           which stack in that file, when it holds several
+  --queue-url <url>        the ingest queue
+  --table <name>           the archive table
+  --region <region>        AWS region of a deployed stack
+  --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
+
+A replay of undecodable AES data needs the EncodingAESKey: from the environment
+(TENCENT_MEETING_ENCODING_AES_KEY or TENCENT_SECRET_ARN), or the local stack's simulator.
+  -h, --help               show this help`;
+
+export interface ParkedArgs {
+  readonly help: boolean;
+  readonly replay: boolean;
+  readonly all: boolean;
+  readonly json: boolean;
+  readonly target: BackfillTarget;
+}
+
+export function parseParkedArgs(argv: readonly string[]): ParkedArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        replay: { type: 'boolean' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'stack-outputs': { type: 'string' },
+        stack: { type: 'string' },
+        'queue-url': { type: 'string' },
+        table: { type: 'string' },
+        region: { type: 'string' },
+        'dynamodb-endpoint': { type: 'string' },
+        'aws-endpoint': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  if (values.stack !== undefined && values['stack-outputs'] === undefined) throw new UsageError('--stack needs --stack-outputs <file>');
+  const target: BackfillTarget = Object.fromEntries(
+    (
+      [
+        ['stackOutputs', values['stack-outputs']],
+        ['stack', values.stack],
+        ['queueUrl', values['queue-url']],
+        ['table', values.table],
+        ['region', values.region],
+        ['dynamodbEndpoint', values['dynamodb-endpoint']],
+        ['awsEndpoint', values['aws-endpoint']],
+      ] as const
+    ).filter(([, value]) => value !== undefined),
+  );
+  return { help: values.help ?? false, replay: values.replay ?? false, all: values.all ?? false, json: values.json ?? false, target };
+}
+
+export interface ParkedIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Tests: ready clients instead of ones built from the target flags. */
+  readonly clients?: AwsClients;
+}
+
+export interface ParkedOutcome {
+  readonly exitCode: number;
+  readonly listed: readonly ParkedEvent[];
+  readonly replayed: number;
+  readonly stillParked: number;
+}
+
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function describeEvent(event: ParkedEvent): string {
+  const ids = [
+    event.meetingIds.length > 0 ? `meeting ${event.meetingIds.join(',')}` : '',
+    event.recordFileIds.length > 0 ? `files ${event.recordFileIds.join(',')}` : '',
+  ].filter(Boolean);
+  return [
+    new Date(event.parkedAtMs).toISOString(),
+    event.status.padEnd(8),
+    (event.eventName ?? '(unreadable)').padEnd(19),
+    `stage ${event.stage}`,
+    `id ${event.eventId}`,
+    ...ids,
+    `deliveries ${event.deliveries}`,
+    `replays ${event.replays}`,
+    event.repairs ? `repairs ${event.repairs.join(',')}` : '',
+    `— ${event.lastReplayOutcome ? `last replay: ${event.lastReplayOutcome}` : event.reason}`,
+  ]
+    .filter(Boolean)
+    .join('  ');
+}
+
+export async function runParked(argv: readonly string[], io: ParkedIo): Promise<ParkedOutcome> {
+  const env = io.env ?? process.env;
+  const say = (text: string) => io.stdout.write(`${text}\n`);
+  const fail = (text: string) => io.stderr.write(`parked: ${text}\n`);
+  const none = { listed: [], replayed: 0, stillParked: 0 };
+  let args: ParkedArgs;
+  try {
+    args = parseParkedArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    fail(error.message);
+    io.stderr.write('Run with --help for usage.\n');
+    return { exitCode: EXIT.usage, ...none };
+  }
+  if (args.help) {
+    say(PARKED_USAGE);
+    return { exitCode: EXIT.ok, ...none };
+  }
+  let target: ResolvedTarget;
+  try {
+    target = await resolveTarget(args.target, env, io.cwd ?? process.cwd(), io.clients);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+    return { exitCode: error instanceof UsageError ? EXIT.usage : EXIT.failed, ...none };
+  }
+  // Only a replay of undecodable AES data needs a secret, and only the EncodingAESKey.
+  const secrets = async (): Promise<WebhookSecrets> => {
+    const config = await loadTencentConfig({ ...target.tencentEnv, ...env });
+    return { token: config.webhookToken ?? '', ...(config.encodingAesKey ? { encodingAesKey: config.encodingAesKey } : {}) };
+  };
+  const service = new WebhookService({
+    dynamo: target.clients.dynamo,
+    sqs: target.clients.sqs,
+    tableName: target.tableName,
+    queueUrl: target.queueUrl,
+    secrets,
+    logger: new Logger({ serviceName: 'parked', logLevel: (env.LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' }),
+    metrics: new Metrics({ namespace: 'parked-command', serviceName: 'parked' }),
+  });
+  try {
+    let replayed = 0;
+    let stillParked = 0;
+    if (args.replay) {
+      for (const event of (await service.listParked()).filter((e) => e.status === 'parked')) {
+        const result = await service.replay(event).catch((error: unknown) => ({
+          eventId: event.eventId,
+          status: 'parked' as const,
+          outcome: `replay failed: ${error instanceof Error ? error.message : String(error)}`,
+        }));
+        if (result.status === 'replayed') replayed += 1;
+        else stillParked += 1;
+        if (!args.json) say(`${result.status === 'replayed' ? 'replayed' : 'still parked'}  id ${result.eventId}  ${result.outcome}`);
+      }
+    }
+    const listed = (await service.listParked()).filter((e) => args.all || e.status === 'parked');
+    for (const event of listed) say(args.json ? JSON.stringify(event) : describeEvent(event));
+    if (!args.json) {
+      say(
+        args.replay
+          ? `Replayed ${replayed}, still parked ${stillParked} (${target.description}).`
+          : `${listed.length} ${args.all ? 'kept' : 'parked'} event${listed.length === 1 ? '' : 's'} in the ${target.description}.${listed.length > 0 && !args.replay ? ' Replay them with --replay once the code understands them.' : ''}`,
+      );
+    }
+    return { exitCode: EXIT.ok, listed, replayed, stillParked };
+  } catch (error) {
+    fail(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { exitCode: EXIT.failed, ...none };
+  }
+}
