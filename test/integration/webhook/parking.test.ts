@@ -8,6 +8,7 @@ import { WebhookSender } from '../../../infra/local/simulator/webhook-sender.ts'
 import { driftedShape, meetingFromRecording, recordingCompletedEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { runParked } from '../../../infra/local/parked/command.ts';
+import { runMeetingLifecycle } from '../../../infra/local/simulator/lifecycle.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { ParkedEventStore } from '../../../shared/webhook/parked-events.ts';
 import { drainQueue } from '../../support/aws.ts';
@@ -174,5 +175,23 @@ describe('replay window on the signed timestamp (issue 13)', () => {
     const [inSeconds] = await sender({ faults: { timestampUnit: 's', timestampOffsetMs: 10 * 60_000 } }).deliver(event('in-seconds'));
     expect([inMs?.ok, inSeconds?.ok]).toEqual([true, true]);
     expect(new Set((await drainQueue(h.resources)).map((m) => m.traceId))).toEqual(new Set(['in-ms', 'in-seconds']));
+  });
+});
+
+describe('simulator facet eventsWithoutMeetingInfo', () => {
+  jest.setTimeout(120_000);
+
+  it("a simulated uploaded recording's lifecycle events without meeting_info are acknowledged and become resolve-file work", async () => {
+    await start();
+    h.sim.settings.readings = { ...h.sim.settings.readings, eventsWithoutMeetingInfo: true };
+    const { recording, ok } = await runMeetingLifecycle(h.sim, sender(), {
+      subject: 'uploaded',
+      hostUserId: h.sim.credentials.operatorId,
+      recordType: 2,
+      files: [{ sizeBytes: 4 * KiB }],
+    });
+    expect(ok).toBe(true);
+    const messages = await drainQueue(h.resources);
+    expect(messages.filter((m) => m.kind === 'resolve-file').map((m) => m.recordFileId)).toEqual(recording.files.map((f) => f.recordFileId));
   });
 });

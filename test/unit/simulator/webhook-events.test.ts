@@ -1,8 +1,13 @@
 // The simulator's event builders must produce what the archive's parser accepts, in both envelopes.
 import { parseWebhookEvent } from '../../../shared/webhook/events.ts';
 import { toIngestMessages } from '../../../shared/webhook/to-messages.ts';
+import { interpretPlaintext } from '../../../shared/webhook/interpret.ts';
+import { resolveReadings } from '../../../infra/local/simulator/profiles.ts';
 import {
+  asTencentSends,
   beijingDateTime,
+  driftedShape,
+  withoutMeetingInfo,
   recordingApplyEvent,
   recordingClippedEvent,
   recordingCompletedEvent,
@@ -49,5 +54,25 @@ describe('simulator event builders', () => {
 
   it('prints legacy times in Beijing time', () => {
     expect(beijingDateTime(Date.UTC(2020, 11, 29, 9, 41, 6))).toBe('2020-12-29 17:41:06');
+  });
+});
+
+describe('open point #5: shapes the strict schema does not expect', () => {
+  const completed = recordingCompletedEvent(meeting, ['9000000000000000002'], options);
+
+  it('eventsWithoutMeetingInfo: events about an uploaded recording carry no meeting_info; cloud recordings keep it', () => {
+    const wild = resolveReadings('wild');
+    expect(asTencentSends(completed, { recordType: 2 }, wild).payload[0]).not.toHaveProperty('meeting_info');
+    expect(asTencentSends(completed, { recordType: 0 }, wild).payload[0]).toHaveProperty('meeting_info');
+    expect(asTencentSends(completed, { recordType: 2 }, resolveReadings('sdk')).payload[0]).toHaveProperty('meeting_info');
+  });
+
+  it('the archive maps an event without meeting_info to resolve-file, an empty recording_files to archive-meeting, and parks a drifted shape', () => {
+    const resolve = interpretPlaintext(JSON.stringify(withoutMeetingInfo(completed)));
+    expect(resolve).toMatchObject({ kind: 'understood', messages: [{ kind: 'resolve-file', recordFileId: '9000000000000000002', operateTimeMs: options.operateTimeMs }] });
+    const every = interpretPlaintext(JSON.stringify(recordingCompletedEvent(meeting, [], options)));
+    expect(every).toMatchObject({ kind: 'understood', messages: [{ kind: 'archive-meeting', meetingId: meeting.meetingId }] });
+    const drifted = interpretPlaintext(JSON.stringify(driftedShape(completed)));
+    expect(drifted).toMatchObject({ kind: 'misfit', misfit: { stage: 'schema', eventId: 't-1', eventName: 'recording.completed' } });
   });
 });
