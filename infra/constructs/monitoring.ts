@@ -24,6 +24,8 @@ export interface MonitoringProps {
   readonly maxIngestMessageAge?: Duration;
   /** Webhook 4xx responses per 5 minutes that signal a misconfigured token/AES key or an attack. @default 10 */
   readonly webhook4xxThreshold?: number;
+  /** Namespace of the functions' Powertools metrics (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
 }
 
 export class Monitoring extends Construct {
@@ -87,6 +89,27 @@ export class Monitoring extends Construct {
       threshold: props.webhook4xxThreshold ?? 10,
       description: 'The webhook rejects many callbacks: check the token / EncodingAESKey in the secret, or someone is probing the endpoint.',
     });
+    // Open point #5: a parked event was acknowledged to Tencent, so nothing retries it; only an
+    // operator's replay archives it, within the parked retention.
+    this.add('WebhookEventsParked', {
+      metric: this.webhookCount(props.metricsNamespace, 'WebhookEventParked', period),
+      threshold: 1,
+      description:
+        'A validly signed Tencent Meeting event did not fit what this release understands; it was acknowledged and kept (log "webhook event parked"). List it with `npm run parked`; replay it with `npm run parked -- --replay` once a release understands it (or the EncodingAESKey is fixed), before WEBHOOK_PARKED_RETENTION_DAYS pass.',
+    });
+    // Either a captured delivery replayed, or Tencent's clock / timestamp unit disagrees with ours:
+    // then every event is refused and Tencent drops them after its retries.
+    this.add('WebhookStaleTimestamps', {
+      metric: this.webhookCount(props.metricsNamespace, 'WebhookStaleTimestamp', period),
+      threshold: 1,
+      description:
+        'Validly signed webhook deliveries were refused for a timestamp outside WEBHOOK_REPLAY_WINDOW_SECONDS: a replayed capture, or a clock or timestamp-unit mismatch with Tencent that refuses real events.',
+    });
+  }
+
+  /** A count the webhook function emits (Powertools EMF: dimension `service` = webhook). */
+  private webhookCount(namespace: string, metricName: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: 'webhook' }, statistic: cloudwatch.Stats.SUM, period });
   }
 
   private add(id: string, props: { metric: cloudwatch.IMetric; threshold: number; description: string }): void {

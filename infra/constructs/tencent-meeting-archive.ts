@@ -14,6 +14,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, type DeletionPolicy } from '../../shared/config/environment.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
+import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
@@ -87,6 +88,12 @@ export interface TencentMeetingArchiveProps {
   readonly reconcile?: ReconcileOptions;
   /** @default - no subscription to the alarm topic */
   readonly alarmEmail?: string;
+  /**
+   * The webhook's replay window and how long it keeps events it parked (WEBHOOK_REPLAY_WINDOW_SECONDS,
+   * WEBHOOK_PARKED_RETENTION_DAYS).
+   * @default replayWindowSeconds 3600, parkedRetentionDays 30
+   */
+  readonly webhook?: { readonly replayWindowSeconds?: number; readonly parkedRetentionDays?: number };
   /** Use an existing Tencent credentials secret (same JSON keys). @default - a new secret */
   readonly existingSecret?: secretsmanager.ISecret;
 }
@@ -100,6 +107,19 @@ const DEFAULT_SIZING: Readonly<Record<FunctionName, Required<FunctionSizing>>> =
   // Tencent allows corp/records ~10 calls a minute, so a sweep is slow by design.
   reconcile: { memorySize: 512, timeout: Duration.minutes(15) },
 };
+
+/** The webhook's settings as its environment, checked at synth against the bounds the function enforces. */
+function webhookEnvironment(options: TencentMeetingArchiveProps['webhook'] = {}): Record<string, string> {
+  const environment: Record<string, string> = {};
+  const check = (name: string, value: number | undefined, min: number, max: number) => {
+    if (value === undefined) return;
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`webhook.${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    environment[name === 'replayWindowSeconds' ? ENV.webhookReplayWindowSeconds : ENV.webhookParkedRetentionDays] = String(value);
+  };
+  check('replayWindowSeconds', options.replayWindowSeconds, 60, MAX_REPLAY_WINDOW_SECONDS);
+  check('parkedRetentionDays', options.parkedRetentionDays, 1, 365);
+  return environment;
+}
 
 export class TencentMeetingArchive extends Construct {
   readonly storage: ArchiveStorage;
@@ -165,7 +185,7 @@ export class TencentMeetingArchive extends Construct {
       entry: entry('webhook'),
       description: 'Receives Tencent Meeting webhooks: verify, decode, dedupe, enqueue, acknowledge',
       ...sizing('webhook'),
-      environment: queueEnvironment,
+      environment: { ...queueEnvironment, ...webhookEnvironment(props.webhook) },
     });
     const queryFn = createFunction(this, 'QueryFunction', {
       entry: entry('query'),
@@ -213,7 +233,8 @@ export class TencentMeetingArchive extends Construct {
     const indexes = this.storage.indexArns;
     const objects = this.storage.bucket.arnForObjects('*');
 
-    // webhook: dedupe markers (claim, confirm, release), enqueue, read the token / AES key.
+    // webhook: dedupe markers (claim, confirm, release), parked events (Put, and Update to count
+    // Tencent's retries of one; WEBHOOK#PARKED items), enqueue, read the token / AES key.
     webhookFn.allow('DedupeMarkers', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table]);
     this.ingest.allowSend(webhookFn);
     this.allowSecretRead(webhookFn);
@@ -291,6 +312,7 @@ export class TencentMeetingArchive extends Construct {
       deadLetterQueue: this.ingest.deadLetterQueue,
       httpApi: this.httpApi,
       alarmEmail: props.alarmEmail,
+      metricsNamespace: serviceName,
     });
   }
 

@@ -406,6 +406,23 @@ describe('monitoring', () => {
     }
   });
 
+  test('a parked webhook event and a stale signed timestamp each alarm, on the webhook function\'s own metrics', () => {
+    for (const metric of ['WebhookEventParked', 'WebhookStaleTimestamp']) {
+      expect(alarmsOn(metric)).toEqual([
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            Namespace: 'tencent-meeting-archive',
+            Dimensions: [{ Name: 'service', Value: 'webhook' }],
+            Statistic: 'Sum',
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          }),
+        }),
+      ]);
+    }
+    expect(alarmsOn('WebhookEventParked')[0]!.Properties!.AlarmDescription).toMatch(/npm run parked/);
+  });
+
   test('every alarm notifies the KMS-encrypted, TLS-only SNS topic; no e-mail subscription by default', () => {
     const topic = ref('AWS::SNS::Topic', 'AlarmTopic');
     for (const alarm of Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {

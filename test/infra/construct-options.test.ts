@@ -40,6 +40,7 @@ describe('a customer configuration with every option changed', () => {
       ingest: { batchSize: 3, maxConcurrency: 4, maxReceiveCount: 8 },
       throttle: { rateLimit: 5, burstLimit: 10 },
       reconcile: { schedule: scheduler.ScheduleExpression.expression('rate(6 hours)') },
+      webhook: { replayWindowSeconds: 900, parkedRetentionDays: 90 },
     }));
   }, 60_000);
 
@@ -81,6 +82,16 @@ describe('a customer configuration with every option changed', () => {
         LOG_LEVEL: 'DEBUG',
       });
     }
+  });
+
+  test("the webhook's replay window and parked retention reach the webhook function", () => {
+    const webhook = Object.values(resources(template)).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties!.Description).startsWith('Receives Tencent Meeting webhooks'),
+    );
+    expect((webhook!.Properties!.Environment as { Variables: object }).Variables).toMatchObject({
+      WEBHOOK_REPLAY_WINDOW_SECONDS: '900',
+      WEBHOOK_PARKED_RETENTION_DAYS: '90',
+    });
   });
 
   test('ingest sizing drives the queue visibility timeout; batch, concurrency and redrive settings', () => {
@@ -134,6 +145,10 @@ describe('secret', () => {
 describe('validation', () => {
   test.each([0, 1.5, 3601])('presignTtlSeconds %p is rejected', (presignTtlSeconds) => {
     expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, presignTtlSeconds })).toThrow(/presignTtlSeconds/);
+  });
+
+  test.each([{ replayWindowSeconds: 30 }, { replayWindowSeconds: 7 * 86_400 }, { parkedRetentionDays: 0 }])('webhook %p is rejected', (webhook) => {
+    expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, webhook })).toThrow(/webhook\./);
   });
 
   test('an unknown deletion policy is rejected', () => {
