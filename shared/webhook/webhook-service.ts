@@ -262,7 +262,7 @@ export class WebhookService {
   async #park(misfit: Misfit): Promise<DeliveryOutcome> {
     const kept = await this.#parked.keep(misfit, 'parked');
     this.#count('WebhookEventParked');
-    this.#deps.logger.error('webhook event parked: signed but not understood; acknowledged and kept for `npm run parked`', {
+    this.#deps.logger.error('webhook event parked: signed but not understood; acknowledged and kept for npm run parked', {
       ...misfitFields(misfit),
       again: kept === 'again',
     });

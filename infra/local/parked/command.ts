@@ -34,7 +34,7 @@ Target (default: the local stack), as for npm run backfill:
   --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
 
 A replay of undecodable AES data needs the EncodingAESKey: from the environment
-(TENCENT_MEETING_ENCODING_AES_KEY or TENCENT_SECRET_ARN), or the local stack's simulator.
+(TENCENT_MEETING_ENCODING_AES_KEY or TENCENT_MEETING_SECRET_ARN), or the local stack's simulator.
   -h, --help               show this help`;
 
 export interface ParkedArgs {
