@@ -18,6 +18,12 @@ export interface IngestMetrics {
   deferred(): void;
   /** A copy whose bytes or checksums did not match: never indexed as archived. */
   integrityFailed(): void;
+  /** A paused copy handed over to a new message. */
+  continued(): void;
+  /** A copy sent to the DLQ after consecutive continuations without an acknowledged byte. */
+  copyStalled(): void;
+  /** A copy sent to the DLQ after the most continuations one file may take. */
+  continuationLimitReached(): void;
 }
 
 export const INGEST_METRIC_NAMES = {
@@ -28,6 +34,9 @@ export const INGEST_METRIC_NAMES = {
   retries: 'Retries',
   deferrals: 'Deferrals',
   integrityFailures: 'IntegrityFailures',
+  continuations: 'Continuations',
+  copiesStalled: 'CopiesStalled',
+  continuationLimitsReached: 'ContinuationLimitsReached',
 } as const;
 
 /** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
@@ -41,6 +50,9 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     retried: () => count(INGEST_METRIC_NAMES.retries),
     deferred: () => count(INGEST_METRIC_NAMES.deferrals),
     integrityFailed: () => count(INGEST_METRIC_NAMES.integrityFailures),
+    continued: () => count(INGEST_METRIC_NAMES.continuations),
+    copyStalled: () => count(INGEST_METRIC_NAMES.copiesStalled),
+    continuationLimitReached: () => count(INGEST_METRIC_NAMES.continuationLimitsReached),
   };
 }
 
@@ -53,4 +65,7 @@ export const UNCOUNTED: IngestMetrics = {
   retried: () => {},
   deferred: () => {},
   integrityFailed: () => {},
+  continued: () => {},
+  copyStalled: () => {},
+  continuationLimitReached: () => {},
 };

@@ -19,8 +19,10 @@ import type { CopyLeases } from './copy-lease.ts';
 import { hasCopyInFlight, isComplete } from './file-completeness.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { EventRepairs } from './event-repairs.ts';
+import { ContinuationBudget, type ContinuationLimits } from './continuation-budget.ts';
 import type {
   ArchiveFileMessage,
+  ContinuationState,
   IngestMessage,
   RecordingStatusMessage,
   RefreshMeetingMessage,
@@ -47,6 +49,8 @@ export interface IngestServiceDeps {
   readonly discardCopyState?: (recordFileId: string, artifact: string) => Promise<void>;
   /** Delays before a deferred message comes back; tests and the local stack shorten them. */
   readonly deferSeconds?: Partial<DeferDelays>;
+  /** Bounds on a copy's continuations (defaults in continuation-budget.ts); tests lower them. */
+  readonly continuationLimits?: Partial<ContinuationLimits>;
   readonly now?: () => number;
 }
 
@@ -81,11 +85,13 @@ export class IngestService {
   readonly #deps: IngestServiceDeps;
   readonly #now: () => number;
   readonly #repairs: EventRepairs;
+  readonly #continuations: ContinuationBudget;
 
   constructor(deps: IngestServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#repairs = new EventRepairs(deps);
+    this.#continuations = new ContinuationBudget(deps.continuationLimits, deps.metrics);
   }
 
   async handle(message: IngestMessage, context: InvocationContext): Promise<void> {
@@ -126,6 +132,7 @@ export class IngestService {
     let why = '';
     let meetingRecordId = message.meetingRecordId;
     let copiedHere = false;
+    let continuation: ContinuationState | undefined;
     try {
       const found = await this.#findRecording(message);
       if (found) {
@@ -192,6 +199,7 @@ export class IngestService {
             bytesDone: outcome.bytesDone,
           });
           next = 'continue';
+          continuation = outcome.continuation;
           return;
         }
       }
@@ -199,7 +207,7 @@ export class IngestService {
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await leases.release(message.recordFileId, owner);
-      if (next === 'continue') await this.#continueLater(message, meetingRecordId);
+      if (next === 'continue') await this.#continueLater(message, meetingRecordId, continuation ?? this.#continuations.withoutCopy(message));
       else if (next !== 'done') await this.#defer(message, next, why);
     }
   }
@@ -210,7 +218,7 @@ export class IngestService {
     file: RecordFile,
     source: SourceArtifact,
     context: InvocationContext,
-  ): Promise<CopyOutcome> {
+  ): Promise<CopyOutcome & { readonly continuation?: ContinuationState }> {
     const { index, logger } = this.#deps;
     const meetingRecordId = meeting.meeting_record_id;
     const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
@@ -248,8 +256,10 @@ export class IngestService {
         await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
         this.#deps.metrics.bytesArchived(outcome.bytes);
         logger.info('artifact archived', { ...logIds, bytes: outcome.bytes, checksum: outcome.checksum });
+        return outcome;
       }
-      return outcome;
+      // Inside the try: a copy that used up its continuations is marked failed with the reason.
+      return { ...outcome, continuation: this.#continuations.afterPause(message, source.artifact, outcome.bytesDone) };
     } catch (error) {
       if (error instanceof IntegrityError) this.#deps.metrics.integrityFailed();
       const reason = error instanceof Error ? error.message : String(error);
@@ -335,8 +345,10 @@ export class IngestService {
     this.#deps.metrics.deferred();
   }
 
-  async #continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined): Promise<void> {
-    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, reason: 'continuation', ...(meetingRecordId ? { meetingRecordId } : {}) }]);
+  async #continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined, continuation: ContinuationState): Promise<void> {
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [
+      { ...message, reason: 'continuation', continuation, ...(meetingRecordId ? { meetingRecordId } : {}) },
+    ]);
   }
 
   async #sourceDeleted(message: SourceDeletedMessage): Promise<void> {

@@ -8,6 +8,17 @@ const id = z.string().check(z.minLength(1), z.maxLength(64));
 const count = z.number().check(z.int(), z.nonnegative());
 const optionalString = z.optional(z.string());
 
+/** How a copy fared in the continuations before this one (see continuation-budget.ts). */
+export const ContinuationState = z.object({
+  /** Continuations of this file so far. */
+  count,
+  /** Consecutive continuations that added no acknowledged byte. */
+  stalled: count,
+  /** The artifact that paused last, and its acknowledged bytes then. */
+  artifact: z.string(),
+  bytesDone: count,
+});
+
 /** Archive one record file (every artifact Tencent offers for it), or continue a copy in progress. */
 export const ArchiveFileMessage = z.object({
   kind: z.literal('archive-file'),
@@ -26,6 +37,8 @@ export const ArchiveFileMessage = z.object({
   artifacts: z.optional(z.array(z.string())),
   /** How often the worker already put this message back for later (see IngestService#defer). */
   deferrals: z.optional(count),
+  /** Set on continuations: bounds them (IngestService, ContinuationBudget). */
+  continuation: z.optional(ContinuationState),
 });
 
 /** Tencent deleted these files (recording.deleted): mark them, and apply the deletion policy. */
@@ -103,6 +116,7 @@ export const IngestMessage = z.discriminatedUnion('kind', [
   ResolveFileMessage,
 ]);
 
+export type ContinuationState = z.infer<typeof ContinuationState>;
 export type ArchiveFileMessage = z.infer<typeof ArchiveFileMessage>;
 export type SourceDeletedMessage = z.infer<typeof SourceDeletedMessage>;
 export type RefreshMeetingMessage = z.infer<typeof RefreshMeetingMessage>;

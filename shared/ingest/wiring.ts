@@ -28,6 +28,7 @@ export interface IngestWiring {
   readonly onProgress?: (progress: CopyProgress) => void;
   readonly leaseMs?: number;
   readonly deferSeconds?: IngestServiceDeps['deferSeconds'];
+  readonly continuationLimits?: IngestServiceDeps['continuationLimits'];
 }
 
 export function buildIngestService(wiring: IngestWiring): IngestService {
@@ -48,5 +49,6 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     metrics: wiring.metrics ?? UNCOUNTED,
     ...(wiring.leaseMs !== undefined ? { leaseMs: wiring.leaseMs } : {}),
     ...(wiring.deferSeconds ? { deferSeconds: wiring.deferSeconds } : {}),
+    ...(wiring.continuationLimits ? { continuationLimits: wiring.continuationLimits } : {}),
   });
 }

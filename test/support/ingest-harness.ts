@@ -47,7 +47,11 @@ export interface HarnessOptions {
   readonly leaseMs?: number;
   /** The ingest queue's visibility timeout (default 1 s). */
   readonly visibilityTimeoutSeconds?: number;
+  /** Bounds on a copy's continuations (the product's defaults when absent). */
+  readonly continuationLimits?: HarnessContinuationLimits;
 }
+
+type HarnessContinuationLimits = NonNullable<Parameters<typeof buildIngestService>[0]['continuationLimits']>;
 
 export interface DeliverOptions {
   /** Encode this delivery in the other mode than the harness's subscription (a subscription switched over). */
@@ -97,6 +101,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     leaseMs: options.leaseMs ?? 60_000,
     deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
+    ...(options.continuationLimits ? { continuationLimits: options.continuationLimits } : {}),
   });
   const ingest = createIngestHandler({
     service,
