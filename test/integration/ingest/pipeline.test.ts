@@ -1,6 +1,6 @@
 // The ingest pipeline end to end on real components: simulator (HTTP) → webhook handler → SQS
 // (fauxqs) → ingest handler → S3 (fauxqs) + DynamoDB Local, asserting what a user of the archive sees.
-import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
@@ -21,6 +21,7 @@ import { fileStatus } from '../../../shared/archive/model.ts';
 import { CopyLeases } from '../../../shared/ingest/copy-lease.ts';
 import { createQueryHandler } from '../../../functions/query/handler.ts';
 import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
+import { s3ClientThrough, startS3Proxy } from '../../support/s3-proxy.ts';
 
 const MiB = 1024 * 1024;
 
@@ -66,8 +67,10 @@ async function deleteAtSource(h: Harness, meeting: EventMeeting, fileId: string)
 
 describe('ingest pipeline', () => {
   let h: Harness;
+  const onStop: Array<() => Promise<void>> = [];
   afterEach(async () => {
     await h?.stop();
+    for (const stop of onStop.splice(0)) await stop();
   });
 
   it('archives every artifact of a completed recording (AES mode) with exact bytes, type and name', async () => {
@@ -280,8 +283,16 @@ describe('ingest pipeline', () => {
     expect(h.sim.downloads.stats.bytesServed).toBeLessThan(60 * MiB * 1.5);
   });
 
-  it('refuses a copy whose size differs from record_size, and never indexes it as archived', async () => {
-    h = await startHarness();
+  it('refuses a copy whose size differs from record_size, never indexes it as archived, and leaves no upload open', async () => {
+    // Every S3 request of the ingest function goes through a proxy that records each multipart
+    // upload's life as S3 answered it (fauxqs has no ListMultipartUploads to ask).
+    const proxy = await startS3Proxy(process.env.TEST_AWS_ENDPOINT!);
+    const s3 = s3ClientThrough(proxy);
+    onStop.push(async () => {
+      s3.destroy();
+      await proxy.close();
+    });
+    h = await startHarness({ functionClients: (direct) => ({ ...direct, s3 }) });
     const recording = h.sim.model.createMeeting({ subject: 'mismatch', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 11 * MiB }] });
     // Tencent declares one byte more than its download serves.
     (recording.files[0] as { recordSize: number }).recordSize = 11 * MiB + 1;
@@ -290,7 +301,8 @@ describe('ingest pipeline', () => {
     expect(drained.failed).toBeGreaterThan(0);
     const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
     expect(file.artifacts.video!.status).toBe('failed');
-    const uploads = await h.resources.clients.s3.send(new ListMultipartUploadsCommand({ Bucket: h.resources.bucketName }));
-    expect(uploads.Uploads ?? []).toHaveLength(0);
+    // The copy got as far as a multipart upload (11 MiB + 1 byte is two parts), and aborted it.
+    expect(proxy.createdUploads().length).toBeGreaterThan(0);
+    expect(proxy.openUploads()).toEqual([]);
   });
 });
