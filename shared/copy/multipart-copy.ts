@@ -14,6 +14,7 @@ import {
   errorName,
   headWithChecksum,
   isNoSuchUpload,
+  isNotFound,
   stripQuotes,
   verifyHead,
   wrapS3Error,
@@ -111,7 +112,7 @@ export async function copyMultipart(run: MultipartRun): Promise<CopyResult> {
     logger.info('copy paused; continue later', { ...ctx, bytesDone: cp.bytesDone, nextByte: cp.nextByte, reason: signal.aborted ? 'aborted' : 'deadline' });
     return { status: 'incomplete', bytesDone: cp.bytesDone, nextByte: cp.nextByte, totalBytes: plan.totalBytes };
   }
-  return complete(state, signal, outcome.startedAt, bytesAlready);
+  return complete(state, outcome.startedAt, bytesAlready);
 }
 
 /**
@@ -151,7 +152,7 @@ async function reconcileWithS3(state: UploadState): Promise<'ok' | 'gone'> {
   return 'ok';
 }
 
-async function complete(state: UploadState, signal: AbortSignal, startedAt: number, bytesAtStart: number): Promise<CopyResult> {
+async function complete(state: UploadState, startedAt: number, bytesAtStart: number): Promise<CopyResult> {
   const { opts, plan } = state;
   const ctx = { ...state.context, uploadId: state.uploadId };
   const sorted = sortedParts(state);
@@ -165,6 +166,9 @@ async function complete(state: UploadState, signal: AbortSignal, startedAt: numb
   await opts.checkpoints.save(opts.checkpointKey, snapshot(state, 'completing'));
   let completed;
   try {
+    // Not under the hard stop: every part is in, Complete takes moments, and a Complete aborted at
+    // the last second would fail the message into the visibility timeout (90 minutes) for nothing.
+    // Should Lambda end it anyway, the `completing` checkpoint lets the next run check S3.
     completed = await opts.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: opts.bucket,
@@ -177,20 +181,21 @@ async function complete(state: UploadState, signal: AbortSignal, startedAt: numb
         ...(state.checksumType === 'FULL_OBJECT' ? { ChecksumType: 'FULL_OBJECT', ChecksumCRC32: fullCrc } : {}),
         MpuObjectSize: plan.totalBytes,
       }),
-      { abortSignal: signal },
     );
   } catch (error) {
     const name = errorName(error);
-    if (name === 'NoSuchUpload') {
-      const done = await findCompletedObject(state);
-      if (done) {
-        await opts.checkpoints.delete(opts.checkpointKey);
-        return done;
-      }
-    }
     if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall' || name === 'BadDigest' || name === 'InvalidRequest') {
       await abortAndForget(state);
       throw new IntegrityError(`S3 refused to complete the upload: ${name}`, ctx, { cause: error });
+    }
+    // NoSuchUpload, or a failure whose answer may have been lost after S3 completed the upload
+    // (connection reset, timeout, 5xx after the SDK's retries, which then meet NoSuchUpload): the
+    // object in the bucket says whether it did.
+    const done = await findCompletedObject(state);
+    if (done) {
+      state.logger.info('upload was completed though its answer was lost', { ...ctx, error: name ?? String(error) });
+      await opts.checkpoints.delete(opts.checkpointKey);
+      return done;
     }
     throw wrapS3Error(error, 'CompleteMultipartUpload failed', ctx);
   }
@@ -219,7 +224,12 @@ async function complete(state: UploadState, signal: AbortSignal, startedAt: numb
   });
 }
 
-/** After a lost CompleteMultipartUpload response: is the object there, with our size and checksum? */
+/**
+ * After a lost CompleteMultipartUpload response: is the object there, with our size and checksum?
+ * Only S3 saying "not found" means it is not: any other HEAD failure is thrown as transient, since
+ * taking it for "absent" would drop the upload's parts (ListParts answers NoSuchUpload for a
+ * completed upload) and download the whole file again.
+ */
 async function findCompletedObject(state: UploadState): Promise<CopyResult | undefined> {
   const { opts, plan } = state;
   const sorted = sortedParts(state);
@@ -227,8 +237,9 @@ async function findCompletedObject(state: UploadState): Promise<CopyResult | und
   let head: HeadObjectCommandOutput;
   try {
     head = await headWithChecksum(opts.s3, opts.bucket, opts.key);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new TransientError(`cannot tell whether the upload was completed: HeadObject failed: ${errorName(error) ?? String(error)}`, { ...state.context, uploadId: state.uploadId }, { cause: error });
   }
   const verified = verifyHead(head, plan.totalBytes, fullObjectCrc32(sorted), compositeCrc32(sorted), state.context);
   if (verified instanceof IntegrityError || !head.ChecksumCRC32) return undefined;

@@ -19,6 +19,12 @@ export function isNoSuchUpload(error: unknown): boolean {
   return errorName(error) === 'NoSuchUpload';
 }
 
+/** S3 says the object does not exist (HEAD answers a bare 404 the SDK names NotFound). */
+export function isNotFound(error: unknown): boolean {
+  const name = errorName(error);
+  return name === 'NotFound' || name === 'NoSuchKey';
+}
+
 export function stripQuotes(etag: string): string {
   return etag.replace(/^"|"$/g, '');
 }
@@ -90,7 +96,7 @@ export async function verifiedCopyInBucket(
     if (head.ContentLength !== expectedBytes || head.Metadata?.['record-file-id'] !== recordFileId || !head.ChecksumCRC32) return undefined;
     return { bytes: expectedBytes, checksum: `CRC32:${head.ChecksumCRC32}` };
   } catch (error) {
-    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

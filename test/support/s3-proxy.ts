@@ -56,6 +56,8 @@ export interface S3Proxy {
   count(operation: S3Operation, filter?: (call: S3Call) => boolean): number;
   /** The next `times` requests of `operation` get `fault`. */
   arm(operation: S3Operation, fault: S3Fault, times?: number): void;
+  /** Called as each request arrives, before it is forwarded. */
+  onRequest(listener: (call: S3Call) => void): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startS3Proxy(targetEndpoint: string): Promise<S3Proxy> {
   const agent = new Agent({ keepAlive: true });
   const calls: S3Call[] = [];
   let faults: ArmedFault[] = [];
+  const listeners: Array<(call: S3Call) => void> = [];
 
   const takeFault = (operation: S3Operation): S3Fault | undefined => {
     const hit = faults.find((f) => f.operation === operation && f.remaining > 0);
@@ -95,6 +98,7 @@ export async function startS3Proxy(targetEndpoint: string): Promise<S3Proxy> {
     const uploadId = url.searchParams.get('uploadId') ?? undefined;
     const call: S3Call = { operation, method: req.method ?? 'GET', path: url.pathname, ...(uploadId ? { uploadId } : {}), status: 0 };
     calls.push(call);
+    for (const listener of listeners) listener(call);
     const fault = takeFault(operation);
 
     if (fault?.kind === 'refuse') {
@@ -170,8 +174,12 @@ export async function startS3Proxy(targetEndpoint: string): Promise<S3Proxy> {
     arm(operation, fault, times = 1) {
       faults.push({ operation, fault, remaining: times });
     },
+    onRequest(listener) {
+      listeners.push(listener);
+    },
     clear() {
       faults = [];
+      listeners.length = 0;
     },
     close() {
       agent.destroy();
