@@ -11,6 +11,7 @@
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
 //   WEBHOOK#PARKED          / EVENT#<event id>  a signed event the webhook could not map (expires through `ttl`)
 //   COPY#<file_id>#<artifact> / CHECKPOINT      resumable copy state (upload id, parts, next byte)
+//   COPY#<file_id>#<artifact> / CHECKPOINT#PAGE#<n>  parts of a copy of over 1,000 parts (checkpoint-pages.ts)
 //   LEASE#<file_id>         / LEASE             which worker is copying a file, until when
 //   TENCENT#STS_TOKEN       / TOKEN             the latest STS token delivered by common.sts-token
 //   RECONCILE#<name>        / CURSOR            reconcile / backfill progress
@@ -52,6 +53,10 @@ export const keys = {
   /** One partition for every parked event: there are few, and the operator lists them with one Query. */
   parkedEvent: (eventId: string) => ({ pk: PARKED_EVENTS_PARTITION, sk: `EVENT#${eventId}` }),
   copyCheckpoint: (recordFileId: string, artifact: string) => ({ pk: `COPY#${recordFileId}#${artifact}`, sk: 'CHECKPOINT' }),
+  copyCheckpointPage: (recordFileId: string, artifact: string, page: number) => ({
+    pk: `COPY#${recordFileId}#${artifact}`,
+    sk: `CHECKPOINT#PAGE#${String(page).padStart(2, '0')}`,
+  }),
   /** One worker at a time copies a file: duplicate messages wait instead of copying twice. */
   copyLease: (recordFileId: string) => ({ pk: `LEASE#${recordFileId}`, sk: 'LEASE' }),
   stsToken: () => ({ pk: 'TENCENT#STS_TOKEN', sk: 'TOKEN' }),

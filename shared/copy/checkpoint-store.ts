@@ -1,11 +1,13 @@
-// Resumable copy state, one DynamoDB item per artifact (keys.copyCheckpoint). It lets a retry, a
-// continuation message or a worker that replaced a killed one continue a multipart upload from the
-// first missing part instead of byte 0. The item never holds a download URL: links expire in
-// minutes and are re-resolved on every run.
+// Resumable copy state, one DynamoDB item per artifact (keys.copyCheckpoint), with page items for
+// the parts of uploads over 1,000 parts (checkpoint-pages.ts). It lets a retry, a continuation
+// message or a worker that replaced a killed one continue a multipart upload from the first
+// missing part instead of byte 0. The items never hold a download URL: links expire in minutes
+// and are re-resolved on every run.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../archive/table-design.ts';
 import { ConditionalItemStore, ttlAttribute } from '../aws/conditional-item-store.ts';
 import { TransientError } from '../errors.ts';
+import { pageCountFor, pageKey, partsByPage } from './checkpoint-pages.ts';
 
 export interface CheckpointKey {
   readonly recordFileId: string;
@@ -44,7 +46,7 @@ export interface CheckpointStore {
   delete(key: CheckpointKey): Promise<void>;
 }
 
-/** `n:etag:crc` joined by `,`: ~50 bytes a part, so 5,000 parts stay far below the 400 KB item limit. */
+/** `n:etag:crc` joined by `,`: ~48 bytes a part (hence the pages: 10,000 parts would be ~480 KB). */
 export function encodeParts(parts: readonly CheckpointPart[], partSize: number, totalBytes: number): string {
   return parts
     .map((p) => {
@@ -81,6 +83,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   private readonly store: ConditionalItemStore;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
+  /** What this store last wrote to each page item (`uploadId|parts`): unchanged pages are not written again. */
+  private readonly writtenPages = new Map<string, string>();
 
   constructor(options: DynamoCheckpointStoreOptions) {
     this.store = new ConditionalItemStore(options.dynamo, options.tableName);
@@ -93,14 +97,27 @@ export class DynamoCheckpointStore implements CheckpointStore {
     if (!item) return undefined;
     const partSize = Number(item.partSize);
     const totalBytes = Number(item.totalBytes);
+    const uploadId = String(item.uploadId);
+    const parts = decodeParts(String(item.parts ?? ''), partSize, totalBytes);
+    const pages = Number(item.pages ?? 0);
+    if (pages > 0) {
+      const pageItems = await this.store.batchGet(
+        Array.from({ length: pages }, (_, i) => pageKey(key, i + 1)),
+        'copy checkpoint pages',
+      );
+      // A page of another upload (a worker that lost its lease wrote it) holds nothing of this one;
+      // a page missing or behind the checkpoint item only means parts found again by ListParts or uploaded again.
+      for (const page of pageItems) if (page.uploadId === uploadId) parts.push(...decodeParts(String(page.parts ?? ''), partSize, totalBytes));
+      parts.sort((a, b) => a.partNumber - b.partNumber);
+    }
     return {
       bucket: String(item.bucket),
       key: String(item.objectKey),
-      uploadId: String(item.uploadId),
+      uploadId,
       partSize,
       totalBytes,
       checksumType: item.checksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT',
-      parts: decodeParts(String(item.parts ?? ''), partSize, totalBytes),
+      parts,
       nextByte: Number(item.nextByte),
       bytesDone: Number(item.bytesDone),
       phase: item.phase === 'completing' ? 'completing' : 'uploading',
@@ -109,6 +126,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async save(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void> {
+    const pages = pageCountFor(checkpoint.partSize, checkpoint.totalBytes);
+    // Pages first: a checkpoint item never names parts its pages have not got yet.
+    if (pages > 0) await this.savePages(key, checkpoint);
     const saved = await this.store.put(
       {
         ...keys.copyCheckpoint(key.recordFileId, key.artifact),
@@ -120,7 +140,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
         partSize: checkpoint.partSize,
         totalBytes: checkpoint.totalBytes,
         checksumType: checkpoint.checksumType,
-        parts: encodeParts(checkpoint.parts, checkpoint.partSize, checkpoint.totalBytes),
+        parts: pages > 0 ? '' : encodeParts(checkpoint.parts, checkpoint.partSize, checkpoint.totalBytes),
+        pages,
         partCount: checkpoint.parts.length,
         nextByte: checkpoint.nextByte,
         bytesDone: checkpoint.bytesDone,
@@ -135,8 +156,41 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async delete(key: CheckpointKey): Promise<void> {
+    const item = await this.store.get(keys.copyCheckpoint(key.recordFileId, key.artifact));
+    // Pages before the item that names them, so no page outlives it.
+    for (let page = 1; page <= Number(item?.pages ?? 0); page += 1) {
+      await this.store.delete(pageKey(key, page));
+      this.writtenPages.delete(pageId(key, page));
+    }
     await this.store.delete(keys.copyCheckpoint(key.recordFileId, key.artifact));
   }
+
+  private async savePages(key: CheckpointKey, checkpoint: CopyCheckpoint): Promise<void> {
+    const ttl = ttlAttribute(this.now() + this.ttlSeconds * 1000);
+    for (const [page, parts] of partsByPage(checkpoint.parts)) {
+      const encoded = encodeParts(parts, checkpoint.partSize, checkpoint.totalBytes);
+      const written = `${checkpoint.uploadId}|${encoded}`;
+      // An unchanged page keeps its older TTL: a copy is bounded by its continuations (~50 h) far
+      // inside the 7 days, and a page that expired anyway only costs its parts' upload again.
+      if (this.writtenPages.get(pageId(key, page)) === written) continue;
+      const item = { ...pageKey(key, page), uploadId: checkpoint.uploadId, parts: encoded, ...ttl };
+      const ownUpload = { condition: 'attribute_not_exists(pk) OR uploadId = :uploadId', values: { ':uploadId': checkpoint.uploadId } };
+      if (!(await this.store.put(item, ownUpload))) {
+        // Left by an earlier upload of this artifact: ours to overwrite only while the checkpoint
+        // item is ours too (or not written yet), as the checkpoint item's own condition says.
+        const current = await this.store.get(keys.copyCheckpoint(key.recordFileId, key.artifact));
+        if (current && current.uploadId !== checkpoint.uploadId) {
+          throw new TransientError('copy checkpoint belongs to another upload', { ...key, uploadId: checkpoint.uploadId });
+        }
+        await this.store.put(item);
+      }
+      this.writtenPages.set(pageId(key, page), written);
+    }
+  }
+}
+
+function pageId(key: CheckpointKey, page: number): string {
+  return `${key.recordFileId}#${key.artifact}#${page}`;
 }
 
 /** In-process store for the bench and for callers that do not need cross-invocation resume. */

@@ -1,6 +1,7 @@
 // How a file is cut into multipart parts. S3 allows at most 10,000 parts of ≥ 5 MiB (except the
 // last), so the part size grows with the file. We aim lower than 10,000 because every completed
-// part is recorded in one DynamoDB checkpoint item (400 KB limit, ~50 bytes per part).
+// part is recorded in the DynamoDB checkpoint (fewer parts, fewer bytes written per save); a part
+// size cap can still push a file up to S3's 10,000, which the checkpoint's pages hold.
 import { ValidationError } from '../errors.ts';
 
 export const MIB = 1024 * 1024;
@@ -10,7 +11,7 @@ export const S3_MAX_PART_BYTES = 5 * 1024 * MIB;
 export const S3_MAX_PARTS = 10_000;
 /** Default part size for small and medium files. */
 export const DEFAULT_PART_BYTES = 8 * MIB;
-/** Part count the planner aims below, keeping the checkpoint item well under 400 KB. */
+/** Part count the planner aims below, unless a part size cap forces more. */
 export const TARGET_MAX_PARTS = 5_000;
 
 export interface PartPlan {
