@@ -219,7 +219,8 @@ async function runWithDeadline(handler: SqsFunction, event: SQSEvent, context: C
     timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
   });
   // Lambda would freeze a timed-out invocation; locally it keeps running unobserved, so its late
-  // rejection must not become an unhandled one.
+  // rejection must not become an unhandled one. It stays the only writer of the files it copies:
+  // the ingest service renews its copy leases for as long as it runs (shared/ingest/lease-keeper.ts).
   const run = Promise.resolve()
     .then(() => handler(event, context))
     .then(

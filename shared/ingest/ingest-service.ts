@@ -20,6 +20,7 @@ import { hasCopyInFlight, isComplete } from './file-completeness.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { EventRepairs } from './event-repairs.ts';
 import { ContinuationBudget, type ContinuationLimits } from './continuation-budget.ts';
+import { holdLease } from './lease-keeper.ts';
 import type {
   ArchiveFileMessage,
   ContinuationState,
@@ -124,10 +125,12 @@ export class IngestService {
       return;
     }
 
-    const owner = context.invocationId;
-    if (!(await leases.acquire(message.recordFileId, owner, this.#deps.leaseMs ?? 16 * 60_000))) {
-      return this.#defer(message, 'fileBusy', 'another worker is copying this file');
-    }
+    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, {
+      onRenewalFailed: (error) => logger.warn('could not renew the copy lease', { ...ids, error: String(error) }),
+    });
+    if (!lease) return this.#defer(message, 'fileBusy', 'another worker is copying this file');
+    // A copy stops at the hard stop, or as soon as the file is no longer this worker's.
+    const copyContext = { ...context, signal: context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost };
     let next: 'done' | 'continue' | keyof DeferDelays = 'done';
     let why = '';
     let meetingRecordId = message.meetingRecordId;
@@ -190,7 +193,7 @@ export class IngestService {
           next = 'continue';
           return;
         }
-        const outcome = await this.#copyOne(message, meeting, file, source, context);
+        const outcome = await this.#copyOne(message, meeting, file, source, copyContext);
         copiedHere ||= outcome.status === 'archived';
         if (outcome.status === 'incomplete') {
           logger.info('copy paused before the deadline; continuing in a new message', {
@@ -206,7 +209,7 @@ export class IngestService {
       if (copiedHere) this.#deps.metrics.fileArchived();
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
-      await leases.release(message.recordFileId, owner);
+      await lease.release();
       if (next === 'continue') await this.#continueLater(message, meetingRecordId, continuation ?? this.#continuations.withoutCopy(message));
       else if (next !== 'done') await this.#defer(message, next, why);
     }
