@@ -4,7 +4,9 @@
 // copy the same file beside it. Real pipeline on the emulators and the simulator.
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../shared/archive/table-design.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { meetingFromRecording, recordingCompletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
@@ -69,4 +71,28 @@ it('a worker still copying keeps the file: a duplicate arriving after the lease 
   const hash = createHash('sha256');
   for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
   expect(hash.digest('hex')).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, 8 * MiB));
+});
+
+it('a worker whose lease was taken over (its renewals failed for longer than the lease) stops copying at once', async () => {
+  h = await startHarness({ leaseMs: LEASE_MS, copy: { concurrency: 1 } });
+  const recording = h.sim.model.createMeeting({ subject: 'taken', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 8 * MiB }] });
+  const fileId = recording.files[0]!.recordFileId;
+  h.sim.downloads.faults.throttle({ bytesPerSecond: MiB });
+  await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+  const message = await receiveOne(h);
+  const running = invoke(h, message);
+  await until(async () => (await h.index.getRecordFile(fileId))?.artifacts.video?.status === 'copying');
+  // Another worker holds the file now, as if this one had been unreachable past its lease.
+  await h.resources.clients.dynamo.send(
+    new PutCommand({ TableName: h.resources.tableName, Item: { ...keys.copyLease(fileId), owner: 'the-worker-that-took-over', expiresAtMs: Date.now() + 600_000 } }),
+  );
+  expect(await running).toEqual({ batchItemFailures: [] });
+  // It stopped mid-file: not the whole file downloaded, nothing in the bucket, the rest handed over.
+  expect(h.sim.downloads.stats.bytesServed).toBeLessThan(8 * MiB);
+  const objects = await h.resources.clients.s3.send(new ListObjectsV2Command({ Bucket: h.resources.bucketName }));
+  expect(objects.KeyCount ?? 0).toBe(0);
+  expect((await h.index.getRecordFile(fileId))!.artifacts.video!.status).toBe('copying');
+  // And it left the other worker's lease alone.
+  const lease = await h.resources.clients.dynamo.send(new GetCommand({ TableName: h.resources.tableName, Key: keys.copyLease(fileId) }));
+  expect(lease.Item?.owner).toBe('the-worker-that-took-over');
 });
