@@ -125,9 +125,8 @@ export class IngestService {
       return;
     }
 
-    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, {
-      onRenewalFailed: (error) => logger.warn('could not renew the copy lease', { ...ids, error: String(error) }),
-    });
+    const onRenewalFailed = (error: unknown) => logger.warn('could not renew the copy lease', { ...ids, error: String(error) });
+    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, { onRenewalFailed });
     if (!lease) return this.#defer(message, 'fileBusy', 'another worker is copying this file');
     // A copy stops at the hard stop, or as soon as the file is no longer this worker's.
     const copyContext = { ...context, signal: context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost };
@@ -349,9 +348,7 @@ export class IngestService {
   }
 
   async #continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined, continuation: ContinuationState): Promise<void> {
-    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [
-      { ...message, reason: 'continuation', continuation, ...(meetingRecordId ? { meetingRecordId } : {}) },
-    ]);
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, reason: 'continuation', continuation, ...(meetingRecordId ? { meetingRecordId } : {}) }]);
   }
 
   async #sourceDeleted(message: SourceDeletedMessage): Promise<void> {
