@@ -12,6 +12,11 @@ import { meetingFromRecording, recordingCompletedEvent } from '../../../infra/lo
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { toSqsRecord } from '../../../infra/local/queue-poller.ts';
+import { createAwsClients } from '../../../shared/aws/clients.ts';
+import { CopyLeases } from '../../../shared/ingest/copy-lease.ts';
+import { holdLease } from '../../../shared/ingest/lease-keeper.ts';
+import { createTestResources, destroyClients } from '../../support/aws.ts';
+import { startTcpProxy } from '../../support/tcp-proxy.ts';
 
 const MiB = 1024 * 1024;
 const LEASE_MS = 3000;
@@ -95,4 +100,27 @@ it('a worker whose lease was taken over (its renewals failed for longer than the
   // And it left the other worker's lease alone.
   const lease = await h.resources.clients.dynamo.send(new GetCommand({ TableName: h.resources.tableName, Key: keys.copyLease(fileId) }));
   expect(lease.Item?.owner).toBe('the-worker-that-took-over');
+});
+
+it('a holder that cannot renew its lease for longer than the lease (DynamoDB unreachable) is told it lost the file', async () => {
+  const resources = await createTestResources();
+  const proxy = await startTcpProxy(process.env.TEST_DYNAMODB_ENDPOINT!);
+  const proxied = createAwsClients({ dynamodbEndpoint: proxy.endpoint, awsEndpoint: process.env.TEST_AWS_ENDPOINT!, forcePathStyle: true, region: 'us-east-1' });
+  try {
+    const leases = new CopyLeases(proxied.dynamo, resources.tableName);
+    const failures: unknown[] = [];
+    const lease = await holdLease(leases, 'file-1', 'worker-a', 1500, { renewEveryMs: 300, onRenewalFailed: (error) => failures.push(error) });
+    expect(lease).toBeDefined();
+    proxy.down();
+    await new Promise<void>((resolve) => lease!.lost.addEventListener('abort', () => resolve(), { once: true }));
+    expect(String(lease!.lost.reason)).toContain('the copy lease lapsed');
+    expect(failures.length).toBeGreaterThan(0);
+    // Once it is reachable again, another worker may take the lapsed lease over.
+    proxy.up();
+    expect(await new CopyLeases(resources.clients.dynamo, resources.tableName).acquire('file-1', 'worker-b', 60_000)).toBe(true);
+  } finally {
+    destroyClients(proxied);
+    destroyClients(resources.clients);
+    await proxy.close();
+  }
 });
