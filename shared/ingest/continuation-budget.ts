@@ -37,10 +37,21 @@ export class ContinuationLimitError extends ArchiveError {
 export class ContinuationBudget {
   readonly #limits: ContinuationLimits;
   readonly #metrics: IngestMetrics;
+  readonly #send: (message: ArchiveFileMessage) => Promise<void>;
 
-  constructor(limits: Partial<ContinuationLimits> | undefined, metrics: IngestMetrics) {
+  constructor(limits: Partial<ContinuationLimits> | undefined, metrics: IngestMetrics, send: (message: ArchiveFileMessage) => Promise<void>) {
     this.#limits = { ...DEFAULT_CONTINUATION_LIMITS, ...limits };
     this.#metrics = metrics;
+    this.#send = send;
+  }
+
+  /**
+   * Sends the continuation of `message`: with the state `afterPause` gave for the copy that paused,
+   * or, when the deadline came before a copy could start, one more continuation without progress.
+   */
+  async continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined, paused: ContinuationState | undefined): Promise<void> {
+    const continuation = paused ?? this.withoutCopy(message);
+    await this.#send({ ...message, reason: 'continuation', continuation, ...(meetingRecordId ? { meetingRecordId } : {}) });
   }
 
   /**

@@ -92,7 +92,7 @@ export class IngestService {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#repairs = new EventRepairs(deps);
-    this.#continuations = new ContinuationBudget(deps.continuationLimits, deps.metrics);
+    this.#continuations = new ContinuationBudget(deps.continuationLimits, deps.metrics, (next) => sendIngestMessages(deps.sqs, deps.queueUrl, [next]));
   }
 
   async handle(message: IngestMessage, context: InvocationContext): Promise<void> {
@@ -125,8 +125,7 @@ export class IngestService {
       return;
     }
 
-    const onRenewalFailed = (error: unknown) => logger.warn('could not renew the copy lease', { ...ids, error: String(error) });
-    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, { onRenewalFailed });
+    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, { logger, logIds: ids });
     if (!lease) return this.#defer(message, 'fileBusy', 'another worker is copying this file');
     // A copy stops at the hard stop, or as soon as the file is no longer this worker's.
     const copyContext = { ...context, signal: context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost };
@@ -209,7 +208,7 @@ export class IngestService {
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await lease.release();
-      if (next === 'continue') await this.#continueLater(message, meetingRecordId, continuation ?? this.#continuations.withoutCopy(message));
+      if (next === 'continue') await this.#continuations.continueLater(message, meetingRecordId, continuation);
       else if (next !== 'done') await this.#defer(message, next, why);
     }
   }
@@ -345,10 +344,6 @@ export class IngestService {
     this.#deps.logger.info('deferring the message', { ...ids, reason, delaySeconds, deferrals });
     await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
     this.#deps.metrics.deferred();
-  }
-
-  async #continueLater(message: ArchiveFileMessage, meetingRecordId: string | undefined, continuation: ContinuationState): Promise<void> {
-    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, reason: 'continuation', continuation, ...(meetingRecordId ? { meetingRecordId } : {}) }]);
   }
 
   async #sourceDeleted(message: SourceDeletedMessage): Promise<void> {

@@ -17,6 +17,9 @@ export interface HeldLease {
 export interface HoldLeaseOptions {
   /** Between renewals; default a third of the lease, so two renewals may fail before it lapses. */
   readonly renewEveryMs?: number;
+  /** Told of each renewal that failed (`could not renew the copy lease`, with `logIds`). */
+  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
+  readonly logIds?: Record<string, unknown>;
   readonly onRenewalFailed?: (error: unknown) => void;
   readonly now?: () => number;
 }
@@ -40,6 +43,7 @@ export async function holdLease(
       if (await leases.acquire(recordFileId, owner, durationMs)) heldUntil = attemptAt + durationMs;
       else lost.abort(new Error('the copy lease was taken over by another worker'));
     } catch (error) {
+      options.logger?.warn('could not renew the copy lease', { ...options.logIds, error: String(error) });
       options.onRenewalFailed?.(error);
       if (now() >= heldUntil) lost.abort(new Error('the copy lease lapsed: it could not be renewed'));
     }
