@@ -149,6 +149,9 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     const functionEnv: Record<string, string> = {
       // fauxqs refuses request bodies over 11 MiB: parts stay below that unless the user sets a size.
       [ENV.copyMaxPartSizeBytes]: String(LOCAL_MAX_PART_BYTES),
+      // The simulator's download links are http://127.0.0.1 (DOWNLOAD_ALLOW_INSECURE_LOOPBACK=false
+      // turns this off, e.g. to try the AWS policy against a real Tencent API).
+      [ENV.downloadAllowInsecureLoopback]: 'true',
       ...config.functionSettings,
       ...tencentEnv,
       [ENV.tableName]: resources.tableName,

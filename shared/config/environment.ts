@@ -9,6 +9,7 @@ import * as z from '../validation/zod.ts';
 import { ValidationError } from '../errors.ts';
 import { DEFAULT_PARKED_RETENTION_DAYS } from '../webhook/parked-events.ts';
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_REPLAY_WINDOW_SECONDS } from '../webhook/replay-window.ts';
+import type { DownloadPolicy } from '../copy/download-policy.ts';
 
 export const ENV = {
   tableName: 'ARCHIVE_TABLE_NAME',
@@ -22,6 +23,8 @@ export const ENV = {
   reconcileWindowHours: 'RECONCILE_WINDOW_HOURS',
   webhookReplayWindowSeconds: 'WEBHOOK_REPLAY_WINDOW_SECONDS',
   webhookParkedRetentionDays: 'WEBHOOK_PARKED_RETENTION_DAYS',
+  downloadAllowInsecureLoopback: 'DOWNLOAD_ALLOW_INSECURE_LOOPBACK',
+  downloadHostAllowlist: 'DOWNLOAD_HOST_ALLOWLIST',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -45,6 +48,25 @@ const wholeNumber = (min: number, max: number) => {
   );
 };
 
+const flag = z.preprocess(
+  (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
+  z._default(z.enum(['true', 'false'], { error: 'must be "true" or "false"' }), 'false'),
+);
+// Comma-separated DNS suffixes (a leading `*.` or `.` is allowed and means the same).
+const HOST_SUFFIX_LIST = /^\s*(\*?\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?\s*)(,\s*\*?\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?\s*)*,?\s*$/;
+const hostSuffixes = z.preprocess(
+  blankToUndefined,
+  z.optional(z.string().check(z.regex(HOST_SUFFIX_LIST, 'must be comma-separated host names or suffixes, e.g. myqcloud.com,qq.com'))),
+);
+
+/** DOWNLOAD_HOST_ALLOWLIST as suffixes: lower case, without a leading `*.` / `.`. */
+function hostSuffixList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase().replace(/^\*?\./, ''))
+    .filter(Boolean);
+}
+
 const schemas = {
   webhook: z.object({
     [ENV.tableName]: required,
@@ -61,6 +83,10 @@ const schemas = {
     [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z._default(z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }), 'retain')),
     // S3's own limits: parts of 5 MiB to 5 GiB.
     [ENV.copyMaxPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
+    // Off unless set: in AWS a download link is https to a public host. npm start sets it (its
+    // simulator serves http on 127.0.0.1) unless the user says otherwise.
+    [ENV.downloadAllowInsecureLoopback]: flag,
+    [ENV.downloadHostAllowlist]: hostSuffixes,
   }),
   query: z.object({
     [ENV.tableName]: required,
@@ -105,6 +131,7 @@ export interface IngestSettings {
   readonly deadLetterQueueUrl?: string;
   readonly deletionPolicy: DeletionPolicy;
   readonly maxPartSizeBytes?: number;
+  readonly downloadPolicy: DownloadPolicy;
 }
 
 export interface QuerySettings {
@@ -141,6 +168,7 @@ export function ingestSettings(env: Env): IngestSettings {
     bucketName: raw[ENV.bucketName],
     queueUrl: raw[ENV.ingestQueueUrl],
     deletionPolicy: raw[ENV.deletionPolicy],
+    downloadPolicy: { allowInsecureLoopback: raw[ENV.downloadAllowInsecureLoopback] === 'true', hostAllowlist: hostSuffixList(raw[ENV.downloadHostAllowlist]) },
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(maxPartSizeBytes !== undefined ? { maxPartSizeBytes } : {}),
   };

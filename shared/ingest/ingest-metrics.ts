@@ -18,6 +18,8 @@ export interface IngestMetrics {
   deferred(): void;
   /** A copy whose bytes or checksums did not match: never indexed as archived. */
   integrityFailed(): void;
+  /** A download link the policy refused to fetch (shared/copy/download-policy.ts): never retried. */
+  downloadRefused(): void;
 }
 
 export const INGEST_METRIC_NAMES = {
@@ -28,6 +30,7 @@ export const INGEST_METRIC_NAMES = {
   retries: 'Retries',
   deferrals: 'Deferrals',
   integrityFailures: 'IntegrityFailures',
+  downloadLinksRefused: 'DownloadLinksRefused',
 } as const;
 
 /** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
@@ -41,6 +44,7 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     retried: () => count(INGEST_METRIC_NAMES.retries),
     deferred: () => count(INGEST_METRIC_NAMES.deferrals),
     integrityFailed: () => count(INGEST_METRIC_NAMES.integrityFailures),
+    downloadRefused: () => count(INGEST_METRIC_NAMES.downloadLinksRefused),
   };
 }
 
@@ -53,4 +57,5 @@ export const UNCOUNTED: IngestMetrics = {
   retried: () => {},
   deferred: () => {},
   integrityFailed: () => {},
+  downloadRefused: () => {},
 };
