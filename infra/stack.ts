@@ -83,12 +83,16 @@ export class ArchiveStack extends Stack {
   constructor(scope: Construct, id: string, props: ArchiveStackProps = {}) {
     super(scope, id, props);
     this.archive = new TencentMeetingArchive(this, 'Archive', props.archive ?? archivePropsFromContext(this));
-    const { storage, httpApi, secret, ingest, monitoring } = this.archive;
+    const { storage, httpApi, secret, webhookSecret, ingest, monitoring } = this.archive;
     new CfnOutput(this, 'WebhookUrl', { value: httpApi.webhookUrl, description: 'Paste into the Tencent Meeting event subscription' });
     new CfnOutput(this, 'ArchiveApiUrl', { value: httpApi.archiveApiUrl, description: `Archive API base URL (${httpApi.authMode} auth)` });
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
-    new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting credentials (JSON) here' });
+    new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting API credentials (JSON) here' });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: webhookSecret.secretArn,
+      description: 'The webhook token (generated) and EncodingAESKey: the only secret the webhook can read',
+    });
     new CfnOutput(this, 'IngestQueueUrl', { value: ingest.queue.queueUrl, description: 'Where npm run backfill -- --stack-outputs sends work' });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });

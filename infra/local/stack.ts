@@ -14,7 +14,7 @@ import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
+import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
@@ -126,7 +126,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       tencentEnv = config.tencentEnv;
     }
     // The functions read their credentials from this environment: locally never a Secrets Manager secret.
-    tencentEnv = without(tencentEnv, TENCENT_SECRET_ARN_ENV);
+    tencentEnv = without(without(tencentEnv, TENCENT_SECRET_ARN_ENV), TENCENT_WEBHOOK_SECRET_ARN_ENV);
     const tencentConfig: TencentConfig = loadTencentConfigFromEnv(tencentEnv);
     if (!simulator) await checkTencentCredentials(tencentConfig);
     requireWebhookSecrets(tencentConfig);

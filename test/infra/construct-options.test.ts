@@ -130,15 +130,28 @@ describe('reconcile wiring', () => {
 });
 
 describe('secret', () => {
-  test('an existing secret is used (and granted) instead of creating one', () => {
+  test('existing secrets are used (and granted) instead of creating them: the API secret to ingest, the webhook secret to the webhook', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Customer');
+    const existing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-AbCdEf');
+    const existingWebhook = secretsmanager.Secret.fromSecretCompleteArn(stack, 'ExistingWebhook', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-webhook-AbCdEf');
+    new TencentMeetingArchive(stack, 'Archive', { entries, existingSecret: existing, existingWebhookSecret: existingWebhook });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const secretStatements = (fn: string) => roleStatements(template, fn).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(secretStatements('WebhookFunction').map((s) => s.resources)).toEqual([[existingWebhook.secretArn]]);
+    expect(secretStatements('IngestFunction').map((s) => s.resources)).toEqual([[existing.secretArn]]);
+  });
+
+  test('an existing API secret alone: a webhook secret is still created, and the webhook cannot read the API secret', () => {
     const app = newApp();
     const stack = new Stack(app, 'Customer');
     const existing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-AbCdEf');
     new TencentMeetingArchive(stack, 'Archive', { entries, existingSecret: existing });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const statement = roleStatements(template, 'WebhookFunction').find((s) => s.actions.includes('secretsmanager:GetSecretValue'));
-    expect(statement?.resources).toEqual([existing.secretArn]);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const webhookResources = roleStatements(template, 'WebhookFunction').flatMap((s) => s.resources);
+    expect(webhookResources).not.toContain(existing.secretArn);
   });
 });
 
