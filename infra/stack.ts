@@ -10,6 +10,8 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  * Context keys (all optional):
  *   alarmEmail            e-mail subscribed to the alarm topic
  *   jwtIssuer, jwtAudience  JWT auth on the archive API (audience comma-separated); IAM auth otherwise
+ *   jwtReadScope, jwtAdminScope, jwtUserIdClaim  JWT mode: own-recordings scope (archive/read),
+ *                           account scope (archive/admin), the claim with the Tencent userid (tencent_userid)
  *   deletionPolicy        retain | mirror
  *   presignTtlSeconds     presigned link lifetime
  *   tencentApiBase        Tencent Meeting REST base URL
@@ -54,7 +56,16 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
 
   return {
     alarmEmail: str('alarmEmail'),
-    jwt: jwtIssuer && jwtAudience?.length ? { issuer: jwtIssuer, audience: jwtAudience } : undefined,
+    jwt:
+      jwtIssuer && jwtAudience?.length
+        ? {
+            issuer: jwtIssuer,
+            audience: jwtAudience,
+            ...optionalString('readScope', str('jwtReadScope')),
+            ...optionalString('adminScope', str('jwtAdminScope')),
+            ...optionalString('userIdClaim', str('jwtUserIdClaim')),
+          }
+        : undefined,
     deletionPolicy: str('deletionPolicy') as DeletionPolicy | undefined,
     presignTtlSeconds: num('presignTtlSeconds'),
     tencentApiBase: str('tencentApiBase'),
@@ -97,4 +108,8 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
   }
+}
+
+function optionalString<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }

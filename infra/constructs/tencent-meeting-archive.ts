@@ -19,7 +19,7 @@ import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_EN
 import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
-import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
+import { ArchiveHttpApi, jwtAuthorizationOf, type JwtAuthOptions } from './http-api.ts';
 import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
 import { Monitoring } from './monitoring.ts';
 import { ArchiveFunction } from './node-function.ts';
@@ -196,11 +196,18 @@ export class TencentMeetingArchive extends Construct {
       ...sizing('webhook'),
       environment: { ...queueEnvironment, ...webhookEnvironment(props.webhook) },
     });
+    const jwtAuthorization = props.jwt ? jwtAuthorizationOf(props.jwt) : undefined;
     const queryFn = createFunction(this, 'QueryFunction', {
       entry: entry('query'),
       description: 'Serves the Tencent-compatible archive API (DynamoDB queries, presigned S3 links)',
       ...sizing('query'),
-      environment: queueEnvironment,
+      environment: {
+        ...queueEnvironment,
+        [ENV.archiveApiAuth]: jwtAuthorization ? 'jwt' : 'iam',
+        ...(jwtAuthorization
+          ? { [ENV.jwtReadScope]: jwtAuthorization.readScope, [ENV.jwtAdminScope]: jwtAuthorization.adminScope, [ENV.userIdClaim]: jwtAuthorization.userIdClaim }
+          : {}),
+      },
     });
 
     // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction

@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.ts';
 import { DEFAULT_PARKED_RETENTION_DAYS } from '../webhook/parked-events.ts';
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_REPLAY_WINDOW_SECONDS } from '../webhook/replay-window.ts';
 import type { DownloadPolicy } from '../copy/download-policy.ts';
+import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../query/auth-settings.ts';
 
 export const ENV = {
   tableName: 'ARCHIVE_TABLE_NAME',
@@ -25,6 +26,10 @@ export const ENV = {
   webhookParkedRetentionDays: 'WEBHOOK_PARKED_RETENTION_DAYS',
   downloadAllowInsecureLoopback: 'DOWNLOAD_ALLOW_INSECURE_LOOPBACK',
   downloadHostAllowlist: 'DOWNLOAD_HOST_ALLOWLIST',
+  archiveApiAuth: 'ARCHIVE_API_AUTH',
+  jwtReadScope: 'ARCHIVE_JWT_READ_SCOPE',
+  jwtAdminScope: 'ARCHIVE_JWT_ADMIN_SCOPE',
+  userIdClaim: 'ARCHIVE_USERID_CLAIM',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -93,6 +98,12 @@ const schemas = {
     [ENV.bucketName]: optional,
     [ENV.archiveApiToken]: optional,
     [ENV.presignTtlSeconds]: wholeNumber(1, MAX_PRESIGN_TTL_SECONDS),
+    // `iam`: account-wide (IAM in AWS, the bearer token locally). `jwt`: scopes and the userid claim
+    // decide what a caller sees (shared/query/caller.ts); the CDK stack sets it with a JWT issuer.
+    [ENV.archiveApiAuth]: z.preprocess(blankToUndefined, z._default(z.enum(['iam', 'jwt'], { error: 'must be "iam" or "jwt"' }), 'iam')),
+    [ENV.jwtReadScope]: optional,
+    [ENV.jwtAdminScope]: optional,
+    [ENV.userIdClaim]: optional,
   }),
   reconcile: z.object({
     [ENV.tableName]: required,
@@ -139,6 +150,8 @@ export interface QuerySettings {
   readonly bucketName?: string;
   readonly apiToken?: string;
   readonly presignTtlSeconds?: number;
+  /** Set in JWT mode only: which scopes and claim decide what a caller sees. */
+  readonly jwtAuthorization?: JwtAuthorization;
 }
 
 export interface ReconcileSettings {
@@ -184,6 +197,15 @@ export function querySettings(env: Env): QuerySettings {
     ...(bucketName ? { bucketName } : {}),
     ...(apiToken ? { apiToken } : {}),
     ...(presignTtlSeconds !== undefined ? { presignTtlSeconds } : {}),
+    ...(raw[ENV.archiveApiAuth] === 'jwt'
+      ? {
+          jwtAuthorization: {
+            readScope: raw[ENV.jwtReadScope] ?? DEFAULT_JWT_AUTHORIZATION.readScope,
+            adminScope: raw[ENV.jwtAdminScope] ?? DEFAULT_JWT_AUTHORIZATION.adminScope,
+            userIdClaim: raw[ENV.userIdClaim] ?? DEFAULT_JWT_AUTHORIZATION.userIdClaim,
+          },
+        }
+      : {}),
   };
 }
 
