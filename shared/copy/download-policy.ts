@@ -48,85 +48,55 @@ export interface CheckedTarget {
   readonly family: 4 | 6;
 }
 
-const NOT_PUBLIC_V4: ReadonlyArray<readonly [string, number, string]> = [
-  ['0.0.0.0', 8, 'this network'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local (instance metadata)'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'documentation'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['198.51.100.0', 24, 'documentation'],
-  ['203.0.113.0', 24, 'documentation'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
+/** Where a link may not lead: [network, prefix, family, what it is]. */
+const NOT_PUBLIC: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6', string]> = [
+  ['0.0.0.0', 8, 'ipv4', 'this network'],
+  ['10.0.0.0', 8, 'ipv4', 'private'],
+  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local (instance metadata)'],
+  ['172.16.0.0', 12, 'ipv4', 'private'],
+  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
+  ['192.0.2.0', 24, 'ipv4', 'documentation'],
+  ['192.168.0.0', 16, 'ipv4', 'private'],
+  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
+  ['198.51.100.0', 24, 'ipv4', 'documentation'],
+  ['203.0.113.0', 24, 'ipv4', 'documentation'],
+  ['224.0.0.0', 4, 'ipv4', 'multicast'],
+  ['240.0.0.0', 4, 'ipv4', 'reserved'],
+  ['::1', 128, 'ipv6', 'loopback'],
+  // IPv4-compatible, NAT64 and 6to4 addresses carry an IPv4 address a translator may reach; none
+  // is a plain public IPv6 address, so all of them are refused. (IPv4-mapped ::ffff:a.b.c.d is
+  // checked against the IPv4 ranges above by BlockList itself.)
+  ['::', 96, 'ipv6', 'unspecified or IPv4-compatible'],
+  ['64:ff9b::', 96, 'ipv6', 'NAT64'],
+  ['64:ff9b:1::', 48, 'ipv6', 'NAT64'],
+  ['2002::', 16, 'ipv6', '6to4'],
+  ['100::', 64, 'ipv6', 'discard'],
+  ['2001:db8::', 32, 'ipv6', 'documentation'],
+  ['fc00::', 7, 'ipv6', 'unique local (private)'],
+  ['fe80::', 10, 'ipv6', 'link-local'],
+  ['fec0::', 10, 'ipv6', 'site-local'],
+  ['ff00::', 8, 'ipv6', 'multicast'],
 ];
-const NOT_PUBLIC_V6: ReadonlyArray<readonly [string, number, string]> = [
-  ['::', 128, 'unspecified'],
-  ['::1', 128, 'loopback'],
-  ['fc00::', 7, 'unique local (private)'],
-  ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'site-local'],
-  ['ff00::', 8, 'multicast'],
-  ['2001:db8::', 32, 'documentation'],
-  ['100::', 64, 'discard'],
-];
+const BLOCKED = NOT_PUBLIC.map(([network, prefix, type, name]) => {
+  const list = new BlockList();
+  list.addSubnet(network, prefix, type);
+  return { list, name };
+});
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 
-/** An address in IPv6 form that carries an IPv4 address (mapped, NAT64, 6to4, compatible), as IPv4. */
-function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|::ffff:0:|64:ff9b::|::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const groups = expandIpv6(lower);
-  if (!groups) return undefined;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
-  if (zeros(0, 5) && groups[5] === 0xffff) return v4(groups[6]!, groups[7]!); // ::ffff:a.b.c.d
-  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(groups[6]!, groups[7]!); // NAT64
-  if (groups[0] === 0x2002) return v4(groups[1]!, groups[2]!); // 6to4
-  if (zeros(0, 6) && (groups[6]! !== 0 || groups[7]! > 1)) return v4(groups[6]!, groups[7]!); // ::a.b.c.d
-  return undefined;
+const typeOf = (family: number) => (family === 6 ? 'ipv6' : 'ipv4');
+
+function describeRange(address: string, family: number): string | undefined {
+  return BLOCKED.find(({ list }) => list.check(address, typeOf(family)))?.name;
 }
 
-function expandIpv6(address: string): number[] | undefined {
-  if (address.includes('.')) return undefined;
-  const [head, tail, extra] = address.split('::');
-  if (extra !== undefined) return undefined;
-  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const left = part(head);
-  const right = part(tail);
-  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
-  const groups = [...left, ...new Array<number>(Math.max(0, fill)).fill(0), ...right];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
-}
-
-function describeRange(address: string, family: 4 | 6): string | undefined {
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    if (v4) return describeRange(v4, 4);
-  }
-  const table = family === 4 ? NOT_PUBLIC_V4 : NOT_PUBLIC_V6;
-  for (const [net, prefix, name] of table) {
-    const list = new BlockList();
-    list.addSubnet(net, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    if (list.check(address, family === 4 ? 'ipv4' : 'ipv6')) return name;
-  }
-  return undefined;
-}
-
-function isLoopback(address: string, family: 4 | 6): boolean {
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    if (v4) return LOOPBACK.check(v4, 'ipv4');
-  }
-  return LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
+function isLoopback(address: string, family: number): boolean {
+  return LOOPBACK.check(address, typeOf(family));
 }
 
 /** The URL's host without IPv6 brackets or a trailing dot, lower case. */
@@ -185,17 +155,16 @@ export async function checkDownloadTarget(
   // Every answer must pass: a name that resolves to one public and one private address is not a
   // public name, whichever address a later lookup would pick.
   for (const { address, family } of answers) {
-    const fam = family === 6 ? 6 : 4;
-    const loopback = isLoopback(address, fam);
+    const loopback = isLoopback(address, family);
     if (loopback && policy.allowInsecureLoopback) continue;
-    const range = describeRange(address, fam);
+    const range = describeRange(address, family);
     if (range) {
       const hint = loopback ? ' (DOWNLOAD_ALLOW_INSECURE_LOOPBACK is off)' : '';
       throw new DownloadRefusedError('blocked-address', `host ${host} resolves to ${address}, a ${range} address${hint}`, { ...where, address });
     }
   }
   if (url.protocol === 'http:') {
-    const allLoopback = answers.every(({ address, family }) => isLoopback(address, family === 6 ? 6 : 4));
+    const allLoopback = answers.every(({ address, family }) => isLoopback(address, family));
     if (!(policy.allowInsecureLoopback && allLoopback)) {
       throw new DownloadRefusedError('scheme', `plain http to ${host} (only https${policy.allowInsecureLoopback ? ', or http to loopback,' : ''} is fetched)`, where);
     }

@@ -190,10 +190,8 @@ export function requireWebhookSecrets(config: TencentConfig): { token: string; e
   return { token: config.webhookToken, ...(config.encodingAesKey ? { encodingAesKey: config.encodingAesKey } : {}) };
 }
 
-const webhookSchema = z.object({
-  TENCENT_MEETING_WEBHOOK_TOKEN: rawSchema.shape.TENCENT_MEETING_WEBHOOK_TOKEN,
-  TENCENT_MEETING_ENCODING_AES_KEY: rawSchema.shape.TENCENT_MEETING_ENCODING_AES_KEY,
-});
+// Built on first use, so bundles without the webhook (ingest, reconcile) do not carry it.
+let webhookSchema: z.ZodMiniObject<Pick<typeof rawSchema.shape, 'TENCENT_MEETING_WEBHOOK_TOKEN' | 'TENCENT_MEETING_ENCODING_AES_KEY'>> | undefined;
 
 /**
  * The webhook's secrets, and nothing else: in AWS from its own secret
@@ -204,6 +202,10 @@ const webhookSchema = z.object({
 export async function loadWebhookSecrets(env: NodeJS.ProcessEnv = process.env, secrets?: SecretSource): Promise<{ token: string; encodingAesKey?: string }> {
   const secretArn = (env[TENCENT_WEBHOOK_SECRET_ARN_ENV] ?? env[TENCENT_SECRET_ARN_ENV])?.trim();
   const source = secretArn ? { ...env, ...(await (secrets ?? (defaultSecrets ??= secretsManagerSource())).read(secretArn)) } : env;
+  webhookSchema ??= z.object({
+    TENCENT_MEETING_WEBHOOK_TOKEN: rawSchema.shape.TENCENT_MEETING_WEBHOOK_TOKEN,
+    TENCENT_MEETING_ENCODING_AES_KEY: rawSchema.shape.TENCENT_MEETING_ENCODING_AES_KEY,
+  });
   const parsed = webhookSchema.safeParse({ TENCENT_MEETING_WEBHOOK_TOKEN: source.TENCENT_MEETING_WEBHOOK_TOKEN, TENCENT_MEETING_ENCODING_AES_KEY: source.TENCENT_MEETING_ENCODING_AES_KEY });
   if (!parsed.success) fail(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`));
   const { TENCENT_MEETING_WEBHOOK_TOKEN: token, TENCENT_MEETING_ENCODING_AES_KEY: encodingAesKey } = parsed.data;
