@@ -42,9 +42,9 @@ export function createGuardedFetch(policy: DownloadPolicy, options: GuardedFetch
     let next = link;
     for (let hop = 0; ; hop += 1) {
       if (hop > 0) {
-        const protocol = new URL(next).protocol;
+        const protocol = URL.parse(next)?.protocol;
         if (protocol !== 'https:') {
-          throw new DownloadRefusedError('redirect-not-https', `redirect to a ${protocol} link (redirects are followed to https only)`, init.context);
+          throw new DownloadRefusedError('redirect-not-https', `redirect to a ${protocol ?? 'non-URL'} link (redirects are followed to https only)`, init.context);
         }
       }
       const target = await checkDownloadTarget(next, policy, init.context, options.resolve);
@@ -53,7 +53,9 @@ export function createGuardedFetch(policy: DownloadPolicy, options: GuardedFetch
       if (!REDIRECTS.has(response.status) || !location) return response;
       await response.body?.cancel().catch(() => undefined);
       if (hop >= maxRedirects) throw new DownloadRefusedError('too-many-redirects', `more than ${maxRedirects} redirects`, init.context);
-      next = new URL(location, target.url).toString();
+      const redirected = URL.parse(location, target.url);
+      if (!redirected) throw new DownloadRefusedError('bad-url', 'redirect to something that is not a URL', init.context);
+      next = redirected.toString();
     }
   };
 }
