@@ -10,6 +10,8 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  * Context keys (all optional):
  *   alarmEmail            e-mail subscribed to the alarm topic
  *   jwtIssuer, jwtAudience  JWT auth on the archive API (audience comma-separated); IAM auth otherwise
+ *   jwtReadScope, jwtAdminScope, jwtUserIdClaim  JWT mode: own-recordings scope (archive/read),
+ *                           account scope (archive/admin), the claim with the Tencent userid (tencent_userid)
  *   deletionPolicy        retain | mirror
  *   presignTtlSeconds     presigned link lifetime
  *   tencentApiBase        Tencent Meeting REST base URL
@@ -54,7 +56,16 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
 
   return {
     alarmEmail: str('alarmEmail'),
-    jwt: jwtIssuer && jwtAudience?.length ? { issuer: jwtIssuer, audience: jwtAudience } : undefined,
+    jwt:
+      jwtIssuer && jwtAudience?.length
+        ? {
+            issuer: jwtIssuer,
+            audience: jwtAudience,
+            ...optionalString('readScope', str('jwtReadScope')),
+            ...optionalString('adminScope', str('jwtAdminScope')),
+            ...optionalString('userIdClaim', str('jwtUserIdClaim')),
+          }
+        : undefined,
     deletionPolicy: str('deletionPolicy') as DeletionPolicy | undefined,
     presignTtlSeconds: num('presignTtlSeconds'),
     tencentApiBase: str('tencentApiBase'),
@@ -83,14 +94,22 @@ export class ArchiveStack extends Stack {
   constructor(scope: Construct, id: string, props: ArchiveStackProps = {}) {
     super(scope, id, props);
     this.archive = new TencentMeetingArchive(this, 'Archive', props.archive ?? archivePropsFromContext(this));
-    const { storage, httpApi, secret, ingest, monitoring } = this.archive;
+    const { storage, httpApi, secret, webhookSecret, ingest, monitoring } = this.archive;
     new CfnOutput(this, 'WebhookUrl', { value: httpApi.webhookUrl, description: 'Paste into the Tencent Meeting event subscription' });
     new CfnOutput(this, 'ArchiveApiUrl', { value: httpApi.archiveApiUrl, description: `Archive API base URL (${httpApi.authMode} auth)` });
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
-    new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting credentials (JSON) here' });
+    new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting API credentials (JSON) here' });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: webhookSecret.secretArn,
+      description: 'The webhook token (generated) and EncodingAESKey: the only secret the webhook can read',
+    });
     new CfnOutput(this, 'IngestQueueUrl', { value: ingest.queue.queueUrl, description: 'Where npm run backfill -- --stack-outputs sends work' });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
   }
+}
+
+function optionalString<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }

@@ -59,6 +59,7 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     queueUrl: settings.queueUrl,
     tencent,
     deletionPolicy: settings.deletionPolicy,
+    downloadPolicy: settings.downloadPolicy,
     ...(settings.maxPartSizeBytes !== undefined ? { copy: { maxPartSizeBytes: settings.maxPartSizeBytes } } : {}),
     logger,
     metrics: ingestMetricsOf(metrics),

@@ -15,6 +15,7 @@ import { httpErrorRenderer, jsonResponse } from '../../shared/http/http-error.ts
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics, MetricUnit } from '../../shared/observability/metrics.ts';
+import { ACCOUNT_CALLER, callerOf, type Caller, type JwtAuthorization } from '../../shared/query/caller.ts';
 import { internalError, methodNotAllowed, notFound, unauthenticated } from '../../shared/query/errors.ts';
 import { bearerTokenCheck, decodePathParameters, queryParams, requestMethod, requestPath } from '../../shared/query/http-request.ts';
 import { openApiDocument } from '../../shared/query/openapi.ts';
@@ -29,6 +30,8 @@ export interface QueryHandlerDeps {
   /** When set, every /v1 request needs `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
   readonly presignTtlSeconds?: number;
+  /** JWT mode: scopes and the userid claim limit what a caller sees; otherwise account-wide. */
+  readonly jwtAuthorization?: JwtAuthorization;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -36,16 +39,16 @@ export interface QueryHandlerDeps {
 export type QueryHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 interface Route {
-  readonly run: (service: ArchiveQueryService, query: QueryParams, path: Readonly<Record<string, string>>) => Promise<unknown>;
+  readonly run: (service: ArchiveQueryService, query: QueryParams, path: Readonly<Record<string, string>>, caller: Caller) => Promise<unknown>;
   /** Served without the bearer token. */
   readonly public?: boolean;
 }
 
 const matchRoute = createRouteMatcher<Route>([
-  { path: '/v1/records', route: { run: (s, q) => s.listUserRecords(q) } },
-  { path: '/v1/corp/records', route: { run: (s, q) => s.listCorpRecords(q) } },
-  { path: '/v1/records/{meeting_record_id}', route: { run: (s, _q, p) => s.getRecord(p.meeting_record_id!) } },
-  { path: '/v1/addresses/{record_file_id}', route: { run: (s, _q, p) => s.getAddresses(p.record_file_id!) } },
+  { path: '/v1/records', route: { run: (s, q, _p, c) => s.listUserRecords(q, c) } },
+  { path: '/v1/corp/records', route: { run: (s, q, _p, c) => s.listCorpRecords(q, c) } },
+  { path: '/v1/records/{meeting_record_id}', route: { run: (s, _q, p, c) => s.getRecord(p.meeting_record_id!, c) } },
+  { path: '/v1/addresses/{record_file_id}', route: { run: (s, _q, p, c) => s.getAddresses(p.record_file_id!, c) } },
   { path: '/openapi.json', route: { run: async () => openApiDocument(), public: true }, noTrailingSlash: true },
 ]);
 
@@ -71,8 +74,9 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     const method = requestMethod(event);
     if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
     if (!match.route.public && !authorized(event.headers ?? {})) throw unauthenticated();
+    const caller = match.route.public ? ACCOUNT_CALLER : callerOf(event, deps.jwtAuthorization);
     const pathParameters = decodePathParameters(match.pathParameters);
-    return jsonResponse(200, await match.route.run(service, queryParams(event), pathParameters));
+    return jsonResponse(200, await match.route.run(service, queryParams(event), pathParameters, caller));
   };
 
   return observed<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route, { logger, metrics }).use(

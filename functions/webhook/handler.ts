@@ -10,7 +10,7 @@ import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics } from '../../shared/observability/metrics.ts';
-import { loadTencentConfig, requireWebhookSecrets } from '../../shared/tencent/config.ts';
+import { loadWebhookSecrets } from '../../shared/tencent/config.ts';
 import { HttpError, httpErrorRenderer } from '../../shared/http/http-error.ts';
 import type { RejectionReason } from '../../shared/webhook/request.ts';
 import { WebhookService, type DeliveryOutcome, type VerificationOutcome, type WebhookSecrets, type WebhookServiceDeps } from '../../shared/webhook/webhook-service.ts';
@@ -93,7 +93,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
 export async function webhookFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}) {
   const settings = webhookSettings(env);
   // Fail the cold start, naming the variable, when the webhook secrets are missing.
-  requireWebhookSecrets(await loadTencentConfig(env));
+  await loadWebhookSecrets(env);
   return createWebhookHandler({
     dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
@@ -101,8 +101,8 @@ export async function webhookFromEnvironment(env: FunctionEnvironment, platform:
     queueUrl: settings.queueUrl,
     replayWindowSeconds: settings.replayWindowSeconds,
     parkedRetentionDays: settings.parkedRetentionDays,
-    // loadTencentConfig caches the secret for minutes, so per-invocation reads are cheap.
-    resolveSecrets: async () => requireWebhookSecrets(await loadTencentConfig(env)),
+    // The secret is cached for minutes, so per-invocation reads are cheap.
+    resolveSecrets: () => loadWebhookSecrets(env),
     ...(platform.logger ? { logger: platform.logger } : {}),
     ...(platform.metrics ? { metrics: platform.metrics } : {}),
   });

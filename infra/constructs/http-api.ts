@@ -10,6 +10,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
+import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../../shared/query/auth-settings.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
 const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
@@ -19,8 +20,25 @@ export interface JwtAuthOptions {
   readonly issuer: string;
   /** Accepted `aud` (or Cognito `client_id`) values. */
   readonly audience: string[];
-  /** Scopes required on every archive route. @default - none */
-  readonly scopes?: string[];
+  /**
+   * Scope that reads the recordings the caller hosted (their Tencent userid in `userIdClaim`).
+   * Every archive route requires this scope or `adminScope`.
+   * @default 'archive/read'
+   */
+  readonly readScope?: string;
+  /** Scope that reads the whole account. @default 'archive/admin' */
+  readonly adminScope?: string;
+  /** Claim holding the caller's Tencent userid. @default 'tencent_userid' */
+  readonly userIdClaim?: string;
+}
+
+/** The JWT options with their defaults filled in (shared/query/auth-settings.ts). */
+export function jwtAuthorizationOf(jwt: JwtAuthOptions): JwtAuthorization {
+  return {
+    readScope: jwt.readScope ?? DEFAULT_JWT_AUTHORIZATION.readScope,
+    adminScope: jwt.adminScope ?? DEFAULT_JWT_AUTHORIZATION.adminScope,
+    userIdClaim: jwt.userIdClaim ?? DEFAULT_JWT_AUTHORIZATION.userIdClaim,
+  };
 }
 
 export interface ArchiveHttpApiProps {
@@ -111,7 +129,9 @@ export class ArchiveHttpApi extends Construct {
         methods: [apigw.HttpMethod.GET],
         integration: queryIntegration,
         authorizer,
-        authorizationScopes: props.jwt?.scopes,
+        // API Gateway lets a token through when it carries at least one of these; the query
+        // function then decides what that caller sees (shared/query/caller.ts).
+        ...(props.jwt ? { authorizationScopes: [jwtAuthorizationOf(props.jwt).readScope, jwtAuthorizationOf(props.jwt).adminScope] } : {}),
       });
     }
 

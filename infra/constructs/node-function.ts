@@ -103,7 +103,7 @@ export class ArchiveFunction extends Construct {
   }
 
   /** Adds one statement to this function's own role (never to a shared role). */
-  allow(sid: string, actions: string[], resources: string[]): void {
-    this.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+  allow(sid: string, actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>): void {
+    this.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }));
   }
 }

@@ -13,11 +13,13 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, type DeletionPolicy } from '../../shared/config/environment.ts';
-import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
+import { ITEM_ACCESS } from '../../shared/archive/key-access.ts';
+import { RECORDINGS_PREFIX } from '../../shared/copy/s3-keys.ts';
+import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
 import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
-import { ArchiveHttpApi, type JwtAuthOptions } from './http-api.ts';
+import { ArchiveHttpApi, jwtAuthorizationOf, type JwtAuthOptions } from './http-api.ts';
 import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
 import { Monitoring } from './monitoring.ts';
 import { ArchiveFunction } from './node-function.ts';
@@ -94,8 +96,10 @@ export interface TencentMeetingArchiveProps {
    * @default replayWindowSeconds 3600, parkedRetentionDays 30
    */
   readonly webhook?: { readonly replayWindowSeconds?: number; readonly parkedRetentionDays?: number };
-  /** Use an existing Tencent credentials secret (same JSON keys). @default - a new secret */
+  /** Use an existing Tencent API credentials secret (same JSON keys). @default - a new secret */
   readonly existingSecret?: secretsmanager.ISecret;
+  /** Use an existing webhook secret (token and AES key). @default - a new secret with a generated token */
+  readonly existingWebhookSecret?: secretsmanager.ISecret;
 }
 
 const DEFAULT_SIZING: Readonly<Record<FunctionName, Required<FunctionSizing>>> = {
@@ -123,7 +127,10 @@ function webhookEnvironment(options: TencentMeetingArchiveProps['webhook'] = {})
 
 export class TencentMeetingArchive extends Construct {
   readonly storage: ArchiveStorage;
+  /** The Tencent API credentials (ingest and reconcile read it). */
   readonly secret: secretsmanager.ISecret;
+  /** The webhook token and AES key (the webhook reads it, and nothing else does). */
+  readonly webhookSecret: secretsmanager.ISecret;
   readonly ingest: IngestPipeline;
   readonly httpApi: ArchiveHttpApi;
   readonly monitoring: Monitoring;
@@ -152,7 +159,9 @@ export class TencentMeetingArchive extends Construct {
     const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
 
     this.storage = new ArchiveStorage(this, 'Storage', props.storage);
-    this.secret = new TencentSecret(this, 'TencentCredentials', { existingSecret: props.existingSecret }).secret;
+    const secrets = new TencentSecret(this, 'TencentCredentials', { existingSecret: props.existingSecret, existingWebhookSecret: props.existingWebhookSecret });
+    this.secret = secrets.secret;
+    this.webhookSecret = secrets.webhookSecret;
 
     const commonEnvironment: Record<string, string> = {
       [ENV.tableName]: this.storage.table.tableName,
@@ -187,11 +196,18 @@ export class TencentMeetingArchive extends Construct {
       ...sizing('webhook'),
       environment: { ...queueEnvironment, ...webhookEnvironment(props.webhook) },
     });
+    const jwtAuthorization = props.jwt ? jwtAuthorizationOf(props.jwt) : undefined;
     const queryFn = createFunction(this, 'QueryFunction', {
       entry: entry('query'),
       description: 'Serves the Tencent-compatible archive API (DynamoDB queries, presigned S3 links)',
       ...sizing('query'),
-      environment: queueEnvironment,
+      environment: {
+        ...queueEnvironment,
+        [ENV.archiveApiAuth]: jwtAuthorization ? 'jwt' : 'iam',
+        ...(jwtAuthorization
+          ? { [ENV.jwtReadScope]: jwtAuthorization.readScope, [ENV.jwtAdminScope]: jwtAuthorization.adminScope, [ENV.userIdClaim]: jwtAuthorization.userIdClaim }
+          : {}),
+      },
     });
 
     // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction
@@ -229,63 +245,70 @@ export class TencentMeetingArchive extends Construct {
     }
 
     // ---- Least privilege: every action each function may take, and on what. ----
+    // Items: each function's partition keys (shared/archive/key-access.ts) as dynamodb:LeadingKeys,
+    // on the table's item actions (transactions and batches are authorized item by item). Index
+    // queries carry no such condition (an index's partition keys are not the table's) and are
+    // read-only.
     const table = this.storage.table.tableArn;
     const indexes = this.storage.indexArns;
-    const objects = this.storage.bucket.arnForObjects('*');
+    const leadingKeys = (patterns: readonly string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } });
+    // Every object the archive writes is under recordings/ (shared/copy/s3-keys.ts).
+    const objects = this.storage.bucket.arnForObjects(`${RECORDINGS_PREFIX}*`);
 
-    // webhook: dedupe markers (claim, confirm, release), parked events (Put, and Update to count
-    // Tencent's retries of one; WEBHOOK#PARKED items), enqueue, read the token / AES key.
-    webhookFn.allow('DedupeMarkers', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table]);
+    // webhook: dedupe markers (claim, confirm, release), the STS token, parked events (Put, and
+    // Update to count Tencent's retries of one), enqueue, read the token and AES key from their own
+    // secret. It cannot read the index, nor the API credentials.
+    webhookFn.allow('WebhookItems', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table], leadingKeys(ITEM_ACCESS.webhook.writes));
     this.ingest.allowSend(webhookFn);
-    this.allowSecretRead(webhookFn);
+    this.webhookSecret.grantRead(webhookFn.role);
+    webhookFn.function.addEnvironment(TENCENT_WEBHOOK_SECRET_ARN_ENV, this.webhookSecret.secretArn);
 
-    // ingest: index + checkpoints + leases (never Scan), copy objects in, consume (event source)
-    // and continue (send) on its queue, read Tencent credentials.
+    // ingest: index + checkpoints + leases (never Scan), copy objects in (and, under mirror,
+    // delete every version of one), consume (event source) and continue (send) on its queue,
+    // read Tencent credentials.
+    ingestFn.allow('IndexItemsRead', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.ingest.reads));
     ingestFn.allow(
-      'ArchiveIndexReadWrite',
-      [
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-      [table, ...indexes],
+      'IndexItemsWrite',
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'],
+      [table],
+      leadingKeys(ITEM_ACCESS.ingest.writes),
     );
+    ingestFn.allow('IndexQueries', ['dynamodb:Query'], indexes);
     ingestFn.allow(
       'CopyRecordings',
-      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject', 's3:DeleteObjectVersion'],
       [objects],
     );
     // Without ListBucket, HeadObject/GetObject of a missing key answers 403 instead of 404, and the
-    // copier could not tell "not copied yet" from "not allowed".
+    // copier could not tell "not copied yet" from "not allowed". Not narrowed by prefix: that
+    // implicit check carries no prefix, so a condition on it would turn every 404 into a 403.
     ingestFn.allow('TellMissingObjects', ['s3:ListBucket'], [this.storage.bucket.bucketArn]);
+    // Deleting every version of an object (mirror) lists that key's versions first.
+    ingestFn.allow('ListRecordingVersions', ['s3:ListBucketVersions'], [this.storage.bucket.bucketArn], {
+      StringLike: { 's3:prefix': [`${RECORDINGS_PREFIX}*`] },
+    });
     this.allowSecretRead(ingestFn);
 
     // query: read the index through keys and indexes only; presign GETs of archived copies.
-    queryFn.allow('ArchiveIndexRead', ['dynamodb:Query', 'dynamodb:GetItem'], [table, ...indexes]);
+    queryFn.allow('ArchiveIndexRead', ['dynamodb:GetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.query.reads));
+    queryFn.allow('ArchiveIndexQueries', ['dynamodb:Query'], indexes);
     queryFn.allow('PresignRecordingDownloads', ['s3:GetObject'], [objects]);
 
     if (reconcileFn) {
       // Batch* because shared/reconcile/enqueue.ts checks and writes its "recently enqueued"
       // markers in batches (BatchGet / BatchWrite of PutRequests only, never deletes).
-      reconcileFn.allow(
-        'ReconcileIndexAndCursor',
-        ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
-        [table, ...indexes],
-      );
+      reconcileFn.allow('ReconcileItemsRead', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.reconcile.reads));
+      reconcileFn.allow('ReconcileItemsWrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], [table], leadingKeys(ITEM_ACCESS.reconcile.writes));
+      reconcileFn.allow('ReconcileIndexQueries', ['dynamodb:Query'], indexes);
       this.ingest.allowSend(reconcileFn);
       this.allowSecretRead(reconcileFn);
     }
 
     const objectWildcardReason =
-      'Recordings are stored under keys derived from meeting and file ids that are only known at run time; the statement is limited to objects of this one bucket.';
+      'Recordings are stored under keys derived from meeting and file ids that are only known at run time; the statement is limited to the recordings/ prefix of this one bucket.';
     for (const fn of [ingestFn, queryFn]) {
       Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.storage.bucket)}.Arn>/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.storage.bucket)}.Arn>/${RECORDINGS_PREFIX}*]`,
         reason: objectWildcardReason,
       });
     }

@@ -77,6 +77,7 @@ Environment (all optional):
   INGEST_VISIBILITY_TIMEOUT_SECONDS (timeout + 30)  RECONCILE_INTERVAL_MINUTES (${DEFAULTS.RECONCILE_INTERVAL_MINUTES}, 0 = off)
   The functions' own settings apply as in AWS: DELETION_POLICY (retain)  PRESIGN_TTL_SECONDS (600)
     RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
+    DOWNLOAD_ALLOW_INSECURE_LOOPBACK (true locally, false in AWS)  DOWNLOAD_HOST_ALLOWLIST (any public host)
 `;
 
 /** Function variables the local stack sets itself: its resources' names, and the API token it resolves. */

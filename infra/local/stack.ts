@@ -14,7 +14,7 @@ import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
+import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { TencentApiError } from '../../shared/tencent/errors.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
@@ -126,7 +126,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       tencentEnv = config.tencentEnv;
     }
     // The functions read their credentials from this environment: locally never a Secrets Manager secret.
-    tencentEnv = without(tencentEnv, TENCENT_SECRET_ARN_ENV);
+    tencentEnv = without(without(tencentEnv, TENCENT_SECRET_ARN_ENV), TENCENT_WEBHOOK_SECRET_ARN_ENV);
     const tencentConfig: TencentConfig = loadTencentConfigFromEnv(tencentEnv);
     if (!simulator) await checkTencentCredentials(tencentConfig);
     requireWebhookSecrets(tencentConfig);
@@ -149,6 +149,9 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     const functionEnv: Record<string, string> = {
       // fauxqs refuses request bodies over 11 MiB: parts stay below that unless the user sets a size.
       [ENV.copyMaxPartSizeBytes]: String(LOCAL_MAX_PART_BYTES),
+      // The simulator's download links are http://127.0.0.1 (DOWNLOAD_ALLOW_INSECURE_LOOPBACK=false
+      // turns this off, e.g. to try the AWS policy against a real Tencent API).
+      [ENV.downloadAllowInsecureLoopback]: 'true',
       ...config.functionSettings,
       ...tencentEnv,
       [ENV.tableName]: resources.tableName,

@@ -9,6 +9,8 @@ import * as z from '../validation/zod.ts';
 import { ValidationError } from '../errors.ts';
 import { DEFAULT_PARKED_RETENTION_DAYS } from '../webhook/parked-events.ts';
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_REPLAY_WINDOW_SECONDS } from '../webhook/replay-window.ts';
+import type { DownloadPolicy } from '../copy/download-policy.ts';
+import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../query/auth-settings.ts';
 
 export const ENV = {
   tableName: 'ARCHIVE_TABLE_NAME',
@@ -22,6 +24,12 @@ export const ENV = {
   reconcileWindowHours: 'RECONCILE_WINDOW_HOURS',
   webhookReplayWindowSeconds: 'WEBHOOK_REPLAY_WINDOW_SECONDS',
   webhookParkedRetentionDays: 'WEBHOOK_PARKED_RETENTION_DAYS',
+  downloadAllowInsecureLoopback: 'DOWNLOAD_ALLOW_INSECURE_LOOPBACK',
+  downloadHostAllowlist: 'DOWNLOAD_HOST_ALLOWLIST',
+  archiveApiAuth: 'ARCHIVE_API_AUTH',
+  jwtReadScope: 'ARCHIVE_JWT_READ_SCOPE',
+  jwtAdminScope: 'ARCHIVE_JWT_ADMIN_SCOPE',
+  userIdClaim: 'ARCHIVE_USERID_CLAIM',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -45,6 +53,25 @@ const wholeNumber = (min: number, max: number) => {
   );
 };
 
+const flag = z.preprocess(
+  (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
+  z._default(z.enum(['true', 'false'], { error: 'must be "true" or "false"' }), 'false'),
+);
+// Comma-separated DNS suffixes (a leading `*.` or `.` is allowed and means the same).
+const HOST_SUFFIX_LIST = /^\s*(\*?\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?\s*)(,\s*\*?\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?\s*)*,?\s*$/;
+const hostSuffixes = z.preprocess(
+  blankToUndefined,
+  z.optional(z.string().check(z.regex(HOST_SUFFIX_LIST, 'must be comma-separated host names or suffixes, e.g. myqcloud.com,qq.com'))),
+);
+
+/** DOWNLOAD_HOST_ALLOWLIST as suffixes: lower case, without a leading `*.` / `.`. */
+function hostSuffixList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase().replace(/^\*?\./, ''))
+    .filter(Boolean);
+}
+
 const schemas = {
   webhook: z.object({
     [ENV.tableName]: required,
@@ -61,12 +88,22 @@ const schemas = {
     [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z._default(z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }), 'retain')),
     // S3's own limits: parts of 5 MiB to 5 GiB.
     [ENV.copyMaxPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
+    // Off unless set: in AWS a download link is https to a public host. npm start sets it (its
+    // simulator serves http on 127.0.0.1) unless the user says otherwise.
+    [ENV.downloadAllowInsecureLoopback]: flag,
+    [ENV.downloadHostAllowlist]: hostSuffixes,
   }),
   query: z.object({
     [ENV.tableName]: required,
     [ENV.bucketName]: optional,
     [ENV.archiveApiToken]: optional,
     [ENV.presignTtlSeconds]: wholeNumber(1, MAX_PRESIGN_TTL_SECONDS),
+    // `iam`: account-wide (IAM in AWS, the bearer token locally). `jwt`: scopes and the userid claim
+    // decide what a caller sees (shared/query/caller.ts); the CDK stack sets it with a JWT issuer.
+    [ENV.archiveApiAuth]: z.preprocess(blankToUndefined, z._default(z.enum(['iam', 'jwt'], { error: 'must be "iam" or "jwt"' }), 'iam')),
+    [ENV.jwtReadScope]: optional,
+    [ENV.jwtAdminScope]: optional,
+    [ENV.userIdClaim]: optional,
   }),
   reconcile: z.object({
     [ENV.tableName]: required,
@@ -105,6 +142,7 @@ export interface IngestSettings {
   readonly deadLetterQueueUrl?: string;
   readonly deletionPolicy: DeletionPolicy;
   readonly maxPartSizeBytes?: number;
+  readonly downloadPolicy: DownloadPolicy;
 }
 
 export interface QuerySettings {
@@ -112,6 +150,8 @@ export interface QuerySettings {
   readonly bucketName?: string;
   readonly apiToken?: string;
   readonly presignTtlSeconds?: number;
+  /** Set in JWT mode only: which scopes and claim decide what a caller sees. */
+  readonly jwtAuthorization?: JwtAuthorization;
 }
 
 export interface ReconcileSettings {
@@ -141,6 +181,7 @@ export function ingestSettings(env: Env): IngestSettings {
     bucketName: raw[ENV.bucketName],
     queueUrl: raw[ENV.ingestQueueUrl],
     deletionPolicy: raw[ENV.deletionPolicy],
+    downloadPolicy: { allowInsecureLoopback: raw[ENV.downloadAllowInsecureLoopback] === 'true', hostAllowlist: hostSuffixList(raw[ENV.downloadHostAllowlist]) },
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(maxPartSizeBytes !== undefined ? { maxPartSizeBytes } : {}),
   };
@@ -156,6 +197,15 @@ export function querySettings(env: Env): QuerySettings {
     ...(bucketName ? { bucketName } : {}),
     ...(apiToken ? { apiToken } : {}),
     ...(presignTtlSeconds !== undefined ? { presignTtlSeconds } : {}),
+    ...(raw[ENV.archiveApiAuth] === 'jwt'
+      ? {
+          jwtAuthorization: {
+            readScope: raw[ENV.jwtReadScope] ?? DEFAULT_JWT_AUTHORIZATION.readScope,
+            adminScope: raw[ENV.jwtAdminScope] ?? DEFAULT_JWT_AUTHORIZATION.adminScope,
+            userIdClaim: raw[ENV.userIdClaim] ?? DEFAULT_JWT_AUTHORIZATION.userIdClaim,
+          },
+        }
+      : {}),
   };
 }
 

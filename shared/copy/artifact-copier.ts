@@ -4,6 +4,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../aws/clients.ts';
 import { DynamoCheckpointStore } from './checkpoint-store.ts';
+import { STRICT_DOWNLOAD_POLICY, type DownloadPolicy } from './download-policy.ts';
+import { createGuardedFetch } from './guarded-fetch.ts';
 import { copyArtifact } from './copy-artifact.ts';
 import type { CopyOutcome } from './copy-types.ts';
 import { artifactObjectKey, contentDisposition, contentTypeFor, downloadFileName } from './s3-keys.ts';
@@ -46,6 +48,8 @@ export interface ArtifactCopierOptions {
   readonly tableName: string;
   readonly bucketName: string;
   readonly copy?: CopySettings;
+  /** What a download link may point at. @default STRICT_DOWNLOAD_POLICY (https to public hosts) */
+  readonly downloadPolicy?: DownloadPolicy;
   readonly logger?: Logger;
   readonly onProgress?: (progress: CopyProgress) => void;
 }
@@ -54,6 +58,7 @@ export interface ArtifactCopierOptions {
 export function createCopyArtifactFn(options: ArtifactCopierOptions): CopyArtifactFn {
   const s3 = options.clients.s3;
   const checkpoints = new DynamoCheckpointStore({ dynamo: options.clients.dynamo, tableName: options.tableName });
+  const fetchSource = createGuardedFetch(options.downloadPolicy ?? STRICT_DOWNLOAD_POLICY);
   return async (request) => {
     const { artifact } = request;
     const key = artifactObjectKey({
@@ -79,6 +84,7 @@ export function createCopyArtifactFn(options: ArtifactCopierOptions): CopyArtifa
       metadata: { 'record-file-id': request.recordFileId, 'meeting-record-id': request.meetingRecordId, artifact: artifact.artifact },
       ...(request.expectedBytes !== undefined ? { expectedBytes: request.expectedBytes } : {}),
       resolveUrl: request.resolveUrl,
+      fetchSource,
       checkpoints,
       checkpointKey: { recordFileId: request.recordFileId, artifact: artifact.artifact },
       ...(options.copy?.partSizeBytes ? { partSizeBytes: options.copy.partSizeBytes } : {}),

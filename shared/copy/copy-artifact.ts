@@ -42,6 +42,7 @@ export async function copyArtifact(opts: CopyArtifactOptions): Promise<CopyResul
   };
   const source = new HttpSource({
     resolveUrl: opts.resolveUrl,
+    ...(opts.fetchSource ? { fetch: opts.fetchSource } : {}),
     context,
     ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
     ...(opts.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: opts.retryBaseDelayMs } : {}),

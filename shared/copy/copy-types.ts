@@ -3,6 +3,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ErrorContext } from '../errors.ts';
 import type { CheckpointKey, CheckpointStore } from './checkpoint-store.ts';
+import type { SourceFetch } from './guarded-fetch.ts';
 
 export interface CopyLogger {
   info(message: string, ...extra: Record<string, unknown>[]): void;
@@ -20,6 +21,8 @@ export interface CopyArtifactOptions {
   readonly expectedBytes?: number;
   /** Asks Tencent for a FRESH link: at start and after any 403. Links are never stored. */
   readonly resolveUrl: () => Promise<string>;
+  /** How links are fetched (guarded-fetch.ts in the archive); default plain fetch, which checks nothing. */
+  readonly fetchSource?: SourceFetch;
   readonly checkpoints: CheckpointStore;
   readonly checkpointKey: CheckpointKey;
   /** Preferred part size (default 8 MiB; grows with the file to stay under the part limit). */

@@ -3,10 +3,18 @@
 // connection reset, a short body or a 5xx, and asks for a fresh link after a 403 (links expire
 // in minutes). fetch's own retry cannot resume a half-read body, so the resumption lives here.
 import { IntegrityError, NotFoundError, TransientError, type ErrorContext } from '../errors.ts';
+import { DownloadRefusedError } from './download-policy.ts';
+import { SHORT_BODY_CODE, type SourceFetch } from './guarded-fetch.ts';
 
 export interface HttpSourceOptions {
   /** Asks Tencent for a fresh link. Called lazily at first use and after every 403. */
   readonly resolveUrl: () => Promise<string>;
+  /**
+   * How a link is fetched. The archive passes createGuardedFetch (download-policy.ts: https,
+   * public addresses, allowlist, checked redirects); plain fetch (the default) checks nothing and
+   * is for the engine's own tests and benches.
+   */
+  readonly fetch?: SourceFetch;
   /** Attempts per read (each reset, short body, 5xx or 403 costs one). Default 6. */
   readonly maxAttempts?: number;
   /** First backoff delay; doubles per attempt with jitter, capped at 5 s. Default 200 ms. */
@@ -64,7 +72,7 @@ function describe(error: unknown): string {
 /** undici reports a body that ended short of Content-Length with this code; a reset looks different. */
 function isShortBody(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-  return cause?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH';
+  return cause?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || (error as { code?: string } | undefined)?.code === SHORT_BODY_CODE;
 }
 
 class ShortBodyError extends Error {
@@ -83,6 +91,12 @@ export class HttpSource {
 
   constructor(options: HttpSourceOptions) {
     this.opts = options;
+  }
+
+  /** Every GET goes through here; a refused link carries this source's ids. */
+  private fetch(url: string, init: { headers: Record<string, string>; signal: AbortSignal }): Promise<Response> {
+    if (!this.opts.fetch) return fetch(url, init);
+    return this.opts.fetch(url, { ...init, ...(this.opts.context ? { context: this.opts.context } : {}) });
   }
 
   private get maxAttempts(): number {
@@ -145,7 +159,7 @@ export class HttpSource {
         reason = `HTTP ${res.status}`;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError) throw error;
+        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof DownloadRefusedError) throw error;
         reason = describe(error);
       }
       if (attempt >= this.maxAttempts) throw this.error('transient', `${what} failed: ${reason}`, { attempts: attempt });
@@ -159,7 +173,7 @@ export class HttpSource {
     return this.request(
       'source probe',
       signal,
-      (url) => fetch(url, { headers: { range: 'bytes=0-0', ...IDENTITY }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.idleTimeoutMs ?? 30_000)]) }),
+      (url) => this.fetch(url, { headers: { range: 'bytes=0-0', ...IDENTITY }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.idleTimeoutMs ?? 30_000)]) }),
       async (res) => {
         if (res.status === 206) {
           await res.body?.cancel().catch(() => undefined);
@@ -214,7 +228,7 @@ export class HttpSource {
       }, Math.max(50, Math.min(1000, idleMs / 4)));
       const before = position;
       try {
-        const res = await fetch(url, { headers: { range: `bytes=${position}-${end - 1}`, ...IDENTITY }, signal: attemptAbort.signal });
+        const res = await this.fetch(url, { headers: { range: `bytes=${position}-${end - 1}`, ...IDENTITY }, signal: attemptAbort.signal });
         lastProgress = Date.now();
         if (res.status === 206) {
           const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
@@ -274,7 +288,7 @@ export class HttpSource {
         if (position < end) throw new ShortBodyError(position - before, end - before);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof RangeUnsupportedError) throw error;
+        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof RangeUnsupportedError || error instanceof DownloadRefusedError) throw error;
         lastWasShort = error instanceof ShortBodyError || isShortBody(error);
         lastReason = describe(error);
       } finally {
@@ -295,7 +309,7 @@ export class HttpSource {
       'source read',
       signal,
       // No overall timeout here: the signal also governs the body, which streams the whole file.
-      (url) => fetch(url, { headers: IDENTITY, signal }),
+      (url) => this.fetch(url, { headers: IDENTITY, signal }),
       async (res) => {
         if (!res.ok || !res.body) return undefined;
         const length = res.headers.get('content-length');
@@ -364,7 +378,7 @@ export class SequentialReader {
         if (to < chunk.length) this.leftover = chunk.subarray(to);
       } catch (error) {
         if (this.signal.aborted) throw this.signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof TransientError) throw error;
+        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof TransientError || error instanceof DownloadRefusedError) throw error;
         await this.reader?.cancel().catch(() => undefined);
         this.reader = undefined;
         this.failures += 1;

@@ -24,6 +24,8 @@ export interface IngestMetrics {
   copyStalled(): void;
   /** A copy sent to the DLQ after the most continuations one file may take. */
   continuationLimitReached(): void;
+  /** A download link the policy refused to fetch (shared/copy/download-policy.ts): never retried. */
+  downloadRefused(): void;
 }
 
 export const INGEST_METRIC_NAMES = {
@@ -37,6 +39,7 @@ export const INGEST_METRIC_NAMES = {
   continuations: 'Continuations',
   copiesStalled: 'CopiesStalled',
   continuationLimitsReached: 'ContinuationLimitsReached',
+  downloadLinksRefused: 'DownloadLinksRefused',
 } as const;
 
 /** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
@@ -53,6 +56,7 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     continued: () => count(INGEST_METRIC_NAMES.continuations),
     copyStalled: () => count(INGEST_METRIC_NAMES.copiesStalled),
     continuationLimitReached: () => count(INGEST_METRIC_NAMES.continuationLimitsReached),
+    downloadRefused: () => count(INGEST_METRIC_NAMES.downloadLinksRefused),
   };
 }
 
@@ -68,4 +72,5 @@ export const UNCOUNTED: IngestMetrics = {
   continued: () => {},
   copyStalled: () => {},
   continuationLimitReached: () => {},
+  downloadRefused: () => {},
 };

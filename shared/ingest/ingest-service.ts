@@ -8,6 +8,7 @@ import type { ArtifactRecord } from '../archive/model.ts';
 import type { DeletionPolicy } from '../config/environment.ts';
 import type { CopyArtifactFn } from '../copy/artifact-copier.ts';
 import type { CopyOutcome } from '../copy/copy-types.ts';
+import { DownloadRefusedError } from '../copy/download-policy.ts';
 import { IntegrityError, TransientError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
@@ -279,7 +280,11 @@ export class IngestService {
           checksum: artifact.checksum ?? '',
         };
       }
-      logger.error('artifact copy failed', { ...logIds, error: reason });
+      if (error instanceof DownloadRefusedError) {
+        this.#deps.metrics.downloadRefused();
+        // The reason names the scheme, host and address; never the link (its query string is a credential).
+        logger.error('download link refused', { ...logIds, refusal: error.refusal, host: error.context.host, address: error.context.address, error: reason });
+      } else logger.error('artifact copy failed', { ...logIds, error: reason });
       throw error;
     } finally {
       this.#deps.metrics.copySeconds((this.#now() - copyStartedMs) / 1000);

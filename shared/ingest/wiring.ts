@@ -6,6 +6,7 @@ import { ArchiveIndex } from '../archive/archive-index.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import type { DeletionPolicy } from '../config/environment.ts';
 import { createCopyArtifactFn, createCopyStateDiscarder, type CopyProgress, type CopySettings } from '../copy/artifact-copier.ts';
+import type { DownloadPolicy } from '../copy/download-policy.ts';
 import { deleteObject } from '../copy/s3-objects.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
@@ -22,6 +23,8 @@ export interface IngestWiring {
   readonly tencent: TencentMeetingClient;
   readonly deletionPolicy?: DeletionPolicy;
   readonly copy?: CopySettings;
+  /** What a download link may point at. @default STRICT_DOWNLOAD_POLICY */
+  readonly downloadPolicy?: DownloadPolicy;
   readonly logger?: Logger;
   /** Without it the worker counts nothing (tests that do not look at metrics). */
   readonly metrics?: IngestMetrics;

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   invalidParameter: 190004,
   unauthenticated: 190303,
   notFound: 9003,
+  /** Tencent's "permission limited" (DOC-43704): the caller may not see this. */
+  forbidden: 9042,
   methodNotAllowed: 190004,
   internal: 500000,
 } as const;
@@ -28,5 +30,6 @@ export class ApiError extends HttpError {
 export const badRequest = (message: string) => new ApiError(400, ERROR_CODES.invalidParameter, message);
 export const notFound = (message: string) => new ApiError(404, ERROR_CODES.notFound, message);
 export const methodNotAllowed = (method: string) => new ApiError(405, ERROR_CODES.methodNotAllowed, `method ${method.slice(0, 16)} not allowed`);
+export const forbidden = (message: string) => new ApiError(403, ERROR_CODES.forbidden, message);
 export const unauthenticated = () => new ApiError(401, ERROR_CODES.unauthenticated, 'missing or invalid bearer token');
 export const internalError = () => new ApiError(500, ERROR_CODES.internal, 'internal error');

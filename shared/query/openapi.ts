@@ -56,6 +56,7 @@ function queryParameters(schema: z.ZodObject): JsonSchema[] {
 const errors = {
   '400': { description: 'A parameter is missing or invalid; the message names it.' },
   '401': { description: 'Missing or wrong credentials.' },
+  '403': { description: "JWT mode: the token's scopes do not allow this (another user's recordings, the account-wide list, or no userid claim)." },
   '404': { description: 'Unknown id.' },
   '405': { description: 'Only GET is served.' },
   '500': { description: 'Internal error; no details are exposed.' },
@@ -83,7 +84,7 @@ export function openApiDocument(): JsonSchema {
           operationId: 'listRecords',
           summary: "A user's or meeting's recordings, newest first (Tencent's GET /v1/records).",
           parameters: queryParameters(UserRecordsQuery),
-          responses: { '200': ok('One page of recordings.', 'UserRecordsResponse'), ...errorResponses(['400', '401', '405', '500']) },
+          responses: { '200': ok('One page of recordings.', 'UserRecordsResponse'), ...errorResponses(['400', '401', '403', '405', '500']) },
         },
       },
       '/v1/corp/records': {
@@ -91,7 +92,7 @@ export function openApiDocument(): JsonSchema {
           operationId: 'listCorpRecords',
           summary: "Every recording of the account, newest first (Tencent's GET /v1/corp/records).",
           parameters: queryParameters(CorpRecordsQuery),
-          responses: { '200': ok('One page of recordings.', 'CorpRecordsResponse'), ...errorResponses(['400', '401', '405', '500']) },
+          responses: { '200': ok('One page of recordings.', 'CorpRecordsResponse'), ...errorResponses(['400', '401', '403', '405', '500']) },
         },
       },
       '/v1/records/{meeting_record_id}': {
@@ -99,7 +100,7 @@ export function openApiDocument(): JsonSchema {
           operationId: 'getRecord',
           summary: 'One meeting recording with every file and artifact.',
           parameters: [pathId('meeting_record_id', 'Meeting recording ID.')],
-          responses: { '200': ok('The meeting recording.', 'UserRecordMeeting'), ...errorResponses(['400', '401', '404', '405', '500']) },
+          responses: { '200': ok('The meeting recording.', 'UserRecordMeeting'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
         },
       },
       '/v1/addresses/{record_file_id}': {
@@ -107,7 +108,7 @@ export function openApiDocument(): JsonSchema {
           operationId: 'getAddresses',
           summary: "Download links of one record file's archived copies (Tencent's GET /v1/addresses/{record_file_id}).",
           parameters: [pathId('record_file_id', 'Record file ID.')],
-          responses: { '200': ok('Presigned links; artifacts not yet archived are left out.', 'AddressesResponse'), ...errorResponses(['400', '401', '404', '405', '500']) },
+          responses: { '200': ok('Presigned links; artifacts not yet archived are left out.', 'AddressesResponse'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
         },
       },
       '/openapi.json': {
@@ -122,7 +123,9 @@ export function openApiDocument(): JsonSchema {
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'Local stack: ARCHIVE_API_TOKEN. In AWS the API uses IAM (SigV4) authorization instead.' },
+        bearer: { type: 'http', scheme: 'bearer', description:
+            "Local stack: ARCHIVE_API_TOKEN. In AWS the API uses IAM (SigV4) authorization, or a JWT from the configured issuer: scope archive/admin reads the account, archive/read only the recordings hosted by the token's Tencent userid claim.",
+        },
       },
     },
   };

@@ -7,7 +7,8 @@ import type * as z from 'zod';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import type { ArchiveListing, ListPartition } from '../archive/archive-list.ts';
 import type { ArtifactRecord } from '../archive/model.ts';
-import { badRequest, notFound } from './errors.ts';
+import { ACCOUNT_CALLER, type Caller } from './caller.ts';
+import { badRequest, forbidden, notFound } from './errors.ts';
 import { contentDisposition, downloadFileName } from '../copy/s3-keys.ts';
 import { corpRecordMeeting, userRecordMeeting } from './mapping.ts';
 import {
@@ -83,10 +84,20 @@ export class ArchiveQueryService {
     this.presignTtlSeconds = presignTtl(options.presignTtlSeconds);
   }
 
-  /** GET /v1/records: Tencent's precedence: meeting_id, then meeting_code, then operator_id/userid. */
-  async listUserRecords(params: QueryParams): Promise<UserRecordsResponse> {
+  /**
+   * GET /v1/records: Tencent's precedence: meeting_id, then meeting_code, then operator_id/userid.
+   * A caller limited to their own recordings lists exactly those: the user parameters default to
+   * them, naming anyone else is refused (403, not silently ignored), and meeting_id / meeting_code
+   * lists (which span hosts) need the admin scope.
+   */
+  async listUserRecords(params: QueryParams, caller: Caller = ACCOUNT_CALLER): Promise<UserRecordsResponse> {
     const query = parseParams(UserRecordsQuery, params);
-    const user = query.operator_id ?? query.userid;
+    let user = query.operator_id ?? query.userid;
+    if (caller.scope === 'user') {
+      if (query.meeting_id || query.meeting_code) throw forbidden('listing by meeting_id or meeting_code spans hosts and needs the admin scope; list your own recordings by userid');
+      if (user !== undefined && user !== caller.userId) throw forbidden('userid names another user; only the admin scope lists other users\' recordings');
+      user = caller.userId;
+    }
     let partition: ListPartition;
     if (query.meeting_id) partition = { by: 'meetingId', meetingId: query.meeting_id };
     else if (query.meeting_code) partition = { by: 'meetingCode', meetingCode: query.meeting_code };
@@ -97,8 +108,9 @@ export class ArchiveQueryService {
     return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(userRecordMeeting) };
   }
 
-  /** GET /v1/corp/records: every recording of the account. */
-  async listCorpRecords(params: QueryParams): Promise<CorpRecordsResponse> {
+  /** GET /v1/corp/records: every recording of the account (the admin scope only, in JWT mode). */
+  async listCorpRecords(params: QueryParams, caller: Caller = ACCOUNT_CALLER): Promise<CorpRecordsResponse> {
+    if (caller.scope === 'user') throw forbidden('the account-wide list needs the admin scope; list your own recordings with /v1/records');
     const query = parseParams(CorpRecordsQuery, params);
     const page = paging(query);
     const result = await this.listing.list({ partition: { by: 'account' }, ...page });
@@ -106,18 +118,19 @@ export class ArchiveQueryService {
   }
 
   /** GET /v1/records/{meeting_record_id}: one recording with every file and artifact. */
-  async getRecord(meetingRecordId: string): Promise<UserRecordMeeting> {
+  async getRecord(meetingRecordId: string, caller: Caller = ACCOUNT_CALLER): Promise<UserRecordMeeting> {
     const id = validId('meeting_record_id', meetingRecordId);
     const recording = await this.index.getRecording(id);
-    if (!recording) throw notFound(`meeting recording ${id} is not in the archive`);
+    // Someone else's recording answers as a missing one: its existence is not the caller's to learn.
+    if (!recording || !visibleTo(caller, recording.meeting.hostUserId)) throw notFound(`meeting recording ${id} is not in the archive`);
     return userRecordMeeting(recording);
   }
 
   /** GET /v1/addresses/{record_file_id}: presigned links to the archived copies (archived artifacts only). */
-  async getAddresses(recordFileId: string): Promise<AddressesResponse> {
+  async getAddresses(recordFileId: string, caller: Caller = ACCOUNT_CALLER): Promise<AddressesResponse> {
     const id = validId('record_file_id', recordFileId);
     const found = await this.index.getRecordFileWithMeeting(id);
-    if (!found) throw notFound(`record file ${id} is not in the archive`);
+    if (!found || !visibleTo(caller, found.meeting.hostUserId)) throw notFound(`record file ${id} is not in the archive`);
     const { file, meeting } = found;
     const archived = Object.values(file.artifacts)
       .filter((a) => a.status === 'archived' && a.key && (a.bucket ?? this.bucketName))
@@ -161,6 +174,10 @@ function listEnvelope(totalCount: number, currentSize: number, page: Paging) {
     current_page: page.page,
     total_page: Math.ceil(totalCount / page.pageSize),
   };
+}
+
+function visibleTo(caller: Caller, hostUserId: string): boolean {
+  return caller.scope === 'account' || (hostUserId !== '' && hostUserId === caller.userId);
 }
 
 function validId(name: string, value: string): string {

@@ -4,7 +4,7 @@
 import * as z from '../validation/zod.ts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ValidationError } from '../errors.ts';
-import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
+import { DEFAULT_API_BASE, TENCENT_CONFIG_KEYS, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV, type TencentConfigKey } from './config-keys.ts';
 
 /** operator_id_type: 1 userid, 2 openid, 3 rooms_id. */
 export type OperatorIdType = 1 | 2 | 3;
@@ -188,4 +188,27 @@ export async function loadTencentConfig(env: NodeJS.ProcessEnv = process.env, se
 export function requireWebhookSecrets(config: TencentConfig): { token: string; encodingAesKey?: string } {
   if (!config.webhookToken) fail(['TENCENT_MEETING_WEBHOOK_TOKEN: required by the webhook']);
   return { token: config.webhookToken, ...(config.encodingAesKey ? { encodingAesKey: config.encodingAesKey } : {}) };
+}
+
+// Built on first use, so bundles without the webhook (ingest, reconcile) do not carry it.
+let webhookSchema: z.ZodMiniObject<Pick<typeof rawSchema.shape, 'TENCENT_MEETING_WEBHOOK_TOKEN' | 'TENCENT_MEETING_ENCODING_AES_KEY'>> | undefined;
+
+/**
+ * The webhook's secrets, and nothing else: in AWS from its own secret
+ * (TENCENT_MEETING_WEBHOOK_SECRET_ARN), which is all its role may read; a stack deployed before
+ * the split keeps them in the one secret (TENCENT_MEETING_SECRET_ARN), read as before; locally the
+ * environment. Unlike loadTencentConfig it needs no app credentials.
+ */
+export async function loadWebhookSecrets(env: NodeJS.ProcessEnv = process.env, secrets?: SecretSource): Promise<{ token: string; encodingAesKey?: string }> {
+  const secretArn = (env[TENCENT_WEBHOOK_SECRET_ARN_ENV] ?? env[TENCENT_SECRET_ARN_ENV])?.trim();
+  const source = secretArn ? { ...env, ...(await (secrets ?? (defaultSecrets ??= secretsManagerSource())).read(secretArn)) } : env;
+  webhookSchema ??= z.object({
+    TENCENT_MEETING_WEBHOOK_TOKEN: rawSchema.shape.TENCENT_MEETING_WEBHOOK_TOKEN,
+    TENCENT_MEETING_ENCODING_AES_KEY: rawSchema.shape.TENCENT_MEETING_ENCODING_AES_KEY,
+  });
+  const parsed = webhookSchema.safeParse({ TENCENT_MEETING_WEBHOOK_TOKEN: source.TENCENT_MEETING_WEBHOOK_TOKEN, TENCENT_MEETING_ENCODING_AES_KEY: source.TENCENT_MEETING_ENCODING_AES_KEY });
+  if (!parsed.success) fail(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`));
+  const { TENCENT_MEETING_WEBHOOK_TOKEN: token, TENCENT_MEETING_ENCODING_AES_KEY: encodingAesKey } = parsed.data;
+  if (!token) fail(['TENCENT_MEETING_WEBHOOK_TOKEN: required by the webhook']);
+  return { token, ...(encodingAesKey ? { encodingAesKey } : {}) };
 }

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ArchiveStack } from '../../infra/stack.ts';
 import { FUNCTION_BUNDLE } from '../../infra/constructs/bundle-options.ts';
-import { TENCENT_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
+import { TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { ARCHIVE_INDEXES, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
 import { ENV } from '../../shared/config/environment.ts';
@@ -32,10 +32,11 @@ const arn = (type: string, fragment: string) => ({ 'Fn::GetAtt': [logicalIdOf(te
 const tableArn = () => arn('AWS::DynamoDB::GlobalTable', 'Table');
 const indexArns = () =>
   Object.values(ARCHIVE_INDEXES).map((index) => ({ 'Fn::Join': ['', [tableArn(), `/index/${index.indexName}`]] }));
-const objectsArn = () => ({ 'Fn::Join': ['', [arn('AWS::S3::Bucket', 'Recordings'), '/*']] });
+const recordingsArn = () => ({ 'Fn::Join': ['', [arn('AWS::S3::Bucket', 'Recordings'), '/recordings/*']] });
 const queueArn = () => arn('AWS::SQS::Queue', 'IngestQueue');
 const deadLetterQueueArn = () => arn('AWS::SQS::Queue', 'IngestDeadLetterQueue');
-const secretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentials');
+const secretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentialsSecret');
+const webhookSecretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentialsWebhookSecret');
 
 describe('functions', () => {
   const expected = {
@@ -73,9 +74,12 @@ describe('functions', () => {
       LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    // Only the functions allowed to read the secret are told where it is.
-    if (name === 'query') expect(env).not.toHaveProperty('TENCENT_MEETING_SECRET_ARN');
+    // Only the functions allowed to read a secret are told where it is: the API secret for those
+    // that call Tencent, the webhook secret for the webhook.
+    if (name === 'query' || name === 'webhook') expect(env).not.toHaveProperty('TENCENT_MEETING_SECRET_ARN');
     else expect(env.TENCENT_MEETING_SECRET_ARN).toEqual(secretRef());
+    if (name === 'webhook') expect(env.TENCENT_MEETING_WEBHOOK_SECRET_ARN).toEqual(webhookSecretRef());
+    else expect(env).not.toHaveProperty('TENCENT_MEETING_WEBHOOK_SECRET_ARN');
     // Only the ingest function moves unretryable messages to the DLQ itself.
     if (name === 'ingest') expect(env[ENV.ingestDeadLetterQueueUrl]).toEqual(ref('AWS::SQS::Queue', 'IngestDeadLetterQueue'));
     else expect(env).not.toHaveProperty(ENV.ingestDeadLetterQueueUrl);
@@ -121,18 +125,30 @@ describe('least-privilege IAM per function', () => {
   const logs = (name: keyof typeof fnIds) => ({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arn('AWS::Logs::LogGroup', `${fnIds[name]}LogGroup`)] });
   const secretRead = () => ({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [secretRef()] });
   const send = () => ({ sid: 'SendIngestMessages', actions: ['sqs:SendMessage'], resources: [queueArn()] });
+  const leadingKeys = (...patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+  const indexQueries = (sid: string) => ({ sid, actions: ['dynamodb:Query'], resources: indexArns() });
 
-  test('webhook: dedupe markers on the table, send to the queue, read the secret; nothing else', () => {
+  test('webhook: only its own items (dedupe markers, STS token), send to the queue, read the webhook secret only', () => {
     expect(roleStatements(template, fnIds.webhook)).toEqual([
       logs('webhook'),
-      { sid: 'DedupeMarkers', actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn()] },
+      {
+        sid: 'WebhookItems',
+        actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [tableArn()],
+        conditions: leadingKeys('EVENT#*', 'TENCENT#STS_TOKEN', 'WEBHOOK#PARKED'),
+      },
       send(),
-      secretRead(),
+      { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [webhookSecretRef()] },
     ]);
+    // The API credentials (SecretId/SecretKey) are neither readable nor named in its environment.
+    const env = (fnProps('webhook').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.TENCENT_MEETING_SECRET_ARN).toBeUndefined();
+    expect(env.TENCENT_MEETING_WEBHOOK_SECRET_ARN).toEqual(webhookSecretRef());
   });
 
-  test('ingest: index read/write incl. GSI queries (no Scan), object copy, queue consume + continue, secret', () => {
+  test('ingest: its own items by leading key, GSI queries (no Scan), objects under recordings/ only (all versions), queue, API secret', () => {
     const statements = roleStatements(template, fnIds.ingest);
+    const items = ['REC#*', 'PROVISIONAL#*', 'COUNT#*', 'COPY#*#*', 'LEASE#*'];
     expect(statements).toEqual([
       logs('ingest'),
       {
@@ -141,57 +157,69 @@ describe('least-privilege IAM per function', () => {
       },
       send(),
       { sid: 'DeadLetterUnretryable', actions: ['sqs:SendMessage'], resources: [deadLetterQueueArn()] },
+      { sid: 'IndexItemsRead', actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn()], conditions: leadingKeys(...items, 'TENCENT#STS_TOKEN') },
       {
-        sid: 'ArchiveIndexReadWrite',
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [tableArn(), ...indexArns()],
+        sid: 'IndexItemsWrite',
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [tableArn()],
+        conditions: leadingKeys(...items),
       },
+      indexQueries('IndexQueries'),
       {
         sid: 'CopyRecordings',
-        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
-        resources: [objectsArn()],
+        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+        resources: [recordingsArn()],
       },
       { sid: 'TellMissingObjects', actions: ['s3:ListBucket'], resources: [arn('AWS::S3::Bucket', 'Recordings')] },
+      {
+        sid: 'ListRecordingVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [arn('AWS::S3::Bucket', 'Recordings')],
+        conditions: { StringLike: { 's3:prefix': ['recordings/*'] } },
+      },
       secretRead(),
     ]);
     expect(allActions(statements)).not.toContain('dynamodb:Scan');
   });
 
-  test('query: Query/GetItem on table and indexes, GetObject for presigning; no secret, no writes', () => {
+  test('query: GetItem/Query on meeting and counter items, index queries, GetObject under recordings/ for presigning; no secret, no writes', () => {
     expect(roleStatements(template, fnIds.query)).toEqual([
       logs('query'),
-      { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn(), ...indexArns()] },
-      { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [objectsArn()] },
+      { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn()], conditions: leadingKeys('REC#*', 'COUNT#*') },
+      indexQueries('ArchiveIndexQueries'),
+      { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [recordingsArn()] },
     ]);
   });
 
-  test('reconcile: index reads, cursor/marker writes, send to the queue, read the secret', () => {
+  test('reconcile: reads meetings and its own items, writes only cursors, budgets and enqueue markers, send to the queue, API secret', () => {
     expect(roleStatements(template, fnIds.reconcile)).toEqual([
       logs('reconcile'),
       {
-        sid: 'ReconcileIndexAndCursor',
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [tableArn(), ...indexArns()],
+        sid: 'ReconcileItemsRead',
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [tableArn()],
+        conditions: leadingKeys('REC#*', 'RECONCILE#*', 'BUDGET#*', 'ENQUEUED#*'),
       },
+      {
+        sid: 'ReconcileItemsWrite',
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [tableArn()],
+        conditions: leadingKeys('RECONCILE#*', 'BUDGET#*', 'ENQUEUED#*'),
+      },
+      indexQueries('ReconcileIndexQueries'),
       send(),
       secretRead(),
     ]);
+  });
+
+  test('every item action on the table is bounded by leading keys; every object action by the recordings/ prefix', () => {
+    for (const name of Object.keys(fnIds) as (keyof typeof fnIds)[]) {
+      for (const statement of roleStatements(template, fnIds[name])) {
+        const onTable = statement.resources.some((r) => JSON.stringify(r) === JSON.stringify(tableArn()));
+        if (onTable) expect(statement.conditions).toEqual(expect.objectContaining({ 'ForAllValues:StringLike': expect.anything() }));
+        if (statement.actions.some((a) => a.startsWith('s3:') && a.includes('Object'))) expect(statement.resources).toEqual([recordingsArn()]);
+      }
+    }
   });
 
   test('no function may touch S3 buckets or tables other than the archive ones, nor use wildcards', () => {
@@ -347,14 +375,37 @@ describe('storage', () => {
   });
 });
 
-describe('Tencent credentials secret', () => {
-  test('one secret with every TENCENT_MEETING_* key, values generated at deploy time, not in the template', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const secret = resources(template)[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'TencentCredentials')]!.Properties!;
-    const generate = secret.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
-    const keys = [...Object.keys(JSON.parse(generate.SecretStringTemplate) as object), generate.GenerateStringKey].sort();
-    expect(keys).toEqual([...TENCENT_SECRET_KEYS].sort());
+describe('Tencent credentials secrets', () => {
+  const generated = (fragment: string) => {
+    const secret = resources(template)[logicalIdOf(template, 'AWS::SecretsManager::Secret', fragment)]!.Properties!;
     expect(secret.SecretString).toBeUndefined();
+    return secret.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string; PasswordLength: number };
+  };
+
+  test('two secrets: the API credentials, and the webhook token + AES key; values generated at deploy time, not in the template', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    const webhook = generated('TencentCredentialsWebhookSecret');
+    expect([...Object.keys(JSON.parse(webhook.SecretStringTemplate) as object), webhook.GenerateStringKey].sort()).toEqual([...TENCENT_WEBHOOK_SECRET_KEYS].sort());
+    expect(webhook).toMatchObject({ GenerateStringKey: 'TENCENT_MEETING_WEBHOOK_TOKEN', PasswordLength: 32 });
+  });
+
+  test("the API secret's generation template is the one from before the split, so upgrading never regenerates (wipes) the credentials", () => {
+    const api = generated('TencentCredentialsSecret');
+    expect([...Object.keys(JSON.parse(api.SecretStringTemplate) as object), api.GenerateStringKey].sort()).toEqual([...TENCENT_SECRET_KEYS].sort());
+    expect(api).toEqual({
+      SecretStringTemplate: JSON.stringify({
+        TENCENT_MEETING_APP_ID: '',
+        TENCENT_MEETING_SDK_ID: '',
+        TENCENT_MEETING_SECRET_ID: '',
+        TENCENT_MEETING_SECRET_KEY: '',
+        TENCENT_MEETING_OPERATOR_ID: '',
+        TENCENT_MEETING_OPERATOR_ID_TYPE: '1',
+        TENCENT_MEETING_ENCODING_AES_KEY: '',
+      }),
+      GenerateStringKey: 'TENCENT_MEETING_WEBHOOK_TOKEN',
+      ExcludePunctuation: true,
+      PasswordLength: 32,
+    });
   });
 });
 
@@ -440,12 +491,13 @@ describe('monitoring', () => {
 test('outputs: webhook URL, API URL, bucket, table, secret', () => {
   const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookUrl'].sort(),
+    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
   );
   expect(JSON.stringify(outputs.WebhookUrl!.Value)).toContain('/webhooks/tencent-meeting');
   expect(JSON.stringify(outputs.ArchiveApiUrl!.Value)).toContain('/v1/');
   expect(outputs.BucketName!.Value).toEqual(ref('AWS::S3::Bucket', 'Recordings'));
   expect(outputs.SecretArn!.Value).toEqual(secretRef());
+  expect(outputs.WebhookSecretArn!.Value).toEqual(webhookSecretRef());
 });
 
 describe('cdk-nag AwsSolutions', () => {

@@ -29,7 +29,7 @@ describe('a customer configuration with every option changed', () => {
   let app: App;
   beforeAll(() => {
     ({ template, app } = synth({
-      jwt: { issuer: 'https://idp.example.com/', audience: ['archive-api'], scopes: ['archive/read'] },
+      jwt: { issuer: 'https://idp.example.com/', audience: ['archive-api'], adminScope: 'recordings/all', userIdClaim: 'custom:tencent_userid' },
       storage: { coldStorage: { transitionAfter: Duration.days(30) }, abortIncompleteUploadsAfter: Duration.days(3) },
       alarmEmail: 'ops@example.com',
       deletionPolicy: 'mirror',
@@ -44,18 +44,28 @@ describe('a customer configuration with every option changed', () => {
     }));
   }, 60_000);
 
-  test('archive routes use the JWT authorizer (with scopes); the webhook stays unauthenticated', () => {
+  test('archive routes use the JWT authorizer and need the read or the admin scope; the webhook stays unauthenticated', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: 'https://idp.example.com/', Audience: ['archive-api'] },
     });
     for (const key of ['GET /v1/{proxy+}', 'GET /openapi.json']) {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['archive/read'] });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['archive/read', 'recordings/all'] });
     }
     for (const key of ['GET /webhooks/tencent-meeting', 'POST /webhooks/tencent-meeting']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
     }
+  });
+
+  test('the query function is told it runs in JWT mode, with the scopes and the userid claim the routes use', () => {
+    const fn = Object.entries(resources(template)).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.includes('QueryFunction'))![1];
+    expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      ARCHIVE_API_AUTH: 'jwt',
+      ARCHIVE_JWT_READ_SCOPE: 'archive/read',
+      ARCHIVE_JWT_ADMIN_SCOPE: 'recordings/all',
+      ARCHIVE_USERID_CLAIM: 'custom:tencent_userid',
+    });
   });
 
   test('old recordings move to Glacier Instant Retrieval (presigned links keep working)', () => {
@@ -130,15 +140,28 @@ describe('reconcile wiring', () => {
 });
 
 describe('secret', () => {
-  test('an existing secret is used (and granted) instead of creating one', () => {
+  test('existing secrets are used (and granted) instead of creating them: the API secret to ingest, the webhook secret to the webhook', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Customer');
+    const existing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-AbCdEf');
+    const existingWebhook = secretsmanager.Secret.fromSecretCompleteArn(stack, 'ExistingWebhook', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-webhook-AbCdEf');
+    new TencentMeetingArchive(stack, 'Archive', { entries, existingSecret: existing, existingWebhookSecret: existingWebhook });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const secretStatements = (fn: string) => roleStatements(template, fn).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(secretStatements('WebhookFunction').map((s) => s.resources)).toEqual([[existingWebhook.secretArn]]);
+    expect(secretStatements('IngestFunction').map((s) => s.resources)).toEqual([[existing.secretArn]]);
+  });
+
+  test('an existing API secret alone: a webhook secret is still created, and the webhook cannot read the API secret', () => {
     const app = newApp();
     const stack = new Stack(app, 'Customer');
     const existing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tencent-AbCdEf');
     new TencentMeetingArchive(stack, 'Archive', { entries, existingSecret: existing });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const statement = roleStatements(template, 'WebhookFunction').find((s) => s.actions.includes('secretsmanager:GetSecretValue'));
-    expect(statement?.resources).toEqual([existing.secretArn]);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const webhookResources = roleStatements(template, 'WebhookFunction').flatMap((s) => s.resources);
+    expect(webhookResources).not.toContain(existing.secretArn);
   });
 });
 
@@ -179,6 +202,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       alarmEmail: 'ops@example.com',
       jwtIssuer: 'https://idp.example.com/',
       jwtAudience: 'a, b',
+      jwtUserIdClaim: 'custom:tencent_userid',
       deletionPolicy: 'mirror',
       presignTtlSeconds: '300',
       coldStorageAfterDays: '60',
@@ -189,7 +213,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
     });
     expect(props).toMatchObject({
       alarmEmail: 'ops@example.com',
-      jwt: { issuer: 'https://idp.example.com/', audience: ['a', 'b'] },
+      jwt: { issuer: 'https://idp.example.com/', audience: ['a', 'b'], userIdClaim: 'custom:tencent_userid' },
       deletionPolicy: 'mirror',
       presignTtlSeconds: 300,
       ingest: { maxConcurrency: 3 },

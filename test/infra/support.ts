@@ -20,6 +20,7 @@ export interface SimpleStatement {
   readonly sid?: string;
   readonly actions: string[];
   readonly resources: unknown[];
+  readonly conditions?: Record<string, unknown>;
 }
 
 /** Every statement of every policy attached to the role of the function whose logical id contains `fnId`. */
@@ -32,12 +33,13 @@ export function roleStatements(template: Template, fnId: string): SimpleStatemen
     if (r.Type !== 'AWS::IAM::Policy') continue;
     const roles = (r.Properties!.Roles as { Ref: string }[]).map((x) => x.Ref);
     if (!roles.includes(role)) continue;
-    const doc = r.Properties!.PolicyDocument as { Statement: { Sid?: string; Action: string | string[]; Resource: unknown }[] };
+    const doc = r.Properties!.PolicyDocument as { Statement: { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> }[] };
     for (const s of doc.Statement) {
       statements.push({
         ...(s.Sid ? { sid: s.Sid } : {}),
         actions: ([] as string[]).concat(s.Action).sort(),
         resources: ([] as unknown[]).concat(s.Resource),
+        ...(s.Condition ? { conditions: s.Condition } : {}),
       });
     }
   }

@@ -16,6 +16,7 @@ import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
 import type { CopyProgress, CopySettings } from '../../shared/copy/artifact-copier.ts';
 import { buildIngestService } from '../../shared/ingest/wiring.ts';
+import type { DownloadPolicy } from '../../shared/copy/download-policy.ts';
 import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
 import type { DeletionPolicy } from '../../shared/config/environment.ts';
 import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
@@ -27,6 +28,8 @@ export interface HarnessOptions {
   readonly aesMode?: boolean;
   readonly deletionPolicy?: DeletionPolicy;
   readonly copy?: CopySettings;
+  /** What download links may point at; default the local stack's (http to loopback allowed). */
+  readonly downloadPolicy?: DownloadPolicy;
   /** Called as each part of a copy is uploaded (S3 answered it), as the local console's progress is. */
   readonly onProgress?: (progress: CopyProgress) => void;
   /** The ingest function's timeout as the Lambda context reports it. */
@@ -96,6 +99,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     tencent,
     deletionPolicy: options.deletionPolicy ?? 'retain',
     copy: { maxPartSizeBytes: 10 * 1024 * 1024, ...options.copy },
+    // The simulator serves http on 127.0.0.1, as under npm start.
+    downloadPolicy: options.downloadPolicy ?? { allowInsecureLoopback: true, hostAllowlist: [] },
     logger,
     ...(options.metrics ? { metrics: ingestMetricsOf(options.metrics) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

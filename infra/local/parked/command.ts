@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsClients } from '../../../shared/aws/clients.ts';
-import { loadTencentConfig } from '../../../shared/tencent/config.ts';
+import { TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../../shared/tencent/config-keys.ts';
+import { loadTencentConfig, loadWebhookSecrets } from '../../../shared/tencent/config.ts';
 import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
 import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
 import { UsageError, type BackfillTarget } from '../backfill/args.ts';
@@ -34,7 +35,8 @@ Target (default: the local stack), as for npm run backfill:
   --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
 
 A replay of undecodable AES data needs the EncodingAESKey: from the environment
-(TENCENT_MEETING_ENCODING_AES_KEY or TENCENT_MEETING_SECRET_ARN), or the local stack's simulator.
+(TENCENT_MEETING_ENCODING_AES_KEY, or TENCENT_MEETING_WEBHOOK_SECRET_ARN=<WebhookSecretArn> of a
+deployed stack), or the local stack's simulator.
   -h, --help               show this help`;
 
 export interface ParkedArgs {
@@ -152,7 +154,10 @@ export async function runParked(argv: readonly string[], io: ParkedIo): Promise<
   }
   // Only a replay of undecodable AES data needs a secret, and only the EncodingAESKey.
   const secrets = async (): Promise<WebhookSecrets> => {
-    const config = await loadTencentConfig({ ...target.tencentEnv, ...env });
+    const source = { ...target.tencentEnv, ...env };
+    // A deployed stack keeps the AES key in its webhook secret (the WebhookSecretArn output).
+    if (source[TENCENT_WEBHOOK_SECRET_ARN_ENV]?.trim()) return loadWebhookSecrets(source);
+    const config = await loadTencentConfig(source);
     return { token: config.webhookToken ?? '', ...(config.encodingAesKey ? { encodingAesKey: config.encodingAesKey } : {}) };
   };
   const service = new WebhookService({

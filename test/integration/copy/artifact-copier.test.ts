@@ -9,6 +9,8 @@ import { createCopyArtifactFn, type ArtifactCopyRequest } from '../../../shared/
 import { DynamoCheckpointStore } from '../../../shared/copy/checkpoint-store.ts';
 
 const MiB = 1024 * 1024;
+/** The download server listens on 127.0.0.1 over http, as the simulator does under npm start. */
+const LOOPBACK_ALLOWED = { allowInsecureLoopback: true, hostAllowlist: [] };
 let downloads: DownloadService;
 let server: DownloadServer;
 
@@ -24,7 +26,7 @@ it('indexes a verified copy already in the bucket instead of downloading the fil
   const { clients, tableName, bucketName } = await createTestResources();
   const size = 12 * MiB + 5;
   downloads.register('f1/video', { seed: 'copy-fn', size, contentType: 'video/mp4', fileName: 'v.mp4' });
-  const copy = createCopyArtifactFn({ clients, tableName, bucketName, copy: { maxPartSizeBytes: 10 * MiB } });
+  const copy = createCopyArtifactFn({ clients, tableName, bucketName, copy: { maxPartSizeBytes: 10 * MiB }, downloadPolicy: LOOPBACK_ALLOWED });
   const request: ArtifactCopyRequest = {
     recordFileId: 'f1',
     meetingId: 'm1',
@@ -62,7 +64,7 @@ it('indexes a verified copy already in the bucket instead of downloading the fil
 it('copies again when the object in the bucket is not this file at the declared size', async () => {
   const { clients, tableName, bucketName } = await createTestResources();
   downloads.register('f2/video', { seed: 'copy-fn-2', size: 2 * MiB, contentType: 'video/mp4', fileName: 'v.mp4' });
-  const copy = createCopyArtifactFn({ clients, tableName, bucketName });
+  const copy = createCopyArtifactFn({ clients, tableName, bucketName, downloadPolicy: LOOPBACK_ALLOWED });
   const base = {
     recordFileId: 'f2',
     meetingId: 'm2',

@@ -54,6 +54,8 @@ it('builds itself from the environment and picks up rotated credentials on a war
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
     COPY_MAX_PART_SIZE_BYTES: String(10 * 1024 * 1024),
+    // The simulator's links are http://127.0.0.1: a real Lambda would refuse them (the default).
+    DOWNLOAD_ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'SILENT',
   });
   try {

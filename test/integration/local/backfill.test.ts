@@ -220,6 +220,7 @@ async function ingestAll(messages: readonly ArchiveFileMessage[], resources: Awa
       queueUrl: resources.ingestQueueUrl,
       tencent,
       copy: { maxPartSizeBytes: 10 * 1024 * 1024 },
+      downloadPolicy: { allowInsecureLoopback: true, hostAllowlist: [] },
       logger,
     }),
     logger,

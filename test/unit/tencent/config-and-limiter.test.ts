@@ -1,4 +1,4 @@
-import { loadTencentConfig, loadTencentConfigFromEnv, requireWebhookSecrets, secretsManagerSource } from '../../../shared/tencent/config.ts';
+import { loadTencentConfig, loadTencentConfigFromEnv, loadWebhookSecrets, requireWebhookSecrets, secretsManagerSource } from '../../../shared/tencent/config.ts';
 import { SlidingWindowRateLimiter } from '../../../shared/tencent/rate-limiter.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 
@@ -121,5 +121,33 @@ describe('Tencent config from Secrets Manager', () => {
     const other = secretsManagerSource(stubClient(['["not", "an object"]']).client);
     await expect(other.read(ARN)).rejects.toThrow(ValidationError);
     await expect(secretsManagerSource(stubClient(['{oops']).client).read(ARN)).rejects.toThrow(/TENCENT_MEETING_SECRET_ARN/);
+  });
+});
+
+describe('the webhook secrets (loadWebhookSecrets)', () => {
+  const AES = 'a'.repeat(43);
+  const readsOf = (byArn: Record<string, Record<string, unknown>>) => {
+    const read: string[] = [];
+    return { read, source: { read: async (arn: string) => (read.push(arn), byArn[arn] ?? Promise.reject(new Error(`AccessDenied: ${arn}`))) } };
+  };
+
+  it('reads only the webhook secret when the stack names one, without needing any app credential', async () => {
+    const { read, source } = readsOf({ 'arn:webhook': { TENCENT_MEETING_WEBHOOK_TOKEN: 'tok', TENCENT_MEETING_ENCODING_AES_KEY: AES } });
+    const env = { TENCENT_MEETING_WEBHOOK_SECRET_ARN: 'arn:webhook' };
+    await expect(loadWebhookSecrets(env, source)).resolves.toEqual({ token: 'tok', encodingAesKey: AES });
+    expect(read).toEqual(['arn:webhook']);
+  });
+
+  it('still reads a stack deployed before the split, whose one secret holds everything', async () => {
+    const { read, source } = readsOf({ 'arn:all': { ...base, TENCENT_MEETING_WEBHOOK_TOKEN: 'old-token' } });
+    await expect(loadWebhookSecrets({ TENCENT_MEETING_SECRET_ARN: 'arn:all' }, source)).resolves.toEqual({ token: 'old-token' });
+    expect(read).toEqual(['arn:all']);
+  });
+
+  it('names the missing token, and a malformed AES key, never their values', async () => {
+    const { source } = readsOf({ 'arn:webhook': { TENCENT_MEETING_WEBHOOK_TOKEN: '', TENCENT_MEETING_ENCODING_AES_KEY: '' } });
+    await expect(loadWebhookSecrets({ TENCENT_MEETING_WEBHOOK_SECRET_ARN: 'arn:webhook' }, source)).rejects.toThrow(/TENCENT_MEETING_WEBHOOK_TOKEN: required by the webhook/);
+    await expect(loadWebhookSecrets({ TENCENT_MEETING_WEBHOOK_TOKEN: 't', TENCENT_MEETING_ENCODING_AES_KEY: 'short-secret-value' })).rejects.toThrow(/TENCENT_MEETING_ENCODING_AES_KEY: must be 43/);
+    await expect(loadWebhookSecrets({ TENCENT_MEETING_WEBHOOK_TOKEN: 't', TENCENT_MEETING_ENCODING_AES_KEY: 'short-secret-value' })).rejects.not.toThrow(/short-secret-value/);
   });
 });

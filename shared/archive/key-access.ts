@@ -1,0 +1,42 @@
+// Which items of the one table each function touches, as partition-key patterns: the CDK stack
+// turns them into `dynamodb:LeadingKeys` conditions on each function's role, so the internet-facing
+// webhook cannot rewrite the index and a bug in one function cannot write another's items. The
+// patterns come from the key builders themselves (`'*'` in place of each id), so a renamed prefix
+// changes the grant with it.
+//
+// A function that starts writing a new kind of item adds its pattern here (and nowhere else); the
+// template tests fail until it is listed.
+import { enqueuedMarkerKey } from '../reconcile/enqueue.ts';
+import { budgetKey } from '../reconcile/shared-budget.ts';
+import { itemKeys } from './archive-items.ts';
+import { keys } from './table-design.ts';
+
+const ANY = '*';
+const meeting = keys.meeting(ANY).pk; // REC#*: meeting items and their file pointers
+const provisional = itemKeys.slot(ANY).pk; // PROVISIONAL#*
+const counters = itemKeys.counterPk(ANY); // COUNT#*
+const events = keys.event(ANY).pk; // EVENT#*: webhook dedupe markers
+const parked = keys.parkedEvent(ANY).pk; // WEBHOOK#PARKED: signed events the webhook could not map
+const checkpoints = keys.copyCheckpoint(ANY, ANY).pk; // COPY#*#*
+const leases = keys.copyLease(ANY).pk; // LEASE#*
+const stsToken = keys.stsToken().pk; // TENCENT#STS_TOKEN
+const cursors = keys.reconcileCursor(ANY).pk; // RECONCILE#*
+const enqueuedMarkers = enqueuedMarkerKey(ANY).pk; // ENQUEUED#*
+const budgets = budgetKey(ANY).pk; // BUDGET#*
+
+export interface ItemAccess {
+  /** Partition keys of items it reads with GetItem / BatchGetItem / Query on the table. */
+  readonly reads: readonly string[];
+  /** Partition keys of items it puts, updates or deletes (also inside transactions and batches). */
+  readonly writes: readonly string[];
+}
+
+export const ITEM_ACCESS = {
+  webhook: { reads: [], writes: [events, stsToken, parked] },
+  ingest: {
+    reads: [meeting, provisional, counters, checkpoints, leases, stsToken],
+    writes: [meeting, provisional, counters, checkpoints, leases],
+  },
+  query: { reads: [meeting, counters], writes: [] },
+  reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers], writes: [cursors, budgets, enqueuedMarkers] },
+} as const satisfies Record<'webhook' | 'ingest' | 'query' | 'reconcile', ItemAccess>;
