@@ -5,9 +5,9 @@
 // when an item enters or leaves an index partition); how a change is written safely (versioned
 // read-modify-write, counters in the same transaction) is versioned-items.ts, and recordings whose
 // meeting_record_id is not known yet are occurrences.ts.
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
-import { canTransition, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SharingSettings } from './model.ts';
+import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SharingSettings } from './model.ts';
 import {
   counterDeltas,
   filesOf,
@@ -25,6 +25,7 @@ import {
 } from './archive-items.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
+import { filesApart, mergeFiles, putFilePointer, updateFile, type FileChange, type StoredFileItem } from './file-items.ts';
 import { NotFoundError } from '../errors.ts';
 
 export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
@@ -137,21 +138,8 @@ export class ArchiveIndex {
     requireId(file.recordFileId, 'recordFileId');
     // The pointer first: it only holds ids, so writing it again is harmless, and a file whose
     // metadata write then fails is simply not found until the retry.
-    await this.dynamo.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.file(file.meetingRecordId, file.recordFileId),
-          kind: 'file-pointer',
-          meetingRecordId: file.meetingRecordId,
-          recordFileId: file.recordFileId,
-          meetingId: file.meetingId,
-          [ARCHIVE_INDEXES.byRecordFileId.partitionKey]: partitionValues.recordFile(file.recordFileId),
-        },
-      }),
-    );
-    return this.updateMeeting<{ created: boolean; record: RecordFileRecord }>(file.meetingRecordId, { recordFileId: file.recordFileId }, (item) => {
-      const existing = item.files[file.recordFileId];
+    await putFilePointer(this.dynamo, this.tableName, file);
+    return this.updateFile<{ created: boolean; record: RecordFileRecord }>(file.meetingRecordId, file.recordFileId, (existing) => {
       const record: RecordFileRecord = {
         meetingRecordId: file.meetingRecordId,
         recordFileId: file.recordFileId,
@@ -161,12 +149,43 @@ export class ArchiveIndex {
         recordSize: file.recordSize,
         sharing: safeSharing(file.sharing),
         artifacts: existing?.artifacts ?? {},
+        ...optional('announcedKinds', existing?.announcedKinds),
         ...optional('sourceDeletedAt', existing?.sourceDeletedAt),
         updatedAt: existing?.updatedAt ?? '',
       };
       if (existing && sameContent(existing, record)) return { result: { created: false, record: existing } };
       const stamped = { ...record, updatedAt: this.now().toISOString() };
-      return { files: { ...item.files, [file.recordFileId]: stamped }, result: { created: !existing, record: stamped } };
+      return { file: stamped, result: { created: !existing, record: stamped } };
+    });
+  }
+
+  /**
+   * Tencent announced artifacts of these kinds for the file (smart.transcripts, smart.fullsummary):
+   * until one of each is archived the file is not complete, so the sweep enqueues it again.
+   */
+  async noteAnnouncedKinds(meetingRecordId: string, recordFileId: string, kinds: readonly ArtifactKind[]): Promise<void> {
+    if (kinds.length === 0) return;
+    await this.updateFile<void>(meetingRecordId, recordFileId, (file) => {
+      if (!file) return { result: undefined };
+      const known = new Set(file.announcedKinds ?? []);
+      if (kinds.every((k) => known.has(k))) return { result: undefined };
+      return { file: { ...file, announcedKinds: [...new Set([...known, ...kinds])].sort(), updatedAt: this.now().toISOString() }, result: undefined };
+    });
+  }
+
+  /**
+   * Moves an archived artifact to another name within its file (an earlier version's position
+   * name to its stable one): its object stays where it is, indexed under the new name.
+   */
+  async renameArtifact(meetingRecordId: string, recordFileId: string, from: string, to: string): Promise<RecordFileRecord> {
+    requireId(to, 'to');
+    return this.updateFile<RecordFileRecord>(meetingRecordId, recordFileId, (file) => {
+      if (!file) throw new NotFoundError('record file is not indexed: upsert it first', { meetingRecordId, recordFileId });
+      const moving = file.artifacts[from];
+      if (!moving || file.artifacts[to]) return { result: file };
+      const { [from]: _gone, ...rest } = file.artifacts;
+      const next: RecordFileRecord = { ...file, artifacts: { ...rest, [to]: { ...moving, artifact: to } }, updatedAt: this.now().toISOString() };
+      return { file: next, result: next };
     });
   }
 
@@ -178,8 +197,7 @@ export class ArchiveIndex {
    */
   async setArtifactStatus(meetingRecordId: string, recordFileId: string, artifact: ArtifactRecord): Promise<ArtifactStatusResult> {
     requireId(artifact.artifact, 'artifact.artifact');
-    return this.updateMeeting<ArtifactStatusResult>(meetingRecordId, { recordFileId }, (item) => {
-      const file = item.files[recordFileId];
+    return this.updateFile<ArtifactStatusResult>(meetingRecordId, recordFileId, (file) => {
       if (!file) throw new NotFoundError('record file is not indexed: upsert it first', { meetingRecordId, recordFileId });
       const previous = file.artifacts[artifact.artifact];
       if (!canTransition(previous?.status, artifact.status)) return { result: { applied: false, artifact: previous ?? artifact } };
@@ -199,7 +217,7 @@ export class ArchiveIndex {
         artifacts: { ...file.artifacts, [artifact.artifact]: next },
         updatedAt: this.now().toISOString(),
       };
-      return { files: { ...item.files, [recordFileId]: updatedFile }, result: { applied: true, artifact: next } };
+      return { file: updatedFile, result: { applied: true, artifact: next } };
     });
   }
 
@@ -255,12 +273,12 @@ export class ArchiveIndex {
   /** A meeting recording with all its files (and their artifacts), in one read. */
   async getRecording(meetingRecordId: string): Promise<{ meeting: MeetingRecordingRecord; files: RecordFileRecord[] } | undefined> {
     const item = await this.getMeetingItem(meetingRecordId);
-    return item ? { meeting: toMeetingRecord(item), files: filesOf(item) } : undefined;
+    return item ? { meeting: toMeetingRecord(item), files: await this.allFiles(item) } : undefined;
   }
 
   async listFiles(meetingRecordId: string): Promise<RecordFileRecord[]> {
     const item = await this.getMeetingItem(meetingRecordId);
-    return item ? filesOf(item) : [];
+    return item ? this.allFiles(item) : [];
   }
 
   async getRecordFile(recordFileId: string): Promise<RecordFileRecord | undefined> {
@@ -272,11 +290,22 @@ export class ArchiveIndex {
     const pointer = await this.findFilePointer(recordFileId);
     if (!pointer) return undefined;
     const item = await this.getMeetingItem(pointer.meetingRecordId);
-    const file = item?.files[recordFileId];
+    const file =
+      item?.files[recordFileId] ??
+      (item?.filesApart ? (await this.items.get<StoredFileItem>(keys.file(pointer.meetingRecordId, recordFileId)))?.file : undefined);
     return item && file ? { file, meeting: toMeetingRecord(item) } : undefined;
   }
 
   // ─── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Every file of a meeting item, inline or apart (file-items.ts), in a stable order. */
+  private async allFiles(item: StoredMeeting): Promise<RecordFileRecord[]> {
+    return filesOf({ files: mergeFiles(item, await filesApart(this.dynamo, this.tableName, item)) });
+  }
+
+  private updateFile<T>(meetingRecordId: string, recordFileId: string, change: (file: RecordFileRecord | undefined) => FileChange<T>): Promise<T> {
+    return updateFile(this.items, this.now, meetingRecordId, recordFileId, change);
+  }
 
   private async getMeetingItem(meetingRecordId: string): Promise<StoredMeeting | undefined> {
     return this.items.get<StoredMeeting>(keys.meeting(meetingRecordId));
@@ -298,30 +327,27 @@ export class ArchiveIndex {
   }
 
   private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, when: string): Promise<string[] | undefined> {
-    try {
-      return await this.updateMeeting(meetingRecordId, {}, (item) => {
-        const ids = recordFileIds ?? Object.keys(item.files);
-        const files = { ...item.files };
-        const marked: string[] = [];
-        let changed = false;
-        for (const id of ids) {
-          const file = files[id];
-          if (!file) continue;
-          marked.push(id);
-          if (!file.sourceDeletedAt) {
-            files[id] = { ...file, sourceDeletedAt: when, updatedAt: this.now().toISOString() };
-            changed = true;
-          }
-        }
-        const allGone = recordFileIds === undefined || Object.values(files).every((f) => f.sourceDeletedAt);
-        const meetingDeletedAt = item.sourceDeletedAt ?? (allGone ? when : undefined);
-        if (!changed && meetingDeletedAt === item.sourceDeletedAt) return { result: marked };
-        return { files, sourceDeletedAt: meetingDeletedAt, result: marked };
-      });
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
+    const item = await this.getMeetingItem(meetingRecordId);
+    if (!item) return undefined;
+    const files = await this.allFiles(item);
+    const known = new Set(files.map((f) => f.recordFileId));
+    const ids = (recordFileIds ?? [...known]).filter((id) => known.has(id));
+    // One write per file: its record may live inline or apart (file-items.ts).
+    for (const id of ids) {
+      await this.updateFile<void>(meetingRecordId, id, (file) =>
+        !file || file.sourceDeletedAt ? { result: undefined } : { file: { ...file, sourceDeletedAt: when, updatedAt: this.now().toISOString() }, result: undefined },
+      );
     }
+    const flagged = new Set(ids);
+    const allGone = recordFileIds === undefined || files.every((f) => f.sourceDeletedAt || flagged.has(f.recordFileId));
+    if (allGone && !item.sourceDeletedAt) {
+      try {
+        await this.updateMeeting(meetingRecordId, {}, (current) => ({ sourceDeletedAt: current.sourceDeletedAt ?? when, result: undefined }));
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return ids;
   }
 
   /** Read-modify-write of a meeting item's files (and deletion flag); no index or counter changes. */

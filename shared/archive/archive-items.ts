@@ -29,6 +29,8 @@ export interface StoredMeeting extends MeetingRecordingRecord {
   /** Operate time of the last recording/paused/stopped change, to order events within that tier. */
   readonly statusAtMs?: number;
   readonly files: Readonly<Record<string, RecordFileRecord>>;
+  /** Some files live in their own FILE# items (file-items.ts): readers read those too. */
+  readonly filesApart?: boolean;
   readonly gsiAccountPk?: string;
   readonly gsiMeetingIdPk?: string;
   readonly gsiMeetingCodePk?: string;

@@ -18,6 +18,7 @@ import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } fro
 import { ARCHIVE_INDEXES, startSortKey, type IndexDesign } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordFileRecord } from './model.ts';
 import { DAY_MS, filesOf, itemKeys, partitionValues, toMeetingRecord, type StoredMeeting } from './archive-items.ts';
+import { filesApart, mergeFiles } from './file-items.ts';
 
 export type ListPartition =
   | { readonly by: 'account' }
@@ -138,9 +139,15 @@ export async function listRecordings(dynamo: DynamoDBDocumentClient, tableName: 
   const items: ArchivedRecording[] = [];
   do {
     const out = await dynamo.send(new QueryCommand({ ...pageQuery, Limit: query.pageSize - items.length, ExclusiveStartKey: startKey }));
-    for (const item of (out.Items ?? []) as StoredMeeting[]) {
-      items.push({ meeting: toMeetingRecord(item), files: filesOf(item), provisional: item.kind === 'provisional' });
-    }
+    // A recording too large for one item keeps some files apart (file-items.ts): one more Query each.
+    const rows = await Promise.all(
+      ((out.Items ?? []) as StoredMeeting[]).map(async (item) => ({
+        meeting: toMeetingRecord(item),
+        files: filesOf({ files: mergeFiles(item, await filesApart(dynamo, tableName, item)) }),
+        provisional: item.kind === 'provisional',
+      })),
+    );
+    items.push(...rows);
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < query.pageSize);
   return { totalCount, items };

@@ -5,7 +5,9 @@
 //   REC#<meeting_record_id> / MEETING           one meeting recording (subject, ids, start time, state)
 //   REC#<meeting_record_id> / FILE#<file_id>    pointer from a record_file_id to its meeting (byRecordFileId);
 //                                               the file, its artifacts and archive status live in the
-//                                               MEETING item's `files` map (archive-items.ts explains why)
+//                                               MEETING item's `files` map (archive-items.ts explains why),
+//                                               or here once the MEETING item would pass its size budget
+//                                               (file-items.ts: a DynamoDB item holds 400 KB)
 //   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
 //   COUNT#<index partition> / DAY#<yyyy-mm-dd>  listed recordings per index partition and UTC day
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)

@@ -66,9 +66,12 @@ export class VersionedItems {
 
   /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
   async write(writes: readonly VersionedWrite[], deltas: ReadonlyMap<string, number>): Promise<void> {
-    const conditions = writes.map(({ before }) =>
-      before ? { condition: '#v = :v', names: { '#v': 'version' }, values: { ':v': before.version } } : { condition: 'attribute_not_exists(pk)' },
-    );
+    const conditions = writes.map(({ before }): { condition: string; names?: Record<string, string>; values?: Record<string, unknown> } => {
+      if (!before) return { condition: 'attribute_not_exists(pk)' };
+      // Version 0: the item exists without one (a file pointer written before it held a record).
+      if (before.version === 0) return { condition: 'attribute_not_exists(#v)', names: { '#v': 'version' } };
+      return { condition: '#v = :v', names: { '#v': 'version' }, values: { ':v': before.version } };
+    });
     if (writes.length === 1 && deltas.size === 0) {
       if (!(await this.items.put(writes[0]!.after as ItemKey & StoredItem, conditions[0]))) throw new LostRace();
       return;

@@ -20,7 +20,13 @@ export interface ArtifactCopyRequest {
   readonly recordStartTimeMs: number;
   /** Which artifact of the file (`video`, `transcript-…`) and its file type (the object's extension). */
   readonly artifact: { readonly artifact: string; readonly fileType: string };
+  /** The exact size the copy must have; unset = what the source serves (its Content-Range total). */
   readonly expectedBytes?: number;
+  /**
+   * The size Tencent declares (record_size), which may differ from what it serves: only used to
+   * recognise a copy already in the bucket, never to judge a download.
+   */
+  readonly declaredBytes?: number;
   /** Asks Tencent for a fresh link to the same artifact (links expire within minutes). */
   readonly resolveUrl: () => Promise<string>;
   readonly deadline: number;
@@ -70,7 +76,7 @@ export function createCopyArtifactFn(options: ArtifactCopierOptions): CopyArtifa
       fileType: artifact.fileType,
     });
     const contentType = contentTypeFor(artifact.fileType);
-    const existing = await verifiedCopyInBucket(s3, options.bucketName, key, request.recordFileId, request.expectedBytes);
+    const existing = await verifiedCopyInBucket(s3, options.bucketName, key, request.recordFileId, request.expectedBytes ?? request.declaredBytes);
     if (existing) {
       await forgetCheckpoint(s3, checkpoints, { recordFileId: request.recordFileId, artifact: artifact.artifact });
       return { status: 'archived', bucket: options.bucketName, key, contentType, ...existing };

@@ -26,6 +26,10 @@ export interface IngestMetrics {
   continuationLimitReached(): void;
   /** A download link the policy refused to fetch (shared/copy/download-policy.ts): never retried. */
   downloadRefused(): void;
+  /** A video archived with a size other than its record_size (open point #4): recorded, not fatal. */
+  recordSizeMismatch(): void;
+  /** GET /v1/records listed the file only after the search widened past its first window (open point #1). */
+  searchWidened(): void;
 }
 
 export const INGEST_METRIC_NAMES = {
@@ -40,6 +44,8 @@ export const INGEST_METRIC_NAMES = {
   copiesStalled: 'CopiesStalled',
   continuationLimitsReached: 'ContinuationLimitsReached',
   downloadLinksRefused: 'DownloadLinksRefused',
+  recordSizeMismatches: 'RecordSizeMismatches',
+  searchWindowsWidened: 'SearchWindowsWidened',
 } as const;
 
 /** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
@@ -57,6 +63,8 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     copyStalled: () => count(INGEST_METRIC_NAMES.copiesStalled),
     continuationLimitReached: () => count(INGEST_METRIC_NAMES.continuationLimitsReached),
     downloadRefused: () => count(INGEST_METRIC_NAMES.downloadLinksRefused),
+    recordSizeMismatch: () => count(INGEST_METRIC_NAMES.recordSizeMismatches),
+    searchWidened: () => count(INGEST_METRIC_NAMES.searchWindowsWidened),
   };
 }
 
@@ -73,4 +81,6 @@ export const UNCOUNTED: IngestMetrics = {
   copyStalled: () => {},
   continuationLimitReached: () => {},
   downloadRefused: () => {},
+  recordSizeMismatch: () => {},
+  searchWidened: () => {},
 };

@@ -17,7 +17,10 @@ import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
 import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-upserts.ts';
 import type { CopyLeases } from './copy-lease.ts';
-import { hasCopyInFlight, isComplete } from './file-completeness.ts';
+import { hasCopyInFlight, hintedKinds, needsTencent } from './file-completeness.ts';
+import { findMeetingRecording, findRecording, type RecordingFinderDeps } from './find-recording.ts';
+import { adoptPositionNamed } from './legacy-artifacts.ts';
+import { noteRecordSize } from './record-size.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { EventRepairs } from './event-repairs.ts';
 import { ContinuationBudget, type ContinuationLimits } from './continuation-budget.ts';
@@ -117,10 +120,12 @@ export class IngestService {
     const { index, leases, logger } = this.#deps;
     const ids = { meetingId: message.meetingId, recordFileId: message.recordFileId };
     const known = await index.getRecordFileWithMeeting(message.recordFileId);
-    if (known && isComplete(known.file, message.artifacts)) {
+    if (known && !needsTencent(known.file, message.artifacts)) {
       logger.info('file already archived; nothing to do', { ...ids, reason: message.reason });
       return;
     }
+    // Noted first, so a message that fails from here on still leaves the file incomplete for the sweep.
+    if (known) await index.noteAnnouncedKinds(known.meeting.meetingRecordId, message.recordFileId, hintedKinds(message.artifacts));
     if (known?.file.sourceDeletedAt && !hasCopyInFlight(known.file)) {
       logger.info('file was deleted at the source before it could be copied', ids);
       return;
@@ -136,7 +141,7 @@ export class IngestService {
     let copiedHere = false;
     let continuation: ContinuationState | undefined;
     try {
-      const found = await this.#findRecording(message);
+      const found = await findRecording(this.#finder(), message);
       if (found) {
         meetingRecordId = found.meeting.meeting_record_id;
         await index.upsertMeetingRecording(toMeetingUpsert(found.meeting));
@@ -158,11 +163,16 @@ export class IngestService {
       }
       const { meeting, file } = found;
       const meetingIds = { ...ids, meetingRecordId: meeting.meeting_record_id };
-      const { record } = await index.upsertRecordFile(toFileUpsert(meeting, file));
+      let { record } = await index.upsertRecordFile(toFileUpsert(meeting, file));
+      if (!known) await index.noteAnnouncedKinds(meeting.meeting_record_id, file.record_file_id, hintedKinds(message.artifacts));
 
+      // Every address answer of this run, including the fresh links each copy asks for: a list
+      // that grows meanwhile is copied in the same run (open point #6).
+      const offered: { latest: SourceArtifact[] } = { latest: [] };
       let sources: SourceArtifact[];
       try {
-        sources = selectArtifacts(artifactsOf(await this.#fileAddress(message.recordFileId)), message.artifacts);
+        offered.latest = artifactsOf(await this.#fileAddress(message.recordFileId));
+        sources = selectArtifacts(offered.latest, message.artifacts);
       } catch (error) {
         if (!(error instanceof TencentGoneError)) throw error;
         logger.warn('Tencent reports the file deleted', meetingIds);
@@ -173,36 +183,46 @@ export class IngestService {
         [next, why] = ['notReady', 'Tencent offers no download link for this file yet'];
         return;
       }
-      // Every artifact is indexed before the first copy starts, so a file whose copy stops half-way
-      // (deadline, crash) never looks complete with artifacts missing.
-      for (const source of sources) {
-        if (record.artifacts[source.artifact]) continue;
-        await index.setArtifactStatus(meeting.meeting_record_id, file.record_file_id, {
-          artifact: source.artifact,
-          kind: source.kind,
-          fileType: source.fileType,
-          status: 'pending',
-          ...(source.kind === 'video' ? { expectedBytes: file.record_size } : {}),
-        });
-      }
-
-      for (const source of sources) {
-        if (record.artifacts[source.artifact]?.status === 'archived') continue;
-        if (this.#now() >= context.deadline) {
-          next = 'continue';
-          return;
-        }
-        const outcome = await this.#copyOne(message, meeting, file, source, copyContext);
-        copiedHere ||= outcome.status === 'archived';
-        if (outcome.status === 'incomplete') {
-          logger.info('copy paused before the deadline; continuing in a new message', {
-            ...meetingIds,
+      record = await adoptPositionNamed({ index, logger }, record, sources);
+      const handled = new Set<string>();
+      for (let round = 0; sources.length > 0 && round < 3; round++) {
+        // Every artifact is indexed before the first copy starts, so a file whose copy stops half-way
+        // (deadline, crash) never looks complete with artifacts missing.
+        for (const source of sources) {
+          if (record.artifacts[source.artifact]) continue;
+          await index.setArtifactStatus(meeting.meeting_record_id, file.record_file_id, {
             artifact: source.artifact,
-            bytesDone: outcome.bytesDone,
+            kind: source.kind,
+            fileType: source.fileType,
+            status: 'pending',
+            ...(source.kind === 'video' ? { expectedBytes: file.record_size } : {}),
           });
-          next = 'continue';
-          continuation = outcome.continuation;
-          return;
+        }
+
+        for (const source of sources) {
+          handled.add(source.artifact);
+          if (record.artifacts[source.artifact]?.status === 'archived') continue;
+          if (this.#now() >= context.deadline) {
+            next = 'continue';
+            return;
+          }
+          const outcome = await this.#copyOne(message, meeting, file, source, copyContext, offered);
+          copiedHere ||= outcome.status === 'archived';
+          if (outcome.status === 'incomplete') {
+            logger.info('copy paused before the deadline; continuing in a new message', {
+              ...meetingIds,
+              artifact: source.artifact,
+              bytesDone: outcome.bytesDone,
+            });
+            next = 'continue';
+            continuation = outcome.continuation;
+            return;
+          }
+        }
+        sources = selectArtifacts(offered.latest, message.artifacts).filter((a) => !handled.has(a.artifact));
+        if (sources.length > 0) {
+          logger.info('Tencent listed more artifacts while the file was copied; copying them too', { ...meetingIds, artifacts: sources.map((a) => a.artifact) });
+          record = await adoptPositionNamed({ index, logger }, (await index.getRecordFile(file.record_file_id)) ?? record, sources);
         }
       }
       if (copiedHere) this.#deps.metrics.fileArchived();
@@ -220,10 +240,13 @@ export class IngestService {
     file: RecordFile,
     source: SourceArtifact,
     context: InvocationContext,
+    offered: { latest: SourceArtifact[] },
   ): Promise<CopyOutcome & { readonly continuation?: ContinuationState }> {
     const { index, logger } = this.#deps;
     const meetingRecordId = meeting.meeting_record_id;
     const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
+    // record_size is what Tencent declares, not necessarily what it serves (open point #4): the copy
+    // takes the size from the source and verifies that; a difference is recorded, not fatal.
     const expectedBytes = source.kind === 'video' ? file.record_size : undefined;
     const previous = (await index.getRecordFile(file.record_file_id))?.artifacts[source.artifact];
     const attempts = (previous?.attempts ?? 0) + 1;
@@ -239,8 +262,8 @@ export class IngestService {
         subject: meeting.subject ?? '',
         recordStartTimeMs: file.record_start_time || meeting.media_start_time,
         artifact: source,
-        ...(expectedBytes !== undefined ? { expectedBytes } : {}),
-        resolveUrl: () => this.#freshUrl(file.record_file_id, source.artifact),
+        ...(expectedBytes !== undefined ? { declaredBytes: expectedBytes } : {}),
+        resolveUrl: () => this.#freshUrl(file.record_file_id, source.artifact, offered),
         deadline: context.deadline,
         ...(context.signal ? { signal: context.signal } : {}),
       });
@@ -256,6 +279,7 @@ export class IngestService {
           archivedAt: new Date(this.#now()).toISOString(),
         };
         await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
+        noteRecordSize(this.#deps, logIds, archived);
         this.#deps.metrics.bytesArchived(outcome.bytes);
         logger.info('artifact archived', { ...logIds, bytes: outcome.bytes, checksum: outcome.checksum });
         return outcome;
@@ -291,33 +315,9 @@ export class IngestService {
     }
   }
 
-  /**
-   * The meeting recording that contains the file, from GET /v1/records around the meeting. A file
-   * missing from a meeting whose recordings are all finished (state 3) was deleted: its
-   * recording.completed event proves it existed once transcoding ended. Otherwise the recording
-   * still in progress is returned without a file, and the caller waits for it.
-   */
-  async #findRecording(message: ArchiveFileMessage): Promise<{ meeting: RecordMeeting; file: RecordFile | undefined } | undefined> {
-    const { tencent } = this.#deps;
-    const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
-    const listed: RecordMeeting[] = [];
-    for await (const meeting of tencent.iterateRecords({
-      meetingId: message.meetingId,
-      startTimeSec: message.windowStartSec,
-      endTimeSec: message.windowEndSec,
-      ...operator,
-    })) {
-      const file = meeting.record_files.find((f) => f.record_file_id === message.recordFileId);
-      if (file) return { meeting, file };
-      listed.push(meeting);
-    }
-    const sameRecording = listed.find((m) => m.meeting_record_id === message.meetingRecordId);
-    if (sameRecording) return { meeting: sameRecording, file: undefined };
-    // Files are listed only once transcoding is done (state 3): the file may belong to a recording
-    // still in progress, which the archive shows as on its way.
-    const unfinished = listed.find((m) => m.state !== 3);
-    if (unfinished) return { meeting: unfinished, file: undefined };
-    return listed.length > 0 ? { meeting: listed[0]!, file: undefined } : undefined;
+  #finder(): RecordingFinderDeps {
+    const { tencent, index, logger, metrics } = this.#deps;
+    return { tencent, index, logger, now: this.#now, onWidened: () => metrics.searchWidened() };
   }
 
   async #goneAtSource(recordFileId: string): Promise<boolean> {
@@ -335,8 +335,9 @@ export class IngestService {
     return this.#deps.tencent.getFileAddress(recordFileId, stsToken ? { stsToken } : {});
   }
 
-  async #freshUrl(recordFileId: string, artifact: string): Promise<string> {
-    const fresh = artifactsOf(await this.#fileAddress(recordFileId)).find((a) => a.artifact === artifact);
+  async #freshUrl(recordFileId: string, artifact: string, offered: { latest: SourceArtifact[] }): Promise<string> {
+    offered.latest = artifactsOf(await this.#fileAddress(recordFileId));
+    const fresh = offered.latest.find((a) => a.artifact === artifact);
     if (!fresh) throw new TransientError('Tencent no longer offers this artifact', { recordFileId, artifact });
     return fresh.url;
   }
@@ -371,23 +372,16 @@ export class IngestService {
 
   async #refreshMeeting(message: RefreshMeetingMessage): Promise<void> {
     const { tencent, index } = this.#deps;
-    const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
-    for await (const meeting of tencent.iterateRecords({
-      meetingId: message.meetingId,
-      startTimeSec: message.windowStartSec,
-      endTimeSec: message.windowEndSec,
-      ...operator,
-    })) {
-      if (meeting.meeting_record_id !== message.meetingRecordId) continue;
-      const settings = await tencent.getRecordSettings(meeting.meeting_record_id);
-      const subject = settings.meeting_record_name ?? meeting.subject;
-      await index.upsertMeetingRecording(toMeetingUpsert({ ...meeting, ...(subject !== undefined ? { subject } : {}) }));
-      for (const file of meeting.record_files) {
-        await index.upsertRecordFile({ ...toFileUpsert(meeting, file), sharing: sharingFromSettings(file, settings) });
-      }
-      return;
+    const meeting = await findMeetingRecording(this.#finder(), message);
+    if (!meeting) {
+      throw new TransientError('Tencent does not list the updated recording', { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId });
     }
-    throw new TransientError('Tencent does not list the updated recording', { meetingId: message.meetingId, meetingRecordId: message.meetingRecordId });
+    const settings = await tencent.getRecordSettings(meeting.meeting_record_id);
+    const subject = settings.meeting_record_name ?? meeting.subject;
+    await index.upsertMeetingRecording(toMeetingUpsert({ ...meeting, ...(subject !== undefined ? { subject } : {}) }));
+    for (const file of meeting.record_files) {
+      await index.upsertRecordFile({ ...toFileUpsert(meeting, file), sharing: sharingFromSettings(file, settings) });
+    }
   }
 
   async #recordingStatus(message: RecordingStatusMessage): Promise<void> {

@@ -19,6 +19,16 @@ export const ContinuationState = z.object({
   bytesDone: count,
 });
 
+/**
+ * Where the recording lies, beyond the window (record-windows.ts): an event's operate_time, the
+ * occurrence start it gave, and a recurring meeting's sub_meeting_id (logged with the message).
+ */
+const recordingPlace = {
+  operateTimeMs: z.optional(count),
+  occurrenceStartSec: z.optional(count),
+  subMeetingId: z.optional(id),
+};
+
 /** Archive one record file (every artifact Tencent offers for it), or continue a copy in progress. */
 export const ArchiveFileMessage = z.object({
   kind: z.literal('archive-file'),
@@ -33,6 +43,7 @@ export const ArchiveFileMessage = z.object({
   windowEndSec: count,
   /** Hint for the /v1/records operator when no operator is configured. */
   creatorUserId: optionalString,
+  ...recordingPlace,
   /** Only these artifacts (e.g. transcripts after smart.transcripts); all when absent. */
   artifacts: z.optional(z.array(z.string())),
   /** How often the worker already put this message back for later (see IngestService#defer). */
@@ -61,6 +72,7 @@ export const RefreshMeetingMessage = z.object({
   windowStartSec: count,
   windowEndSec: count,
   creatorUserId: optionalString,
+  ...recordingPlace,
 });
 
 /** A recording is on its way (recording.started/paused/resumed/stopped): show it in the archive. */

@@ -32,6 +32,12 @@ function artifactInfo(a: ArtifactRecord): ArtifactInfo {
   };
 }
 
+function recordSizeSkew(file: RecordFileRecord): number | null {
+  const video = Object.values(file.artifacts).find((a) => a.kind === 'video');
+  if (video?.status !== 'archived' || video.bytes === undefined) return null;
+  return video.bytes - (video.expectedBytes ?? file.recordSize);
+}
+
 export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
   const status = fileStatus(file);
   const primary = primaryArtifact(file);
@@ -45,6 +51,7 @@ export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
     checksum: primary?.status === 'archived' ? (primary.checksum ?? null) : null,
     archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
     source_deleted_at: ms(file.sourceDeletedAt),
+    record_size_skew: recordSizeSkew(file),
     artifacts: artifacts.map(artifactInfo),
   };
 }

@@ -78,7 +78,14 @@ export const ArtifactInfo = z.strictObject({
 });
 export type ArtifactInfo = z.output<typeof ArtifactInfo>;
 
-export const FileArchiveInfo = ArchiveInfo.extend({ artifacts: z.array(ArtifactInfo) });
+export const FileArchiveInfo = ArchiveInfo.extend({
+  record_size_skew: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Bytes Tencent served for the video minus its record_size, once archived (0 when they agree): record_size is informational, the archive keeps what the source served and S3 verified.'),
+  artifacts: z.array(ArtifactInfo),
+});
 export type FileArchiveInfo = z.output<typeof FileArchiveInfo>;
 
 export const RecordFile = z.strictObject({

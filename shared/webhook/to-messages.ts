@@ -3,19 +3,15 @@
 //
 // Artifact hints (`ArchiveFileMessage.artifacts`) are artifact KINDS (shared/archive/model.ts
 // ArtifactKind), not artifact names. The ingest worker names artifacts `video`, `audio`,
-// `transcript-<i>-<type>`, `ai_transcript-<i>-<type>`, `ai_minutes-<i>-<type>`; a hint selects every
+// `transcript-<id>-<type>`, `ai_transcript-<id>-<type>`, `ai_minutes-<id>-<type>`; a hint selects every
 // artifact whose kind (the name up to the first '-') is listed:
 //   smart.transcripts → ['transcript', 'ai_transcript']   (meeting_summary / ai_meeting_transcripts)
 //   smart.fullsummary → ['ai_minutes']                     (the AI summary / minutes)
 //   recording.completed / recording.clipped → no hint (everything the file offers)
 import { IngestMessage, type ArchiveFileMessage, type RecordingStatusMessage } from '../ingest/messages.ts';
 import type { ArtifactKind } from '../archive/model.ts';
-import { MAX_WINDOW_SECONDS } from '../tencent/time-windows.ts';
+import { eventWindow } from '../ingest/record-windows.ts';
 import { WebhookEventError, type KnownWebhookEvent, type MeetingInfo, type WebhookEvent } from './events.ts';
-
-const DAY_SEC = 86_400;
-/** Slack around the meeting, because the recording's own start/end are not in the event. */
-export const WINDOW_SLACK_SEC = DAY_SEC;
 
 export const TRANSCRIPT_ARTIFACTS: readonly ArtifactKind[] = ['transcript', 'ai_transcript'];
 export const SUMMARY_ARTIFACTS: readonly ArtifactKind[] = ['ai_minutes'];
@@ -28,18 +24,22 @@ const STATUS_BY_EVENT = {
 } as const satisfies Partial<Record<KnownWebhookEvent['event'], RecordingStatusMessage['status']>>;
 
 /**
- * The /v1/records search window for a meeting, in unix seconds: meeting start − 1 day to meeting
- * end (or the event's operate_time when the end is unknown) + 1 day. When that exceeds 31 days
- * the end is kept and the start moved up: the recording that just completed ended near the end.
+ * Where /v1/records should look for the recording an event is about: a window before operate_time
+ * (never around meeting_info.end_time, which a recurring meeting sets to the series' end, months
+ * ahead: open point #1), plus what the worker widens the search from (shared/ingest/record-windows.ts).
  */
-export function searchWindow(meeting: MeetingInfo | undefined, operateTimeMs: number): { windowStartSec: number; windowEndSec: number } {
-  const operateSec = Math.floor(operateTimeMs / 1000);
-  const start = meeting?.sub_meeting_start_time || meeting?.start_time || operateSec;
-  const endCandidate = meeting?.sub_meeting_end_time || meeting?.end_time || operateSec;
-  const end = Math.max(endCandidate, start);
-  const windowEndSec = end + WINDOW_SLACK_SEC;
-  const windowStartSec = Math.max(0, start - WINDOW_SLACK_SEC, windowEndSec - MAX_WINDOW_SECONDS);
-  return { windowStartSec, windowEndSec };
+export function searchWindow(
+  meeting: MeetingInfo | undefined,
+  operateTimeMs: number,
+): { windowStartSec: number; windowEndSec: number; operateTimeMs: number; occurrenceStartSec?: number; subMeetingId?: string } {
+  // A one-off meeting's start_time is its occurrence; a recurring one's is the series' start.
+  const occurrenceStartSec = meeting?.sub_meeting_start_time || (meeting?.meeting_type !== 1 ? meeting?.start_time : undefined);
+  return {
+    ...eventWindow(operateTimeMs),
+    operateTimeMs,
+    ...(occurrenceStartSec ? { occurrenceStartSec } : {}),
+    ...(meeting?.sub_meeting_id ? { subMeetingId: meeting.sub_meeting_id } : {}),
+  };
 }
 
 function creatorOf(meeting: MeetingInfo | undefined): { creatorUserId?: string } {

@@ -173,9 +173,12 @@ export class DownloadService {
     return this.sources.has(artifactKey);
   }
 
-  /** A path with an opaque token carrying the key and expiry, HMAC-signed; the file name is cosmetic. */
-  signedPath(artifactKey: string): string {
-    const payload = base64url(JSON.stringify({ k: artifactKey, e: this.now() + this.linkTtlMs }));
+  /**
+   * A path with an opaque token carrying the key and expiry, HMAC-signed; the file name is cosmetic.
+   * `ttlMs` overrides the service's lifetime for this link (recordings and AI transcripts differ).
+   */
+  signedPath(artifactKey: string, ttlMs: number = this.linkTtlMs): string {
+    const payload = base64url(JSON.stringify({ k: artifactKey, e: this.now() + ttlMs }));
     const signature = base64url(createHmac('sha256', this.secret).update(payload).digest());
     const fileName = this.sources.get(artifactKey)?.fileName ?? 'file';
     return `${PATH_PREFIX}${payload}.${signature}/${encodeURIComponent(fileName)}`;

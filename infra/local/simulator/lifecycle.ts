@@ -55,7 +55,7 @@ export async function runMeetingLifecycle(
   const recording = model.createMeeting({ ...meetingInput, state: 1 });
   const status = (name: RecordingStatusEventName) =>
     send(
-      sender.deliver(recordingStatusEvent(name, meetingFromRecording(recording), { operatorUserId: recording.hostUserId, operateTimeMs: model.now() })),
+      sender.deliver(recordingStatusEvent(name, meetingFromRecording(recording, undefined, simulator.settings?.readings), { operatorUserId: recording.hostUserId, operateTimeMs: model.now() })),
       name,
     );
 
@@ -68,7 +68,7 @@ export async function runMeetingLifecycle(
   model.setState(recording.meetingRecordId, 2);
   model.setState(recording.meetingRecordId, 3);
 
-  const meeting = meetingFromRecording(recording);
+  const meeting = meetingFromRecording(recording, undefined, simulator.settings?.readings);
   const fileIds = recording.files.map((file) => file.recordFileId);
   const asSent = (event: ReturnType<typeof recordingCompletedEvent>) => asTencentSends(event, recording, simulator.settings?.readings);
   if (fileIds.length > 0) {

@@ -68,6 +68,12 @@ export interface SimMeetingRecording {
   /** 0 cloud recording, 2 uploaded (SDK-GO). */
   readonly recordType: number;
   readonly mediaSetType: number;
+  /** 0 one-off, 1 recurring (events then carry sub_meeting_id and, under some readings, the series' times). */
+  readonly meetingType: number;
+  /** A recurring meeting's occurrence. */
+  readonly subMeetingId?: string;
+  /** A recurring meeting's whole series, ms: what its events' start_time / end_time carry (#1). */
+  readonly series?: { readonly startMs: number; readonly endMs: number };
   /** Files of one meeting share one sharing link and settings (Tencent's documented behaviour). */
   sharing: SimSharing;
   files: SimRecordFile[];
@@ -102,6 +108,8 @@ export interface CreateMeetingInput {
   readonly state?: SimRecordingState;
   readonly recordType?: number;
   readonly sharing?: Partial<SimSharing>;
+  /** One occurrence of a recurring meeting (meeting_type 1); series defaults: 30 days before to 120 days after. */
+  readonly recurring?: boolean | { readonly seriesStartMs?: number; readonly seriesEndMs?: number };
 }
 
 export type SimModelChange =
@@ -201,6 +209,7 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     const meetingRecordId = this.nextId('meeting-record');
     const mediaStartTimeMs = input.startTimeMs ?? this.now();
     const sharingUrl = `https://meeting.tencent.com/crm/${meetingRecordId}`;
+    const recurring = input.recurring ? (input.recurring === true ? {} : input.recurring) : undefined;
     const recording: SimMeetingRecording = {
       meetingRecordId,
       meetingId,
@@ -211,6 +220,16 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
       state: input.state ?? 3,
       recordType: input.recordType ?? 0,
       mediaSetType: 0,
+      meetingType: recurring ? 1 : 0,
+      ...(recurring
+        ? {
+            subMeetingId: this.nextDigits('sub-meeting', 10),
+            series: {
+              startMs: recurring.seriesStartMs ?? mediaStartTimeMs - 30 * 86_400_000,
+              endMs: recurring.seriesEndMs ?? mediaStartTimeMs + 120 * 86_400_000,
+            },
+          }
+        : {}),
       sharing: {
         sharingState: 1,
         sharingUrl,

@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../../../shared/tencent/signing.ts';
+import { ArtifactOrder } from './artifact-order.ts';
 import { DownloadService } from './downloads.ts';
 import { RestFaults, SIM_ENDPOINTS, type SimEndpoint } from './faults.ts';
 import { resolveReadings, type ProfileName, type SourceReadings } from './profiles.ts';
@@ -256,6 +257,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options.downloads ??
     new DownloadService({ ...(options.linkTtlMs ? { linkTtlMs: options.linkTtlMs } : {}), ...(options.now ? { now: options.now } : {}) });
   const faults = new RestFaults();
+  const artifactOrder = new ArtifactOrder();
   const counters = createCounters();
   const settings: SimulatorSettings = {
     requireStsToken: options.requireStsToken ?? false,
@@ -288,7 +290,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   function link(artifact: SimArtifact): string {
     downloads.register(artifact.key, { seed: artifact.seed, size: artifact.size, contentType: artifact.contentType, fileName: artifact.fileName });
-    return `${baseUrl}${downloads.signedPath(artifact.key)}`;
+    return `${baseUrl}${downloads.signedPath(artifact.key, linkTtlMs(artifact))}`;
+  }
+
+  /** #10: recordings' links live 6 h, AI transcripts' 5 min (SDK-GO); an explicit linkTtlMs option rules both. */
+  function linkTtlMs(artifact: SimArtifact): number {
+    if (options.linkTtlMs) return options.linkTtlMs;
+    const { recordingLinkTtlMs, transcriptLinkTtlMs } = settings.readings;
+    return artifact.kind === 'video' || artifact.kind === 'audio' ? recordingLinkTtlMs : transcriptLinkTtlMs;
   }
 
   /** Checks §1.4 in Tencent's order; returns who is calling. */
@@ -429,7 +438,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
                 record_file_id: f.recordFileId,
                 record_start_time: f.recordStartTimeMs,
                 record_end_time: f.recordEndTimeMs,
-                record_size: f.recordSize,
+                // #4: record_size as the profile reads it, which may differ from the bytes served.
+                record_size: Math.max(0, f.recordSize + settings.readings.recordSizeSkewBytes),
                 ...sharingFields(r),
                 ...(corp && r.sharing.sharingState === 1 ? { view_address: `${r.sharing.sharingUrl ?? ''}?file=${f.recordFileId}` } : {}),
                 ...(corp && r.sharing.sharingState === 1 && r.sharing.allowDownload ? { download_address: link(f.artifacts[0]!) } : {}),
@@ -441,7 +451,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   function links(list: readonly SimArtifact[]): Array<{ download_address: string; file_type: string }> {
-    return list.map((a) => ({ download_address: link(a), file_type: a.fileType }));
+    return artifactOrder.arrange(list, settings.readings.reorderArtifacts).map((a) => ({ download_address: link(a), file_type: a.fileType }));
   }
 
   function addressFields(recording: SimMeetingRecording, file: SimRecordFile): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // ones the model cannot reach. `meetingFromRecording` adapts a model recording.
 import { randomUUID } from 'node:crypto';
 import type { SimMeetingRecording } from './model.ts';
+import type { SourceReadings } from './profiles.ts';
 
 export interface TencentWebhookEvent {
   readonly event: string;
@@ -22,6 +23,10 @@ export interface EventMeeting {
   /** Unix seconds; absent while the meeting runs. */
   readonly endTimeSec?: number;
   readonly meetingType?: number;
+  /** A recurring meeting's occurrence (meeting_type 1). */
+  readonly subMeetingId?: string;
+  readonly subMeetingStartTimeSec?: number;
+  readonly subMeetingEndTimeSec?: number;
   /** Sent as Tencent's docs show it: a string ("2"); real captures send a number. */
   readonly mediaSetType?: number | string;
 }
@@ -47,6 +52,9 @@ function meetingInfo(meeting: EventMeeting, includeEnd: boolean): Record<string,
     meeting_type: meeting.meetingType ?? 0,
     start_time: meeting.startTimeSec,
     ...(includeEnd && meeting.endTimeSec !== undefined ? { end_time: meeting.endTimeSec } : {}),
+    ...(meeting.subMeetingId !== undefined ? { sub_meeting_id: meeting.subMeetingId } : {}),
+    ...(meeting.subMeetingStartTimeSec !== undefined ? { sub_meeting_start_time: meeting.subMeetingStartTimeSec } : {}),
+    ...(includeEnd && meeting.subMeetingEndTimeSec !== undefined ? { sub_meeting_end_time: meeting.subMeetingEndTimeSec } : {}),
     ...(meeting.mediaSetType !== undefined ? { media_set_type: meeting.mediaSetType } : {}),
   };
 }
@@ -151,19 +159,41 @@ export function toLegacyEnvelope(event: TencentWebhookEvent): TencentWebhookEven
   };
 }
 
-/** The event view of a simulator recording; `endTimeSec` defaults to the end of its last file. */
-export function meetingFromRecording(recording: SimMeetingRecording, endTimeSec?: number): EventMeeting {
+/**
+ * The event view of a simulator recording; `endTimeSec` defaults to the end of its last file. A
+ * recurring meeting's events carry meeting_type 1 and its sub_meeting_id; under
+ * `seriesTimesInEvents` (#1, LULAB's real payloads) start_time / end_time are the whole series'
+ * (end_time months ahead) and no occurrence times are given, otherwise the occurrence's.
+ */
+export function meetingFromRecording(
+  recording: SimMeetingRecording,
+  endTimeSec?: number,
+  readings?: Pick<SourceReadings, 'seriesTimesInEvents'>,
+): EventMeeting {
   const lastEndMs = recording.files.reduce((max, file) => Math.max(max, file.recordEndTimeMs), 0);
   const end = endTimeSec ?? (lastEndMs > 0 ? Math.ceil(lastEndMs / 1000) : undefined);
-  return {
+  const startTimeSec = Math.floor(recording.mediaStartTimeMs / 1000);
+  const base = {
     meetingId: recording.meetingId,
     meetingCode: recording.meetingCode,
     subject: recording.subject,
     creatorUserId: recording.hostUserId,
-    startTimeSec: Math.floor(recording.mediaStartTimeMs / 1000),
-    ...(end !== undefined ? { endTimeSec: end } : {}),
     mediaSetType: String(recording.mediaSetType),
   };
+  if (recording.meetingType === 1 && recording.series) {
+    const occurrence = { meetingType: 1, ...(recording.subMeetingId ? { subMeetingId: recording.subMeetingId } : {}) };
+    if (readings?.seriesTimesInEvents) {
+      return { ...base, ...occurrence, startTimeSec: Math.floor(recording.series.startMs / 1000), endTimeSec: Math.ceil(recording.series.endMs / 1000) };
+    }
+    return {
+      ...base,
+      ...occurrence,
+      startTimeSec,
+      ...(end !== undefined ? { endTimeSec: end, subMeetingEndTimeSec: end } : {}),
+      subMeetingStartTimeSec: startTimeSec,
+    };
+  }
+  return { ...base, startTimeSec, ...(end !== undefined ? { endTimeSec: end } : {}) };
 }
 
 // ---- Open point #5: event shapes the strict schema does not expect -------------------------------

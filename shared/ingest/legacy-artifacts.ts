@@ -1,0 +1,61 @@
+// Transcripts and minutes an earlier version archived under position names (`transcript-0-txt`)
+// are adopted under their stable names (artifacts.ts) instead of being copied again, and none is
+// dropped. Which link a position name meant is not known (that is the bug the stable names fix), so
+// a link is paired with a position-named artifact of its kind and file type only when the bytes it
+// serves (its Content-Range total, one 1-byte GET) equal that artifact's archived bytes and no other
+// candidate has that size. Anything ambiguous is left as it is: the position-named copy stays
+// indexed and served, and the link is copied under its stable name (a second copy, never a loss).
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ArchiveIndex } from '../archive/archive-index.ts';
+import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
+import { HttpSource } from '../copy/http-source.ts';
+import { isPositionName, type SourceArtifact } from './artifacts.ts';
+
+export interface LegacyAdoptionDeps {
+  readonly index: ArchiveIndex;
+  readonly logger: Logger;
+  /** Bytes a link serves; the default asks the link itself (a 1-byte ranged GET). */
+  readonly sourceBytes?: (url: string) => Promise<number>;
+}
+
+async function probeBytes(url: string): Promise<number> {
+  const source = new HttpSource({ resolveUrl: async () => url, context: {}, maxAttempts: 2 });
+  return (await source.probe(new AbortController().signal)).totalBytes;
+}
+
+/** The file record after adopting what can be paired safely. */
+export async function adoptPositionNamed(deps: LegacyAdoptionDeps, file: RecordFileRecord, sources: readonly SourceArtifact[]): Promise<RecordFileRecord> {
+  const legacy = Object.values(file.artifacts).filter((a) => a.status === 'archived' && isPositionName(a.artifact));
+  if (legacy.length === 0) return file;
+  const ids = { meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
+  let current = file;
+  const sizeOf = deps.sourceBytes ?? probeBytes;
+  const unclaimed = new Set(legacy.map((a) => a.artifact));
+  for (const source of sources) {
+    if (current.artifacts[source.artifact]) continue;
+    const candidates = legacy.filter((a) => unclaimed.has(a.artifact) && a.kind === source.kind && a.fileType === source.fileType);
+    if (candidates.length === 0) continue;
+    let bytes: number;
+    try {
+      bytes = await sizeOf(source.url);
+    } catch (error) {
+      deps.logger.warn('could not size a link to pair it with a position-named artifact; copying it', { ...ids, artifact: source.artifact, error: String(error) });
+      continue;
+    }
+    const same = candidates.filter((a) => a.bytes === bytes);
+    if (same.length !== 1) {
+      deps.logger.info('position-named artifact left as it is; the link is copied under its stable name', {
+        ...ids,
+        artifact: source.artifact,
+        candidates: candidates.map((a) => a.artifact),
+        sameSize: same.length,
+      });
+      continue;
+    }
+    const adopted: ArtifactRecord = same[0]!;
+    unclaimed.delete(adopted.artifact);
+    current = await deps.index.renameArtifact(file.meetingRecordId, file.recordFileId, adopted.artifact, source.artifact);
+    deps.logger.info('position-named artifact adopted under its stable name', { ...ids, from: adopted.artifact, artifact: source.artifact, key: adopted.key });
+  }
+  return current;
+}
