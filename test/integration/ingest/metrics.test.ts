@@ -46,14 +46,22 @@ it('publishes files and bytes archived, copy seconds, deferrals, retries and int
   expect(metrics.total(INGEST_METRIC_NAMES.retries)).toBe(0);
   expect(metrics.total(INGEST_METRIC_NAMES.integrityFailures)).toBe(0);
 
-  // Tencent declares one byte more than its download serves: an integrity failure, handed back to the queue.
+  // Tencent declares one byte more than its download serves: counted, and archived as served.
   const mismatch = h.sim.model.createMeeting({ subject: 'mismatch', hostUserId: operator, files: [{ sizeBytes: MiB }] });
   (mismatch.files[0] as { recordSize: number }).recordSize = MiB + 1;
   await h.deliver(recordingCompletedEvent(meetingFromRecording(mismatch), [mismatch.files[0]!.recordFileId]));
+  expect((await h.drain({ maxInvocations: 1 })).failed).toBe(0);
+  expect(metrics.total(INGEST_METRIC_NAMES.recordSizeMismatches)).toBe(1);
+  expect(metrics.total(INGEST_METRIC_NAMES.filesArchived)).toBe(2);
+
+  // A download that keeps ending short: an integrity failure, handed back to the queue.
+  const short = h.sim.model.createMeeting({ subject: 'short', hostUserId: operator, files: [{ sizeBytes: MiB }] });
+  h.sim.downloads.faults.truncateAfterBytes(1000, { times: 1000 });
+  await h.deliver(recordingCompletedEvent(meetingFromRecording(short), [short.files[0]!.recordFileId]));
   expect((await h.drain({ maxInvocations: 1 })).failed).toBe(1);
   expect(metrics.total(INGEST_METRIC_NAMES.integrityFailures)).toBe(1);
   expect(metrics.total(INGEST_METRIC_NAMES.retries)).toBe(1);
-  expect(metrics.total(INGEST_METRIC_NAMES.filesArchived)).toBe(1);
+  expect(metrics.total(INGEST_METRIC_NAMES.filesArchived)).toBe(2);
   // Every invocation published something (Powertools warns on an empty flush).
-  expect(metrics.total(INGEST_METRIC_NAMES.messagesReceived)).toBeGreaterThanOrEqual(3);
+  expect(metrics.total(INGEST_METRIC_NAMES.messagesReceived)).toBeGreaterThanOrEqual(4);
 });

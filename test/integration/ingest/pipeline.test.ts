@@ -32,20 +32,33 @@ async function objectSha256(h: Harness, bucket: string, key: string): Promise<st
   return hash.digest('hex');
 }
 
-/** Every artifact of every file of the recording is archived with exactly the simulator's bytes. */
-async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording): Promise<void> {
+/**
+ * Every artifact of every file of the recording is archived once, with exactly the simulator's
+ * bytes: each simulator artifact matches one archived artifact of its kind and type by content
+ * (the archive names transcripts by their link, not by the simulator's names).
+ */
+export async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording): Promise<void> {
   for (const simFile of recording.files) {
     const file = await h.index.getRecordFile(simFile.recordFileId);
     expect(file).toBeDefined();
     expect(fileStatus(file!)).toBe('archived');
-    expect(Object.keys(file!.artifacts).sort()).toEqual(simFile.artifacts.map((a) => a.name).sort());
-    for (const simArtifact of simFile.artifacts) {
-      const archived = file!.artifacts[simArtifact.name]!;
-      expect(archived).toMatchObject({ status: 'archived', bytes: simArtifact.size });
-      expect(archived.checksum).toMatch(/^CRC32/);
-      expect(await objectSha256(h, archived.bucket!, archived.key!)).toBe(await seededSha256(simArtifact.seed, simArtifact.size));
+    const archived = Object.values(file!.artifacts);
+    expect(archived.map((a) => `${a.kind}.${a.fileType}`).sort()).toEqual(simFile.artifacts.map((a) => `${a.kind}.${a.fileType}`).sort());
+    const contents = new Map<string, string>();
+    for (const artifact of archived) {
+      expect(artifact.status).toBe('archived');
+      expect(artifact.checksum).toMatch(/^CRC32/);
+      contents.set(artifact.artifact, `${artifact.kind}.${artifact.fileType}:${artifact.bytes}:${await objectSha256(h, artifact.bucket!, artifact.key!)}`);
     }
+    const expected = await Promise.all(simFile.artifacts.map(async (a) => `${a.kind}.${a.fileType}:${a.size}:${await seededSha256(a.seed, a.size)}`));
+    expect([...contents.values()].sort()).toEqual(expected.sort());
   }
+}
+
+/** Body bytes the download host served for copies: its 1-byte size probes left out. */
+export function copiedBytes(h: Harness): number {
+  const probes = h.sim.downloads.log.filter((entry) => entry.status === 206 && entry.range?.start === 0 && entry.range.end === 0).length;
+  return h.sim.downloads.stats.bytesServed - probes;
 }
 
 /** A one-file (1 MiB) recording, completed and archived. */
@@ -115,7 +128,7 @@ describe('ingest pipeline', () => {
     await expectArchivedExactly(h, recording);
     expect((await h.index.getMeetingRecording(recording.meetingRecordId))!.recordingStatus).toBe('completed');
     // Two deliveries reached the queue per file (dedupe by trace_id), but each file was copied once.
-    expect(h.sim.downloads.stats.bytesServed).toBe(recording.files.reduce((sum, f) => sum + f.recordSize, 0));
+    expect(copiedBytes(h)).toBe(recording.files.reduce((sum, f) => sum + f.recordSize, 0));
   });
 
   it('keeps the archived copy when Tencent deletes the recording, and marks it source-deleted', async () => {
@@ -164,7 +177,7 @@ describe('ingest pipeline', () => {
     expect(fileStatus((await h.index.getRecordFile(kept))!)).toBe('archived');
     const gone = await h.index.getRecordFile(deleted);
     expect(gone === undefined || gone.sourceDeletedAt !== undefined).toBe(true);
-    expect(h.sim.downloads.stats.bytesServed).toBe(MiB);
+    expect(copiedBytes(h)).toBe(MiB);
   });
 
   it('shows a recording on its way from recording.started, then refreshes subject and sharing on recording.updated', async () => {
@@ -198,8 +211,8 @@ describe('ingest pipeline', () => {
     await h.drain();
     const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
     const transcripts = Object.values(file.artifacts).filter((a) => a.kind === 'transcript' || a.kind === 'ai_transcript');
-    expect(transcripts.map((a) => a.artifact).sort()).toEqual(['ai_transcript-0-txt', 'transcript-0-txt', 'transcript-1-pdf']);
-    expect(transcripts.every((a) => a.status === 'archived')).toBe(true);
+    expect(transcripts.map((a) => `${a.kind}.${a.fileType}`).sort()).toEqual(['ai_transcript.txt', 'transcript.pdf', 'transcript.txt']);
+    expect(transcripts.every((a) => a.status === 'archived' && /^(ai_)?transcript-[0-9a-f]{12}-(txt|pdf)$/.test(a.artifact))).toBe(true);
   });
 
   it('defers a file still transcoding and archives it once Tencent reports it done', async () => {
@@ -226,7 +239,7 @@ describe('ingest pipeline', () => {
     await otherWorker.release(fileId, 'another-invocation');
     expect((await h.drain()).failed).toBe(0);
     await expectArchivedExactly(h, recording);
-    expect(h.sim.downloads.stats.bytesServed).toBe(MiB);
+    expect(copiedBytes(h)).toBe(MiB);
   });
 
   it('moves a message that cannot succeed on retry to the DLQ at once, with the reason', async () => {
@@ -283,7 +296,31 @@ describe('ingest pipeline', () => {
     expect(h.sim.downloads.stats.bytesServed).toBeLessThan(60 * MiB * 1.5);
   });
 
-  it('refuses a copy whose size differs from record_size, never indexes it as archived, and leaves no upload open', async () => {
+  it.each([
+    ['more', 1],
+    ['fewer', -4096],
+  ])('archives what the source serves when record_size declares %s bytes, and records the difference', async (_, skew) => {
+    h = await startHarness({ simulator: { readings: { recordSizeSkewBytes: skew } } });
+    const recording = h.sim.model.createMeeting({ subject: 'skewed', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 11 * MiB }, { sizeBytes: MiB }] });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), recording.files.map((f) => f.recordFileId)));
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
+    expect(file.recordSize).toBe(11 * MiB + skew);
+    expect(file.artifacts.video).toMatchObject({ bytes: 11 * MiB, expectedBytes: 11 * MiB + skew });
+    const query = createQueryHandler({ dynamo: h.resources.clients.dynamo, s3: h.resources.clients.s3, tableName: h.resources.tableName, bucketName: h.resources.bucketName });
+    const response = (await query(
+      { version: '2.0', routeKey: '$default', rawPath: `/v1/records/${recording.meetingRecordId}`, rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: `/v1/records/${recording.meetingRecordId}` } }, isBase64Encoded: false } as never,
+      createLambdaContext({ functionName: 'query', timeoutMs: 10_000 }).context,
+    )) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    const served = JSON.parse(response.body) as { record_files: Array<{ record_file_id: string; record_size: number; archive: { bytes: number; record_size_skew: number } }> };
+    expect(served.record_files.map((f) => [f.record_size, f.archive.bytes, f.archive.record_size_skew])).toEqual(
+      recording.files.map((f) => [f.recordSize + skew, f.recordSize, -skew]),
+    );
+  });
+
+  it('still refuses a download that keeps ending short of its declared size, never indexes it as archived, and leaves no upload open', async () => {
     // Every S3 request of the ingest function goes through a proxy that records each multipart
     // upload's life as S3 answered it (fauxqs has no ListMultipartUploads to ask).
     const proxy = await startS3Proxy(process.env.TEST_AWS_ENDPOINT!);
@@ -293,15 +330,14 @@ describe('ingest pipeline', () => {
       await proxy.close();
     });
     h = await startHarness({ functionClients: (direct) => ({ ...direct, s3 }) });
-    const recording = h.sim.model.createMeeting({ subject: 'mismatch', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 11 * MiB }] });
-    // Tencent declares one byte more than its download serves.
-    (recording.files[0] as { recordSize: number }).recordSize = 11 * MiB + 1;
+    const recording = h.sim.model.createMeeting({ subject: 'short', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 11 * MiB }] });
+    h.sim.downloads.faults.truncateAfterBytes(MiB, { times: 1000 });
     await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
     const drained = await h.drain({ maxInvocations: 2 });
     expect(drained.failed).toBeGreaterThan(0);
     const file = (await h.index.getRecordFile(recording.files[0]!.recordFileId))!;
     expect(file.artifacts.video!.status).toBe('failed');
-    // The copy got as far as a multipart upload (11 MiB + 1 byte is two parts), and aborted it.
+    // The copy got as far as a multipart upload (11 MiB is two parts), and aborted it.
     expect(proxy.createdUploads().length).toBeGreaterThan(0);
     expect(proxy.openUploads()).toEqual([]);
   });

@@ -136,6 +136,7 @@ describe('archive query API', () => {
             checksum: 'CRC64NVME:AAAAAAAAAAA=',
             archived_at: target.startMs + HOUR,
             source_deleted_at: null,
+            record_size_skew: 0,
             artifacts: [expect.objectContaining({ artifact: 'video', status: 'archived', bytes: 1234 })],
           },
         },

@@ -17,6 +17,7 @@ import {
 } from './fixtures.ts';
 
 const DAY = 86_400;
+const OPERATE_SEC = Math.floor(1609313201465 / 1000);
 const messagesOf = (doc: unknown, traceId?: string) => {
   const event = parseWebhookEvent(typeof doc === 'string' ? doc : JSON.stringify(doc));
   const messages = traceId === undefined ? toIngestMessages(event) : toIngestMessages(event, traceId);
@@ -25,7 +26,7 @@ const messagesOf = (doc: unknown, traceId?: string) => {
 };
 
 describe('toIngestMessages', () => {
-  it('recording.completed → one archive-file per record file, window = meeting ± 1 day', () => {
+  it('recording.completed → one archive-file per record file, window = the week before operate_time', () => {
     expect(messagesOf(completedDoc)).toEqual([
       {
         kind: 'archive-file',
@@ -33,8 +34,10 @@ describe('toIngestMessages', () => {
         traceId: 'e7aa65dd-f7e6-4b62-912c-2035173b34a9',
         meetingId: '13339451618278424869',
         recordFileId: '1318080818611111111',
-        windowStartSec: MEETING_INFO.start_time - DAY,
-        windowEndSec: MEETING_INFO.end_time + DAY,
+        windowStartSec: OPERATE_SEC - 7 * DAY,
+        windowEndSec: OPERATE_SEC + DAY,
+        operateTimeMs: 1609313201465,
+        occurrenceStartSec: MEETING_INFO.start_time,
         creatorUserId: 'tester-2',
       },
       expect.objectContaining({ kind: 'archive-file', recordFileId: '1318080818611111112' }),
@@ -52,15 +55,19 @@ describe('toIngestMessages', () => {
   it('ends the window at operate_time + 1 day when the meeting end is unknown', () => {
     const doc = { ...completedDoc, payload: [{ ...completedDoc.payload[0], meeting_info: { ...MEETING_INFO, end_time: undefined } }] };
     const [message] = messagesOf(doc);
-    expect(message).toMatchObject({ windowStartSec: MEETING_INFO.start_time - DAY, windowEndSec: Math.floor(1609313201465 / 1000) + DAY });
+    expect(message).toMatchObject({ windowStartSec: OPERATE_SEC - 7 * DAY, windowEndSec: OPERATE_SEC + DAY });
   });
 
-  it('caps a window longer than 31 days, keeping its end (where the recording finished)', () => {
-    const start = 1_600_000_000;
-    const end = start + 90 * DAY;
-    const doc = { ...completedDoc, payload: [{ ...completedDoc.payload[0], meeting_info: { ...MEETING_INFO, start_time: start, end_time: end } }] };
+  it('never builds the window on a recurring meeting\'s series end months ahead; keeps the sub_meeting_id', () => {
+    // LULAB's real smart.transcripts payloads: meeting_type 1, end_time = the end of the whole series.
+    const operateSec = 1752042625;
+    const seriesEnd = operateSec + 150 * DAY;
+    const info = { ...transcriptsDoc.payload[0]!.meeting_info, meeting_type: 1, sub_meeting_id: '1599622242', start_time: operateSec - 60 * DAY, end_time: seriesEnd };
+    const doc = { ...transcriptsDoc, payload: [{ ...transcriptsDoc.payload[0], meeting_info: info }] };
     const [message] = messagesOf(doc);
-    expect(message).toMatchObject({ windowEndSec: end + DAY, windowStartSec: end + DAY - MAX_WINDOW_SECONDS });
+    expect(message).toMatchObject({ windowStartSec: operateSec - 7 * DAY, windowEndSec: operateSec + DAY, subMeetingId: '1599622242' });
+    expect(message).not.toHaveProperty('occurrenceStartSec');
+    expect((message as { windowEndSec: number }).windowEndSec - (message as { windowStartSec: number }).windowStartSec).toBeLessThanOrEqual(MAX_WINDOW_SECONDS);
   });
 
   it('gives every file of every payload element its own message, once', () => {
@@ -104,8 +111,10 @@ describe('toIngestMessages', () => {
         traceId: 'e7aa65dd-f7e6-4b62-912c-2035173b34ab',
         meetingId: '13339451618278424869',
         meetingRecordId: '1362742106631111111',
-        windowStartSec: MEETING_INFO.start_time - DAY,
-        windowEndSec: MEETING_INFO.end_time + DAY,
+        windowStartSec: OPERATE_SEC - 7 * DAY,
+        windowEndSec: OPERATE_SEC + DAY,
+        operateTimeMs: 1609313201465,
+        occurrenceStartSec: MEETING_INFO.start_time,
         creatorUserId: 'tester-2',
       },
     ]);
