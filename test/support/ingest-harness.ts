@@ -22,6 +22,7 @@ import type { DeletionPolicy } from '../../shared/config/environment.ts';
 import { webhookSignature, encodeWebhookData } from '../../shared/webhook/codec.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
 import { createTestResources, destroyClients } from './aws.ts';
+import { profileFromEnvironment } from './simulator.ts';
 
 export interface HarnessOptions {
   readonly simulator?: SimulatorOptions;
@@ -72,7 +73,7 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(options: HarnessOptions = {}) {
   const resources = await createTestResources(undefined, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1 });
   const clients = options.functionClients ? options.functionClients(resources.clients) : resources.clients;
-  const sim: Simulator = await startSimulator({ ...options.simulator });
+  const sim: Simulator = await startSimulator({ ...profileFromEnvironment(), ...options.simulator });
   const env = sim.env();
   const config = loadTencentConfigFromEnv(env);
   const tencent = new TencentMeetingClient(config, { retry: { baseDelayMs: 20, maxDelayMs: 200, rateLimitDelayMs: 200, maxRetryAfterMs: 500 } });

@@ -4,7 +4,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../inf
 import { PROFILE_NAMES, type ProfileName } from '../../infra/local/simulator/profiles.ts';
 
 /** SIMULATOR_PROFILE=<name> runs every simulator-backed test under that reading of Tencent's open points. */
-function defaultProfile(): Pick<SimulatorOptions, 'profile'> {
+export function profileFromEnvironment(): Pick<SimulatorOptions, 'profile'> {
   const name = process.env.SIMULATOR_PROFILE;
   if (!name) return {};
   if (!(PROFILE_NAMES as string[]).includes(name)) throw new Error(`SIMULATOR_PROFILE must be one of ${PROFILE_NAMES.join(', ')}`);
@@ -22,7 +22,7 @@ export function simulatorPerTest(onStart: (sim: Simulator) => void): (options?: 
     started = undefined;
   });
   return async (options = {}) => {
-    started = await startSimulator({ ...defaultProfile(), ...options });
+    started = await startSimulator({ ...profileFromEnvironment(), ...options });
     onStart(started);
     return started;
   };
