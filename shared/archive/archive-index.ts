@@ -149,7 +149,7 @@ export class ArchiveIndex {
         recordSize: file.recordSize,
         sharing: safeSharing(file.sharing),
         artifacts: existing?.artifacts ?? {},
-        ...optional('announcedKinds', existing?.announcedKinds),
+        ...optional('announced', existing?.announced),
         ...optional('sourceDeletedAt', existing?.sourceDeletedAt),
         updatedAt: existing?.updatedAt ?? '',
       };
@@ -160,16 +160,15 @@ export class ArchiveIndex {
   }
 
   /**
-   * Tencent announced artifacts of these kinds for the file (smart.transcripts, smart.fullsummary):
-   * until one of each is archived the file is not complete, so the sweep enqueues it again.
+   * Tencent announced artifacts of one of these kinds for the file (smart.transcripts,
+   * smart.fullsummary): until one is archived the file is not complete, so the sweep enqueues it again.
    */
   async noteAnnouncedKinds(meetingRecordId: string, recordFileId: string, kinds: readonly ArtifactKind[]): Promise<void> {
     if (kinds.length === 0) return;
+    const entry = [...new Set(kinds)].sort().join('|');
     await this.updateFile<void>(meetingRecordId, recordFileId, (file) => {
-      if (!file) return { result: undefined };
-      const known = new Set(file.announcedKinds ?? []);
-      if (kinds.every((k) => known.has(k))) return { result: undefined };
-      return { file: { ...file, announcedKinds: [...new Set([...known, ...kinds])].sort(), updatedAt: this.now().toISOString() }, result: undefined };
+      if (!file || file.announced?.includes(entry)) return { result: undefined };
+      return { file: { ...file, announced: [...(file.announced ?? []), entry].sort(), updatedAt: this.now().toISOString() }, result: undefined };
     });
   }
 

@@ -18,10 +18,12 @@ import { NotFoundError } from '../errors.ts';
 
 /**
  * Largest MEETING item written, as JSON bytes (DynamoDB counts attribute names and values; JSON's
- * quotes and braces make it an over-estimate). Well under 400 KB: the GSI copies and a subject
- * change must still fit.
+ * quotes and braces make it an over-estimate). Far under 400 KB, because every inline file change
+ * rewrites the whole item: at 300 KB, four workers indexing files of one meeting at once kept
+ * losing their optimistic races (test/integration/archive/large-recording.test.ts); at 64 KB (about
+ * 25 files of 6 artifacts, or 100 video-only files) they do not, and most meetings still fit.
  */
-export const MEETING_ITEM_BUDGET_BYTES = 300_000;
+export const MEETING_ITEM_BUDGET_BYTES = 64 * 1024;
 
 /** The FILE# item: the pointer's ids, and the file's record once it moved apart. */
 export interface StoredFileItem {
@@ -114,11 +116,12 @@ export async function updateFile<T>(
       return result;
     }
     const inPlace: StoredMeeting = { ...meeting, files: { ...meeting.files, [recordFileId]: file }, version: meeting.version + 1, updatedAt };
-    if (itemBytes(inPlace) <= MEETING_ITEM_BUDGET_BYTES) {
+    // Once files live apart, new ones go apart from the start: an inline file would soon move, and
+    // every inline write contends for the one MEETING item.
+    if ((inline || !meeting.filesApart) && itemBytes(inPlace) <= MEETING_ITEM_BUDGET_BYTES) {
       await items.write([{ before: meeting, after: inPlace }], new Map());
       return result;
     }
-    const { [recordFileId]: _moved, ...rest } = meeting.files ?? {};
     const pointer = apart ?? (await items.get<StoredFileItem>(keys.file(meetingRecordId, recordFileId)));
     const fileItem: StoredFileItem = {
       ...keys.file(meetingRecordId, recordFileId),
@@ -131,13 +134,14 @@ export async function updateFile<T>(
       version: (pointer?.version ?? 0) + 1,
       file,
     } as StoredFileItem;
-    await items.write(
-      [
-        { before: meeting, after: { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt } },
-        { before: pointer ? { version: pointer.version ?? 0 } : undefined, after: fileItem },
-      ],
-      new Map(),
-    );
+    const fileWrite = { before: pointer ? { version: pointer.version ?? 0 } : undefined, after: fileItem };
+    // A new file of a meeting already flagged goes apart alone: the MEETING item is not rewritten.
+    if (!inline && meeting.filesApart) {
+      await items.write([fileWrite], new Map());
+      return result;
+    }
+    const { [recordFileId]: _moved, ...rest } = meeting.files ?? {};
+    await items.write([{ before: meeting, after: { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt } }, fileWrite], new Map());
     return result;
   });
 }

@@ -71,25 +71,26 @@ export interface RecordFileRecord {
   readonly sharing: SharingSettings;
   readonly artifacts: Readonly<Record<string, ArtifactRecord>>;
   /**
-   * Kinds Tencent announced for this file (smart.transcripts, smart.fullsummary): the file is not
-   * complete until one of each is archived, so the sweep repairs a file whose transcripts a failed
-   * message never copied.
+   * What Tencent announced for this file (smart.transcripts: `transcript|ai_transcript`,
+   * smart.fullsummary: `ai_minutes`), one entry per announcement, its kinds joined by `|`: the file is
+   * not complete until an artifact of one of each entry's kinds is indexed and archived, so the sweep
+   * repairs a file whose transcripts a failed message never copied.
    */
-  readonly announcedKinds?: readonly ArtifactKind[];
+  readonly announced?: readonly string[];
   readonly sourceDeletedAt?: string;
   readonly updatedAt: string;
 }
 
-/** Announced kinds with no artifact indexed yet. */
-export function missingAnnouncedKinds(file: Pick<RecordFileRecord, 'artifacts' | 'announcedKinds'>): ArtifactKind[] {
-  const present = new Set(Object.values(file.artifacts).map((a) => a.kind));
-  return (file.announcedKinds ?? []).filter((kind) => !present.has(kind));
+/** Announcements (RecordFileRecord.announced) no indexed artifact answers yet. */
+export function missingAnnouncedKinds(file: Pick<RecordFileRecord, 'artifacts' | 'announced'>): string[] {
+  const present = new Set<string>(Object.values(file.artifacts).map((a) => a.kind));
+  return (file.announced ?? []).filter((entry) => !entry.split('|').some((kind) => present.has(kind)));
 }
 
 const STATUS_RANK: Record<ArchiveStatus, number> = { pending: 0, failed: 1, copying: 2, archived: 3, deleted: 4 };
 
 /** The status a whole file shows: archived only when every artifact is. */
-export function fileStatus(file: Pick<RecordFileRecord, 'artifacts' | 'announcedKinds'>): ArchiveStatus {
+export function fileStatus(file: Pick<RecordFileRecord, 'artifacts' | 'announced'>): ArchiveStatus {
   // An announced kind not indexed yet counts as an artifact still pending.
   const statuses = [...Object.values(file.artifacts).map((a) => a.status), ...missingAnnouncedKinds(file).map((): ArchiveStatus => 'pending')];
   if (statuses.length === 0) return 'pending';

@@ -39,7 +39,9 @@ export class VersionedItems {
   constructor(options: VersionedItemsOptions) {
     this.dynamo = options.dynamo;
     this.tableName = options.tableName;
-    this.maxAttempts = options.maxAttempts ?? 10;
+    // Files of one meeting indexed at once all write its MEETING item: four such writers on
+    // DynamoDB Local lost up to 9 races in a row (test/integration/archive/large-recording.test.ts).
+    this.maxAttempts = options.maxAttempts ?? 16;
     this.items = new ConditionalItemStore(options.dynamo, options.tableName);
   }
 
@@ -49,8 +51,8 @@ export class VersionedItems {
   }
 
   /**
-   * Runs a read-modify-write attempt until its `write` wins (jittered, growing pauses between
-   * attempts); a TransientError once it has lost `maxAttempts` races.
+   * Runs a read-modify-write attempt until its `write` wins (jittered, exponentially growing pauses
+   * between attempts); a TransientError once it has lost `maxAttempts` races.
    */
   async retrying<T>(attempt: () => Promise<T>): Promise<T> {
     for (let i = 1; ; i++) {
@@ -59,7 +61,9 @@ export class VersionedItems {
       } catch (error) {
         if (!(error instanceof LostRace)) throw error;
         if (i >= this.maxAttempts) throw new TransientError('archive index write kept losing concurrent races', {}, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * i));
+        // Full jitter on a growing ceiling: writers of one hot item (a meeting whose files are
+        // indexed at once) spread out instead of colliding again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** i)));
       }
     }
   }

@@ -261,31 +261,49 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     return file;
   }
 
-  private buildFile(recording: SimMeetingRecording, spec: SimFileSpec, startMs: number): SimRecordFile {
-    const recordFileId = this.nextId('record-file');
-    const artifacts: SimArtifact[] = [];
-    const add = (name: string, kind: ArtifactKind, fileType: string, size: number): void => {
-      artifacts.push({
-        key: `${recordFileId}/${name}`,
-        name,
-        kind,
-        fileType,
-        contentType: contentTypeOf(fileType),
-        fileName: `${recording.meetingCode}-${recordFileId}-${name}.${fileType}`,
-        size,
-        seed: `${this.seed}:${recordFileId}:${name}`,
-      });
+  private artifact(meetingCode: string, recordFileId: string, name: string, kind: ArtifactKind, fileType: string, size: number): SimArtifact {
+    return {
+      key: `${recordFileId}/${name}`,
+      name,
+      kind,
+      fileType,
+      contentType: contentTypeOf(fileType),
+      fileName: `${meetingCode}-${recordFileId}-${name}.${fileType}`,
+      size,
+      seed: `${this.seed}:${recordFileId}:${name}`,
     };
-    add('video', 'video', 'mp4', spec.sizeBytes);
-    if (spec.audioBytes !== undefined) add('audio', 'audio', 'm4a', spec.audioBytes);
+  }
+
+  /** Transcripts and minutes after the ones a file already has (names count on per kind). */
+  private textArtifacts(meetingCode: string, recordFileId: string, spec: Pick<SimFileSpec, 'transcripts' | 'aiTranscripts' | 'aiMinutes'>, existing: readonly SimArtifact[]): SimArtifact[] {
+    const out: SimArtifact[] = [];
     const lists: Array<[readonly SimTranscriptSpec[] | undefined, ArtifactKind, number]> = [
       [spec.transcripts, 'transcript', 4096],
       [spec.aiTranscripts, 'ai_transcript', 4096],
       [spec.aiMinutes, 'ai_minutes', 2048],
     ];
     for (const [list, kind, defaultSize] of lists) {
-      (list ?? []).forEach((t, i) => add(`${kind}-${i}-${t.fileType}`, kind, t.fileType, t.sizeBytes ?? defaultSize));
+      const before = existing.filter((a) => a.kind === kind).length;
+      (list ?? []).forEach((t, i) => out.push(this.artifact(meetingCode, recordFileId, `${kind}-${before + i}-${t.fileType}`, kind, t.fileType, t.sizeBytes ?? defaultSize)));
     }
+    return out;
+  }
+
+  /** Tencent produces AI transcripts and minutes after the recording: they join the file later. */
+  addTextArtifacts(recordFileId: string, spec: Pick<SimFileSpec, 'transcripts' | 'aiTranscripts' | 'aiMinutes'>): SimRecordFile {
+    const file = this.filesById.get(recordFileId);
+    if (!file) throw new Error(`no record file ${recordFileId}`);
+    const recording = this.requireRecording(file.meetingRecordId);
+    (file as { artifacts: readonly SimArtifact[] }).artifacts = [...file.artifacts, ...this.textArtifacts(recording.meetingCode, recordFileId, spec, file.artifacts)];
+    this.emit('change', { type: 'recording.updated', recording, field: 'files' });
+    return file;
+  }
+
+  private buildFile(recording: SimMeetingRecording, spec: SimFileSpec, startMs: number): SimRecordFile {
+    const recordFileId = this.nextId('record-file');
+    const artifacts: SimArtifact[] = [this.artifact(recording.meetingCode, recordFileId, 'video', 'video', 'mp4', spec.sizeBytes)];
+    if (spec.audioBytes !== undefined) artifacts.push(this.artifact(recording.meetingCode, recordFileId, 'audio', 'audio', 'm4a', spec.audioBytes));
+    artifacts.push(...this.textArtifacts(recording.meetingCode, recordFileId, spec, artifacts));
     const file: SimRecordFile = {
       recordFileId,
       meetingRecordId: recording.meetingRecordId,

@@ -5,6 +5,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { copiedBytes, expectArchivedExactly } from '../../support/archive-assertions.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import {
   meetingFromRecording,
@@ -24,42 +25,6 @@ import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
 import { s3ClientThrough, startS3Proxy } from '../../support/s3-proxy.ts';
 
 const MiB = 1024 * 1024;
-
-async function objectSha256(h: Harness, bucket: string, key: string): Promise<string> {
-  const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hash = createHash('sha256');
-  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/**
- * Every artifact of every file of the recording is archived once, with exactly the simulator's
- * bytes: each simulator artifact matches one archived artifact of its kind and type by content
- * (the archive names transcripts by their link, not by the simulator's names).
- */
-export async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording): Promise<void> {
-  for (const simFile of recording.files) {
-    const file = await h.index.getRecordFile(simFile.recordFileId);
-    expect(file).toBeDefined();
-    expect(fileStatus(file!)).toBe('archived');
-    const archived = Object.values(file!.artifacts);
-    expect(archived.map((a) => `${a.kind}.${a.fileType}`).sort()).toEqual(simFile.artifacts.map((a) => `${a.kind}.${a.fileType}`).sort());
-    const contents = new Map<string, string>();
-    for (const artifact of archived) {
-      expect(artifact.status).toBe('archived');
-      expect(artifact.checksum).toMatch(/^CRC32/);
-      contents.set(artifact.artifact, `${artifact.kind}.${artifact.fileType}:${artifact.bytes}:${await objectSha256(h, artifact.bucket!, artifact.key!)}`);
-    }
-    const expected = await Promise.all(simFile.artifacts.map(async (a) => `${a.kind}.${a.fileType}:${a.size}:${await seededSha256(a.seed, a.size)}`));
-    expect([...contents.values()].sort()).toEqual(expected.sort());
-  }
-}
-
-/** Body bytes the download host served for copies: its 1-byte size probes left out. */
-export function copiedBytes(h: Harness): number {
-  const probes = h.sim.downloads.log.filter((entry) => entry.status === 206 && entry.range?.start === 0 && entry.range.end === 0).length;
-  return h.sim.downloads.stats.bytesServed - probes;
-}
 
 /** A one-file (1 MiB) recording, completed and archived. */
 async function archiveOneFile(h: Harness, subject: string): Promise<{ recording: SimMeetingRecording; meeting: EventMeeting; fileId: string }> {
