@@ -110,7 +110,8 @@ describe('WebhookSender.deliver', () => {
     const [record] = await sender.deliver(recordingCompletedEvent(MEETING, ['77'], { traceId: 'legacy-1', operateTimeMs: 1_700_003_700_000 }));
     expect(record?.ok).toBe(true);
     expect(await receiveAll()).toEqual([
-      expect.objectContaining({ kind: 'archive-file', recordFileId: '77', traceId: 'legacy-1', windowStartSec: MEETING.startTimeSec - 86_400 }),
+      // Both legacy datetimes parsed: operate_time (ms) and the meeting's start_time (s).
+      expect.objectContaining({ kind: 'archive-file', recordFileId: '77', traceId: 'legacy-1', operateTimeMs: 1_700_003_700_000, occurrenceStartSec: MEETING.startTimeSec }),
     ]);
   });
 
