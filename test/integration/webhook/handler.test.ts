@@ -195,8 +195,11 @@ describe('POST delivery', () => {
         traceId: '7c1b0f5e-2a9d-4a63-9a4e-2f1c9c3d0a11',
         meetingId: '13339451618278424869',
         recordFileId: '1964787070499246081',
-        windowStartSec: 1699996400 - 86400,
-        windowEndSec: 1699999800 + 86400,
+        // The week before operate_time (1700000000123 ms), never the meeting's own end_time.
+        windowStartSec: 1700000000 - 7 * 86400,
+        windowEndSec: 1700000000 + 86400,
+        operateTimeMs: 1700000000123,
+        occurrenceStartSec: 1699996400,
         creatorUserId: 'tester-2',
       },
     ]);
