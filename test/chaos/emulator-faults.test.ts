@@ -18,6 +18,7 @@ import { meetingFromRecording, recordingCompletedEvent } from '../../infra/local
 import type { SimMeetingRecording } from '../../infra/local/simulator/model.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
 import { decodeParts } from '../../shared/copy/checkpoint-store.ts';
+import { archiveNameOf } from '../support/archive-names.ts';
 
 const MiB = 1024 * 1024;
 
@@ -95,9 +96,9 @@ async function expectArchivedAndClean(h: Harness, recordings: readonly SimMeetin
     for (const simFile of recording.files) {
       const file = await h.index.getRecordFile(simFile.recordFileId);
       expect(file && fileStatus(file)).toBe('archived');
-      expect(Object.keys(file!.artifacts).sort()).toEqual(simFile.artifacts.map((a) => a.name).sort());
+      expect(Object.keys(file!.artifacts).sort()).toEqual(simFile.artifacts.map(archiveNameOf).sort());
       for (const simArtifact of simFile.artifacts) {
-        const archived = file!.artifacts[simArtifact.name]!;
+        const archived = file!.artifacts[archiveNameOf(simArtifact)]!;
         expect(archived).toMatchObject({ status: 'archived', bytes: simArtifact.size });
         const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: archived.bucket!, Key: archived.key! }));
         const hash = createHash('sha256');
