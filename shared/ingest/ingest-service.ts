@@ -52,6 +52,8 @@ export interface IngestServiceDeps {
   readonly leaseMs?: number;
   /** Forgets a copy's checkpoint (and its upload) when another worker archived the artifact. */
   readonly discardCopyState?: (recordFileId: string, artifact: string) => Promise<void>;
+  /** Bytes a link serves, through the download policy: pairs position-named artifacts (legacy-artifacts.ts). */
+  readonly sourceBytes?: (url: string) => Promise<number>;
   /** Delays before a deferred message comes back; tests and the local stack shorten them. */
   readonly deferSeconds?: Partial<DeferDelays>;
   /** Bounds on a copy's continuations (defaults in continuation-budget.ts); tests lower them. */
@@ -166,8 +168,7 @@ export class IngestService {
       let { record } = await index.upsertRecordFile(toFileUpsert(meeting, file));
       if (!known) await index.noteAnnouncedKinds(meeting.meeting_record_id, file.record_file_id, hintedKinds(message.artifacts));
 
-      // Every address answer of this run, including the fresh links each copy asks for: a list
-      // that grows meanwhile is copied in the same run (open point #6).
+      // Each copy's fresh address answer lands here too: a list that grows is copied this run (#6).
       const offered: { latest: SourceArtifact[] } = { latest: [] };
       let sources: SourceArtifact[];
       try {
@@ -183,7 +184,8 @@ export class IngestService {
         [next, why] = ['notReady', 'Tencent offers no download link for this file yet'];
         return;
       }
-      record = await adoptPositionNamed({ index, logger }, record, sources);
+      const adoption = { index, logger, ...(this.#deps.sourceBytes ? { sourceBytes: this.#deps.sourceBytes } : {}) };
+      record = await adoptPositionNamed(adoption, record, sources);
       const handled = new Set<string>();
       for (let round = 0; sources.length > 0 && round < 3; round++) {
         // Every artifact is indexed before the first copy starts, so a file whose copy stops half-way
@@ -222,7 +224,7 @@ export class IngestService {
         sources = selectArtifacts(offered.latest, message.artifacts).filter((a) => !handled.has(a.artifact));
         if (sources.length > 0) {
           logger.info('Tencent listed more artifacts while the file was copied; copying them too', { ...meetingIds, artifacts: sources.map((a) => a.artifact) });
-          record = await adoptPositionNamed({ index, logger }, (await index.getRecordFile(file.record_file_id)) ?? record, sources);
+          record = await adoptPositionNamed(adoption, (await index.getRecordFile(file.record_file_id)) ?? record, sources);
         }
       }
       if (copiedHere) this.#deps.metrics.fileArchived();

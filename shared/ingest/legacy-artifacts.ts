@@ -9,27 +9,33 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
 import { HttpSource } from '../copy/http-source.ts';
+import { createGuardedFetch } from '../copy/guarded-fetch.ts';
+import { STRICT_DOWNLOAD_POLICY, type DownloadPolicy } from '../copy/download-policy.ts';
 import { isPositionName, type SourceArtifact } from './artifacts.ts';
 
 export interface LegacyAdoptionDeps {
   readonly index: ArchiveIndex;
   readonly logger: Logger;
-  /** Bytes a link serves; the default asks the link itself (a 1-byte ranged GET). */
+  /** Bytes a link serves (createSourceSizer); without it nothing is paired, so every link is copied. */
   readonly sourceBytes?: (url: string) => Promise<number>;
 }
 
-async function probeBytes(url: string): Promise<number> {
-  const source = new HttpSource({ resolveUrl: async () => url, context: {}, maxAttempts: 2 });
-  return (await source.probe(new AbortController().signal)).totalBytes;
+/** A 1-byte ranged GET through the download policy, as the copy engine fetches (guarded-fetch.ts). */
+export function createSourceSizer(policy: DownloadPolicy = STRICT_DOWNLOAD_POLICY): (url: string) => Promise<number> {
+  const fetch = createGuardedFetch(policy);
+  return async (url) => {
+    const source = new HttpSource({ resolveUrl: async () => url, context: {}, maxAttempts: 2, fetch });
+    return (await source.probe(new AbortController().signal)).totalBytes;
+  };
 }
 
 /** The file record after adopting what can be paired safely. */
 export async function adoptPositionNamed(deps: LegacyAdoptionDeps, file: RecordFileRecord, sources: readonly SourceArtifact[]): Promise<RecordFileRecord> {
   const legacy = Object.values(file.artifacts).filter((a) => a.status === 'archived' && isPositionName(a.artifact));
-  if (legacy.length === 0) return file;
+  const sizeOf = deps.sourceBytes;
+  if (legacy.length === 0 || !sizeOf) return file;
   const ids = { meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
   let current = file;
-  const sizeOf = deps.sourceBytes ?? probeBytes;
   const unclaimed = new Set(legacy.map((a) => a.artifact));
   for (const source of sources) {
     if (current.artifacts[source.artifact]) continue;

@@ -11,6 +11,7 @@ import { deleteObject } from '../copy/s3-objects.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { CopyLeases } from './copy-lease.ts';
+import { createSourceSizer } from './legacy-artifacts.ts';
 import { IngestService, type IngestServiceDeps } from './ingest-service.ts';
 import { UNCOUNTED, type IngestMetrics } from './ingest-metrics.ts';
 import { StsTokenStore } from '../tencent/sts-token-store.ts';
@@ -44,6 +45,7 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     stsTokens: new StsTokenStore(dynamo, wiring.tableName),
     copyArtifact: createCopyArtifactFn({ ...wiring, logger }),
     discardCopyState: createCopyStateDiscarder(wiring),
+    sourceBytes: createSourceSizer(wiring.downloadPolicy),
     deleteArchivedObject: (bucket, key) => deleteObject(s3, bucket, key),
     sqs,
     queueUrl: wiring.queueUrl,
