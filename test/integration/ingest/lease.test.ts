@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/archive/table-design.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { copiedBytes } from '../../support/archive-assertions.ts';
 import { meetingFromRecording, recordingCompletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { createLambdaContext } from '../../../infra/local/lambda-context.ts';
@@ -69,7 +70,7 @@ it('a worker still copying keeps the file: a duplicate arriving after the lease 
   expect((await h.drain()).failed).toBe(0);
 
   // One copy: the file was downloaded once, by one worker, and archived with exact bytes.
-  expect(h.sim.downloads.stats.bytesServed).toBe(8 * MiB);
+  expect(copiedBytes(h)).toBe(8 * MiB);
   const video = (await h.index.getRecordFile(fileId))!.artifacts.video!;
   expect(video).toMatchObject({ status: 'archived', bytes: 8 * MiB, attempts: 1 });
   const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: video.bucket!, Key: video.key! }));
