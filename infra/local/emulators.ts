@@ -80,6 +80,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
   // only ever talk to it on 127.0.0.1 and never expose the port.
   const dynamo = spawnDynamoDbLocal({ port: dynamodbPort, path: dynamoPath, stdio: 'ignore' });
+  // Whatever ends this process (a second Ctrl-C, the shutdown deadline, an uncaught error), Java
+  // must not outlive it holding DYNAMODB_PORT: 'exit' listeners run on every one of those paths.
+  const killJava = () => {
+    if (dynamo.exitCode === null && dynamo.signalCode === null) dynamo.kill('SIGKILL');
+  };
+  process.once('exit', killJava);
+  dynamo.once('exit', () => process.removeListener('exit', killJava));
   const fauxqs = await startFauxqs({ port: awsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
