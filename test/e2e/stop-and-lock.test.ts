@@ -172,6 +172,9 @@ describe('a second stack on the same data directory', () => {
     expect(stackPid(dataDir)).toBe(firstPid);
     const health = await fetch(`${gateway}/healthz`);
     expect(health.status).toBe(200);
+    // While a stack runs: a method the webhook does not serve gets 405 and Allow, as in AWS (the README says so).
+    const put = await fetch(`${gateway}/webhooks/tencent-meeting`, { method: 'PUT', body: '{}' });
+    expect({ status: put.status, allow: put.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, POST' });
 
     // `--fresh` is refused the same way and wipes nothing.
     const fresh = spawnSync(process.execPath, ['infra/local/start.ts', '--no-demo', '--fresh'], { cwd: ROOT, env: baseEnv(dataDir), encoding: 'utf8' });
