@@ -394,7 +394,9 @@ describe('local stack (npm start) end to end', () => {
       }
       expect(demo?.record_files.every((file) => file.archive.status === 'archived')).toBe(true);
       expect(stack.output()).toMatch(/\[ingest\] copied \S+\/video: 48\.0 MiB/);
-      expect(stack.output()).toContain(`curl -H 'Authorization: Bearer ${stack.apiToken}' '${stack.apiUrl}/corp/records?start_time=0&end_time=4102444800'`);
+      // The banner's copy-paste lines carry the real port and token (the README's quick start pastes them).
+      expect(stack.output()).toContain(`export ARCHIVE_API_URL='${stack.apiUrl}' ARCHIVE_API_TOKEN='${stack.apiToken}'`);
+      expect(stack.output()).toContain('curl -s -H "Authorization: Bearer $ARCHIVE_API_TOKEN" "$ARCHIVE_API_URL/corp/records?start_time=');
     } finally {
       expect(await stack.stop()).toBe(0);
     }
