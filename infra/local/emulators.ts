@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 
 export interface Emulators {
   readonly dynamodbEndpoint: string;
@@ -88,11 +89,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   process.once('exit', killJava);
   dynamo.once('exit', () => process.removeListener('exit', killJava));
   const fauxqs = await startFauxqs({ port: awsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
+  const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
     await waitForHttp(dynamodbEndpoint, 30_000, dynamo);
   } catch (error) {
     dynamo.kill('SIGKILL');
+    stopOverrides();
     await fauxqs.stop();
     throw error;
   }
@@ -100,6 +103,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamodbEndpoint,
     awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
     async stop() {
+      stopOverrides();
       await fauxqs.stop();
       if (dynamo.exitCode === null) {
         const exited = new Promise((resolve) => dynamo.once('exit', resolve));

@@ -26,7 +26,10 @@ export function createProgressReporter(log: LocalLog, { intervalMs = 2000, now =
         // had before do not inflate it.
         state = { firstAt: at, firstBytes: bytesDone, lastLogAt: at };
         if (!done) {
+          // The first part says at once that the copy runs, and where a resumed copy picked up.
           copies.set(copy, state);
+          const percent = totalBytes > 0 ? ` (${Math.floor((bytesDone / totalBytes) * 100)}%)` : '';
+          log.info(`copying ${copy}: ${formatBytes(bytesDone)} / ${formatBytes(totalBytes)}${percent}`);
           return;
         }
       }

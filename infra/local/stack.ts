@@ -26,6 +26,7 @@ import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
 import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
 import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
 import { createProgressReporter } from './progress.ts';
+import { createConsoleFunctionLogger } from './function-logger.ts';
 import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
@@ -154,7 +155,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       [ENV.ingestDeadLetterQueueUrl]: resources.ingestDeadLetterQueueUrl,
       [ENV.archiveApiToken]: apiToken,
     };
-    const platform = (name: string) => ({ clients, logger: createLogger(name) });
+    // On the console (npm start) the functions' entries read as console lines; without one, JSON as in AWS.
+    const platform = (name: string) => ({ clients, logger: options.log ? createConsoleFunctionLogger(name, child(name)) : createLogger(name) });
 
     const ingestLog = child('ingest');
     const progress = createProgressReporter(ingestLog);

@@ -32,6 +32,8 @@ export interface SimArtifact {
   readonly size: number;
   /** Seed for seededChunk/seededStream: the artifact's bytes are seededStream(seed, 0, size). */
   readonly seed: string;
+  /** When set, the artifact's bytes are these instead (a readable transcript); size is their length. */
+  readonly content?: Uint8Array;
 }
 
 export interface SimSharing {
@@ -76,6 +78,8 @@ export interface SimMeetingRecording {
 export interface SimTranscriptSpec {
   readonly fileType: 'txt' | 'pdf' | 'docx';
   readonly sizeBytes?: number;
+  /** The transcript's text (UTF-8), served as its bytes; sizeBytes is then ignored. */
+  readonly text?: string;
 }
 
 export interface SimFileSpec {
@@ -245,8 +249,9 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
   private buildFile(recording: SimMeetingRecording, spec: SimFileSpec, startMs: number): SimRecordFile {
     const recordFileId = this.nextId('record-file');
     const artifacts: SimArtifact[] = [];
-    const add = (name: string, kind: ArtifactKind, fileType: string, size: number): void => {
+    const add = (name: string, kind: ArtifactKind, fileType: string, size: number, content?: Uint8Array): void => {
       artifacts.push({
+        ...(content ? { content } : {}),
         key: `${recordFileId}/${name}`,
         name,
         kind,
@@ -265,7 +270,10 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
       [spec.aiMinutes, 'ai_minutes', 2048],
     ];
     for (const [list, kind, defaultSize] of lists) {
-      (list ?? []).forEach((t, i) => add(`${kind}-${i}-${t.fileType}`, kind, t.fileType, t.sizeBytes ?? defaultSize));
+      (list ?? []).forEach((t, i) => {
+        const content = t.text === undefined ? undefined : Buffer.from(t.text, 'utf8');
+        add(`${kind}-${i}-${t.fileType}`, kind, t.fileType, content ? content.length : (t.sizeBytes ?? defaultSize), content);
+      });
     }
     const file: SimRecordFile = {
       recordFileId,

@@ -105,6 +105,7 @@ describe('copy progress lines', () => {
     reporter.onProgress({ copy: 'f1/video', bytesDone: 100 * MiB, totalBytes: 100 * MiB });
     reporter.onProgress({ copy: 'f2/audio', bytesDone: 4096, totalBytes: 4096 });
     expect(log.lines).toEqual([
+      'copying f1/video: 40.0 MiB / 100.0 MiB (40%)',
       'copying f1/video: 60.0 MiB / 100.0 MiB (60%) at 10.0 MiB/s, 4 s left',
       'copied f1/video: 100.0 MiB / 100.0 MiB (100%) at 24.0 MiB/s',
       'copied f2/audio: 4.0 KiB / 4.0 KiB (100%)',
