@@ -65,14 +65,13 @@ const children = new Set<ChildProcess>();
 async function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningStack> {
   const { child, output, exited } = spawnStack(env, args);
   children.add(child);
-  const ready = await Promise.race([
-    (async () => {
-      while (!/^Ready\. /m.test(output())) await sleep(100);
-      return true;
-    })(),
-    exited.then(() => false),
-    sleep(180_000).then(() => false),
-  ]);
+  // One loop with its own deadline: a pending 180 s timer in a race kept the jest worker from
+  // exiting after the run ("A worker process has failed to exit gracefully").
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const deadline = Date.now() + 180_000;
+  while (!/^Ready\. /m.test(output()) && !hasExited && Date.now() < deadline) await sleep(100);
+  const ready = /^Ready\. /m.test(output());
   if (!ready) {
     child.kill('SIGKILL');
     throw new Error(`the stack did not become ready:\n${output()}`);
