@@ -107,7 +107,9 @@ export class ArchiveHttpApi extends Construct {
     const webhookIntegration = new HttpLambdaIntegration('Webhook', props.webhookFunction.function);
     const webhookRoutes = this.api.addRoutes({
       path: WEBHOOK_PATH,
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      // ANY besides GET and POST: any other method reaches the function, which answers 405 with
+      // Allow (API Gateway alone would answer 404, as if the URL were wrong).
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.ANY],
       integration: webhookIntegration,
       authorizer: new apigw.HttpNoneAuthorizer(),
     });

@@ -44,6 +44,21 @@ export interface DemoOptions {
 
 const DEMO_VIDEO_BYTES = 48 * 1024 * 1024;
 
+/** What the demo's transcript says: text a newcomer can open, in the speaker/time form Tencent's transcripts use. */
+export const DEMO_TRANSCRIPT = [
+  'Demo: weekly sync — 会议转写 / transcript',
+  '',
+  '[00:00:05] 王芳 (Wang Fang): 大家好，我们开始本周的例会。Good morning everyone, let us start the weekly sync.',
+  '[00:00:18] David Chen: Thanks. The archive copied last week’s recordings into S3 overnight, all of them verified.',
+  '[00:00:31] 王芳 (Wang Fang): 很好。腾讯会议那边删除之后，我们这边的副本还在吗？',
+  '[00:00:40] David Chen: 在的。With the retain policy the copy stays and is marked source-deleted.',
+  '[00:00:55] 李雷 (Li Lei): 下周我们要导入去年的录制，大概两千个文件。',
+  '[00:01:06] David Chen: The backfill command handles that; it keeps under Tencent’s rate limit of ten list calls a minute.',
+  '[00:01:20] 王芳 (Wang Fang): 好的，那就这么定了。Action items: Li Lei runs the backfill, David checks the alarms.',
+  '[00:01:32] 李雷 (Li Lei): 没问题。Thanks, bye.',
+  '',
+].join('\n');
+
 export async function runDemoMeeting(options: DemoOptions): Promise<DemoResult> {
   const { simulator, log } = options;
   const host = simulator.credentials.operatorId;
@@ -51,7 +66,7 @@ export async function runDemoMeeting(options: DemoOptions): Promise<DemoResult> 
   const lifecycle = await runMeetingLifecycle(simulator, simulatorWebhookSender(simulator, options.webhookUrl), {
     subject: 'Demo: weekly sync',
     hostUserId: host,
-    files: [{ sizeBytes: DEMO_VIDEO_BYTES, audioBytes: 4 * 1024 * 1024, transcripts: [{ fileType: 'txt' }], durationMs: 25 * 60_000 }],
+    files: [{ sizeBytes: DEMO_VIDEO_BYTES, audioBytes: 4 * 1024 * 1024, transcripts: [{ fileType: 'txt', text: DEMO_TRANSCRIPT }], durationMs: 25 * 60_000 }],
   });
   const { recording } = lifecycle;
   const recordFileIds = recording.files.map((file) => file.recordFileId);
@@ -62,12 +77,18 @@ export async function runDemoMeeting(options: DemoOptions): Promise<DemoResult> 
 
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const url = `${options.apiUrl}/records/${encodeURIComponent(recording.meetingRecordId)}`;
+  // Watched through the meeting's list, which answers 200 (empty) until the ingest has indexed the
+  // recording: /records/{id} would answer 404 first, a red herring on a newcomer's console.
+  const nowSec = Math.floor(Date.now() / 1000);
+  const listUrl =
+    `${options.apiUrl}/records?meeting_id=${encodeURIComponent(recording.meetingId)}&userid=${encodeURIComponent(host)}` +
+    `&start_time=${nowSec - 2 * 86_400}&end_time=${nowSec + 86_400}&page_size=100`;
   while (Date.now() < deadline && !options.signal?.aborted) {
     try {
-      const response = await fetch(url, { headers: { authorization: `Bearer ${options.apiToken}` }, signal: AbortSignal.timeout(5000) });
+      const response = await fetch(listUrl, { headers: { authorization: `Bearer ${options.apiToken}` }, signal: AbortSignal.timeout(5000) });
       if (response.ok) {
-        const body = (await response.json()) as { record_files?: Array<{ archive?: { status?: string } }> };
-        const files = body.record_files ?? [];
+        const list = (await response.json()) as { record_meetings?: Array<{ meeting_record_id?: string; record_files?: Array<{ archive?: { status?: string } }> }> };
+        const files = list.record_meetings?.find((meeting) => meeting.meeting_record_id === recording.meetingRecordId)?.record_files ?? [];
         if (files.length > 0 && files.every((file) => file.archive?.status === 'archived')) {
           log.info(`demo meeting archived: GET ${url}`);
           return { meetingId: recording.meetingId, meetingRecordId: recording.meetingRecordId, recordFileIds, archived: true };

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 
 export interface Emulators {
   readonly dynamodbEndpoint: string;
@@ -80,12 +81,21 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
   // only ever talk to it on 127.0.0.1 and never expose the port.
   const dynamo = spawnDynamoDbLocal({ port: dynamodbPort, path: dynamoPath, stdio: 'ignore' });
+  // Whatever ends this process (a second Ctrl-C, the shutdown deadline, an uncaught error), Java
+  // must not outlive it holding DYNAMODB_PORT: 'exit' listeners run on every one of those paths.
+  const killJava = () => {
+    if (dynamo.exitCode === null && dynamo.signalCode === null) dynamo.kill('SIGKILL');
+  };
+  process.once('exit', killJava);
+  dynamo.once('exit', () => process.removeListener('exit', killJava));
   const fauxqs = await startFauxqs({ port: awsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
+  const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
     await waitForHttp(dynamodbEndpoint, 30_000, dynamo);
   } catch (error) {
     dynamo.kill('SIGKILL');
+    stopOverrides();
     await fauxqs.stop();
     throw error;
   }
@@ -93,6 +103,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamodbEndpoint,
     awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
     async stop() {
+      stopOverrides();
       await fauxqs.stop();
       if (dynamo.exitCode === null) {
         const exited = new Promise((resolve) => dynamo.once('exit', resolve));

@@ -26,17 +26,30 @@ export function createProgressReporter(log: LocalLog, { intervalMs = 2000, now =
         // had before do not inflate it.
         state = { firstAt: at, firstBytes: bytesDone, lastLogAt: at };
         if (!done) {
+          // The first part says at once that the copy runs, and where a resumed copy picked up.
           copies.set(copy, state);
+          const percent = totalBytes > 0 ? ` (${Math.floor((bytesDone / totalBytes) * 100)}%)` : '';
+          log.info(`copying ${copy}: ${formatBytes(bytesDone)} / ${formatBytes(totalBytes)}${percent}`);
           return;
         }
       }
       if (!done && at - state.lastLogAt < intervalMs) return;
       state.lastLogAt = at;
       const seconds = (at - state.firstAt) / 1000;
-      const rate = seconds > 0 ? ` at ${formatBytes((bytesDone - state.firstBytes) / seconds)}/s` : '';
+      const bytesPerSecond = seconds > 0 ? (bytesDone - state.firstBytes) / seconds : 0;
+      const rate = bytesPerSecond > 0 ? ` at ${formatBytes(bytesPerSecond)}/s` : '';
       const percent = totalBytes > 0 ? ` (${Math.floor((bytesDone / totalBytes) * 100)}%)` : '';
-      log.info(`${done ? 'copied' : 'copying'} ${copy}: ${formatBytes(bytesDone)} / ${formatBytes(totalBytes)}${percent}${rate}`);
+      const left = !done && bytesPerSecond > 0 && totalBytes > bytesDone ? `, ${formatDuration((totalBytes - bytesDone) / bytesPerSecond)} left` : '';
+      log.info(`${done ? 'copied' : 'copying'} ${copy}: ${formatBytes(bytesDone)} / ${formatBytes(totalBytes)}${percent}${rate}${left}`);
       if (done) copies.delete(copy);
     },
   };
+}
+
+/** "45 s", "3 min 20 s", "1 h 05 min": the time left of a copy at its current rate. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
 }

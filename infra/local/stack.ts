@@ -2,14 +2,9 @@
 // function handlers behind the local gateway, the queue poller and the reconcile schedule, and the
 // Tencent Meeting simulator (or a real Tencent API). `npm start` (start.ts) and the end-to-end
 // test both run it through startLocalStack.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
@@ -24,16 +19,19 @@ import { queryFromEnvironment } from '../../functions/query/handler.ts';
 import { reconcileFromEnvironment } from '../../functions/reconcile/handler.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
 import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
-import { startGateway, type Gateway, type HttpFunction } from './gateway.ts';
+import { startGateway, type Gateway } from './gateway.ts';
+import { createHealthHandler } from './health.ts';
+import { loadSecrets, saveSecrets } from './local-secrets.ts';
 import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
 import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
 import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
 import { createProgressReporter } from './progress.ts';
+import { createConsoleFunctionLogger } from './function-logger.ts';
 import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
-import { writeLocalStackFile } from './stack-file.ts';
+import { claimLocalStackFile, LOCAL_STACK_FILE_NAME } from './stack-file.ts';
 
 export interface LocalStackUrls {
   readonly gateway: string;
@@ -71,13 +69,6 @@ export class TencentCredentialsError extends Error {
   }
 }
 
-interface LocalSecrets {
-  archiveApiToken: string;
-  /** Kept so a restarted simulator signs with the same credentials (and seeds the same ids). */
-  simulator?: Partial<SimulatorCredentials> & { seed?: string };
-}
-
-const SECRETS_FILE = 'local-secrets.json';
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
   const log = options.log ?? silentLog;
@@ -95,9 +86,13 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
   };
 
   try {
-    if (config.fresh) rmSync(config.dataDir, { recursive: true, force: true });
+    // The lock comes before --fresh: wiping a directory another stack runs on would pull its data
+    // from under it.
     mkdirSync(config.dataDir, { recursive: true });
-    const secrets = loadSecrets(config);
+    const stackFile = claimLocalStackFile(config.dataDir);
+    cleanups.push({ name: LOCAL_STACK_FILE_NAME, run: async () => stackFile.release() });
+    if (config.fresh) wipeExcept(config.dataDir, LOCAL_STACK_FILE_NAME);
+    const secrets = loadSecrets(config.dataDir);
 
     // Every port is checked before anything starts, so the error names the variable instead of
     // surfacing as an emulator that "exited early".
@@ -160,7 +155,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       [ENV.ingestDeadLetterQueueUrl]: resources.ingestDeadLetterQueueUrl,
       [ENV.archiveApiToken]: apiToken,
     };
-    const platform = (name: string) => ({ clients, logger: createLogger(name) });
+    // On the console (npm start) the functions' entries read as console lines; without one, JSON as in AWS.
+    const platform = (name: string) => ({ clients, logger: options.log ? createConsoleFunctionLogger(name, child(name)) : createLogger(name) });
 
     const ingestLog = child('ingest');
     const progress = createProgressReporter(ingestLog);
@@ -213,6 +209,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       log: child('gateway'),
       routes: [
         { methods: ['GET', 'POST'], path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
+        // As the stack's ANY route: other methods reach the function, which answers 405 with Allow.
+        { methods: 'ANY', path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
         { methods: 'ANY', path: '/v1/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
         { methods: ['GET'], path: '/openapi.json', functionName: 'query', handler: query, timeoutMs: 20_000 },
         { methods: ['GET'], path: '/healthz', functionName: 'healthz', handler: healthz },
@@ -232,7 +230,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
     // credentials here; the file goes away with the stack.
-    const removeStackFile = writeLocalStackFile(config.dataDir, {
+    stackFile.update({
+      urls: { gateway: urls.gateway, webhook: urls.webhook, api: urls.api, ...(urls.simulator ? { simulator: urls.simulator } : {}) },
       dynamodbEndpoint: emulators.dynamodbEndpoint,
       awsEndpoint: emulators.awsEndpoint,
       region: 'us-east-1',
@@ -240,7 +239,6 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       ingestQueueUrl: resources.ingestQueueUrl,
       ...(simulator ? { tencentEnv: simulator.env() } : {}),
     });
-    cleanups.push({ name: 'local-stack.json', run: async () => removeStackFile() });
 
     let demo: Promise<DemoResult> | undefined;
     const demoAbort = new AbortController();
@@ -277,25 +275,6 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
   }
 }
 
-function loadSecrets(config: LocalStackConfig): LocalSecrets {
-  const file = join(config.dataDir, SECRETS_FILE);
-  if (existsSync(file)) {
-    try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
-      if (typeof saved.archiveApiToken === 'string' && saved.archiveApiToken) return saved as LocalSecrets;
-    } catch {
-      // A damaged file is replaced: it holds only generated local values.
-    }
-  }
-  return { archiveApiToken: randomBytes(24).toString('base64url') };
-}
-
-function saveSecrets(dataDir: string, secrets: LocalSecrets): void {
-  const file = join(dataDir, SECRETS_FILE);
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-}
-
 /** TENCENT_MEETING_* credentials set in the environment become the simulator's (TENCENT_MEETING_APP_ID → appId). */
 function simulatorOverrides(env: Readonly<Record<string, string>>): Partial<Omit<SimulatorCredentials, 'sdkId'>> & { sdkId?: string } {
   const out: Record<string, string> = {};
@@ -308,6 +287,11 @@ function simulatorOverrides(env: Readonly<Record<string, string>>): Partial<Omit
     if (key !== 'operatorIdType' && env[variable]) out[key] = env[variable];
   }
   return out;
+}
+
+/** --fresh: everything in the data directory goes, but the lock this stack just took. */
+function wipeExcept(dataDir: string, keep: string): void {
+  for (const entry of readdirSync(dataDir)) if (entry !== keep) rmSync(join(dataDir, entry), { recursive: true, force: true });
 }
 
 function without(env: Readonly<Record<string, string>>, key: string): Record<string, string> {
@@ -366,62 +350,4 @@ function destroyClients(clients: AwsClients): void {
   clients.dynamo.destroy();
   clients.s3.destroy();
   clients.sqs.destroy();
-}
-
-interface HealthDeps {
-  readonly clients: AwsClients;
-  readonly resources: LocalResources;
-  readonly poller: QueuePoller;
-  readonly tencent: LocalStack['tencent'];
-}
-
-/** GET /healthz: every component's status; 503 when one is down (nothing here calls Tencent). */
-export function createHealthHandler(deps: HealthDeps): HttpFunction {
-  const { clients, resources } = deps;
-  const check = async (probe: () => Promise<Record<string, unknown> | void>): Promise<Record<string, unknown>> => {
-    try {
-      const details = await Promise.race([
-        probe(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref()),
-      ]);
-      return { status: 'ok', ...(details ?? {}) };
-    } catch (error) {
-      return { status: 'down', error: error instanceof Error ? error.message : String(error) };
-    }
-  };
-  const depth = async (queueUrl: string) => {
-    const { Attributes } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
-  };
-  return async (): Promise<APIGatewayProxyStructuredResultV2> => {
-    const [dynamodb, s3, ingestQueue, deadLetterQueue] = await Promise.all([
-      check(async () => {
-        const table = await clients.dynamo.send(new DescribeTableCommand({ TableName: resources.tableName }));
-        return { table: resources.tableName, items: table.Table?.ItemCount };
-      }),
-      check(async () => {
-        await clients.s3.send(new HeadBucketCommand({ Bucket: resources.bucketName }));
-        return { bucket: resources.bucketName };
-      }),
-      check(async () => depth(resources.ingestQueueUrl)),
-      check(async () => depth(resources.ingestDeadLetterQueueUrl)),
-    ]);
-    const components = {
-      gateway: { status: 'ok' },
-      dynamodb,
-      s3,
-      ingestQueue,
-      deadLetterQueue,
-      ingestWorker: { status: 'ok', invocationsInFlight: deps.poller.inFlight },
-      tencent: { status: 'ok', mode: deps.tencent.mode, apiBase: deps.tencent.apiBase },
-    };
-    const healthy = Object.values(components).every((component) => component.status === 'ok');
-    return {
-      statusCode: healthy ? 200 : 503,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-      body: JSON.stringify({ status: healthy ? 'ok' : 'degraded', components }),
-    };
-  };
 }

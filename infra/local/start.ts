@@ -50,10 +50,18 @@ const shownDataDir = (() => {
 let stack: LocalStack | undefined;
 let stopping: Promise<void> | undefined;
 let signals = 0;
+let firstSignalAt = 0;
+// A signal to the whole group reaches this process twice: once from the terminal or `kill -- -pgid`,
+// and once more from npm, which forwards SIGINT/SIGTERM to its script. Both are one request to stop.
+const DUPLICATE_SIGNAL_MS = 2000;
 
 const shutdown = (reason: string, exitCode = 0): void => {
+  const now = Date.now();
+  if (signals > 0 && now - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
   signals += 1;
+  if (signals === 1) firstSignalAt = now;
   if (signals > 1) {
+    // The 'exit' listeners still run: the emulators' Java child is killed on the way out.
     process.stderr.write('Second signal: exiting without waiting.\n');
     process.exit(130);
   }
@@ -73,11 +81,19 @@ const shutdown = (reason: string, exitCode = 0): void => {
 };
 process.on('SIGINT', () => shutdown('Ctrl-C'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGHUP', () => shutdown('terminal closed (SIGHUP)'));
 process.on('uncaughtException', (error) => {
   log.error('unexpected error', { error: error.stack ?? String(error) });
   signals = 0;
   shutdown('unexpected error', 1);
 });
+// Whoever started us (npm, a shell, a process manager) may die without passing a signal on, e.g.
+// `kill -9` on npm or a shell that ignores SIGINT while it waits: this process is then re-parented
+// and would hold every port with nobody left to stop it.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) shutdown(`parent process ${parentPid} exited`);
+}, 500).unref();
 
 log.info(
   `starting tencent-meeting-archive (data in ${shownDataDir}${config!.fresh ? ', wiped first' : ''}; ` +
@@ -90,13 +106,25 @@ try {
   stack = await startLocalStack(config!, { log });
 } catch (error) {
   const name = (error as Error | undefined)?.name;
-  if (['JavaMissingError', 'PortInUseError', 'TencentCredentialsError'].includes(name ?? '')) fail((error as Error).message);
+  if (['JavaMissingError', 'PortInUseError', 'TencentCredentialsError', 'StackAlreadyRunningError'].includes(name ?? '')) fail((error as Error).message);
   if (name === 'ValidationError') fail(`${(error as Error).message}\nSet them in the environment, or unset TENCENT_MEETING_API_BASE to use the simulator.`);
   fail(`could not start: ${(error as Error)?.stack ?? String(error)}`);
 }
 
 const started = stack!;
-const curl = `curl -H 'Authorization: Bearer ${started.apiToken}' '${started.urls.api}/corp/records?start_time=0&end_time=4102444800'`;
+const exportLine = `export ARCHIVE_API_URL='${started.urls.api}' ARCHIVE_API_TOKEN='${started.apiToken}'`;
+const curl = `curl -s -H "Authorization: Bearer $ARCHIVE_API_TOKEN" "$ARCHIVE_API_URL/corp/records?start_time=$(( $(date +%s) - 86400 ))&end_time=$(date +%s)"`;
+// Tencent only delivers to a URL it can reach, and only once it is saved in the event subscription.
+const remoteWebhookNote = started.simulator
+  ? []
+  : [
+      'Before Tencent can deliver events:',
+      `  1. expose ${started.urls.gateway} to the internet (a tunnel of your choice) and`,
+      `  2. register <public URL>/webhooks/tencent-meeting in Tencent Meeting's developer console (event subscription),`,
+      '     with the same Token and EncodingAESKey as TENCENT_MEETING_WEBHOOK_TOKEN / TENCENT_MEETING_ENCODING_AES_KEY;',
+      '     saving runs the GET check against this stack.',
+      '',
+    ];
 const tokenNote = started.apiTokenGenerated ? `  (generated, kept in ${shownDataDir}/local-secrets.json; ARCHIVE_API_TOKEN sets your own)` : '';
 const tencentLine = started.simulator
   ? `simulator at ${started.simulator.url} (generated credentials; the demo meeting is on its way)`
@@ -115,7 +143,9 @@ process.stdout.write(
     `  Data:          ${config!.dataDir}  (DynamoDB Local, S3 objects, queues; \`npm start -- --fresh\` wipes it)`,
     `  Emulators:     DynamoDB ${started.urls.dynamodb}, S3 + SQS ${started.urls.aws}`,
     '',
-    'List the archive:',
+    ...remoteWebhookNote,
+    'List the last 24 hours of the archive (paste both lines into a shell):',
+    `  ${exportLine}`,
     `  ${curl}`,
     '',
     'Ready. Ctrl-C stops everything.',

@@ -48,7 +48,10 @@ export function createS3Client(options: AwsClientOptions = {}, env: NodeJS.Proce
 }
 
 export function createSqsClient(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): SQSClient {
-  return new SQSClient(common(options.awsEndpoint, options, env));
+  // Requests go to the client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS), never to the queue
+  // URL's host: in AWS they are the same, and fauxqs's queue URLs (http://sqs.us-east-1.127.0.0.1:…)
+  // are no URL to Node's parser, which made the SDK print a TypeError stack on every send.
+  return new SQSClient({ ...common(options.awsEndpoint, options, env), useQueueUrlAsEndpoint: false });
 }
 
 export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

@@ -14,10 +14,15 @@ export function isSecretKey(key: string): boolean {
   return EXACT_SECRET_KEYS.has(key.toLowerCase()) || SECRET_KEY_PARTS.test(key) || CAMEL_CASE_URL.test(key);
 }
 
-export function createLogger(serviceName: string): Logger {
-  return new Logger({
+/** Every function's logger options: the level from LOG_LEVEL and the secret redaction. */
+export function loggerOptions(serviceName: string) {
+  return {
     serviceName,
     logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined) ?? 'INFO',
-    jsonReplacerFn: (key, value) => (key && isSecretKey(key) ? '[redacted]' : value),
-  });
+    jsonReplacerFn: (key: string, value: unknown) => (key && isSecretKey(key) ? '[redacted]' : value),
+  };
+}
+
+export function createLogger(serviceName: string): Logger {
+  return new Logger(loggerOptions(serviceName));
 }

@@ -5,8 +5,21 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export const DEFAULT_METRICS_NAMESPACE = 'TencentMeetingArchive';
 
+// An invocation that counts nothing is normal here (a heartbeat GET, a refusal of malformed HTTP,
+// an empty sweep); Powertools would warn about it after every one. Its other warnings stay.
+const EMPTY_FLUSH_WARNING = /^No application metrics to publish/;
+const metricsLogger = {
+  debug: (...args: unknown[]) => console.debug(...args),
+  info: (...args: unknown[]) => console.info(...args),
+  warn: (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && EMPTY_FLUSH_WARNING.test(args[0])) return;
+    console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
+
 export function createMetrics(serviceName: string, env: Readonly<Record<string, string | undefined>> = process.env): Metrics {
-  return new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE });
+  return new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE, logger: metricsLogger });
 }
 
 export { Metrics, MetricUnit };

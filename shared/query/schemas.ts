@@ -8,12 +8,19 @@ export const MAX_UNIX_SECONDS = 253_402_300_799;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 10;
 
-const unsigned = (name: string, max: number) =>
+// Callers often send what their language hands them: milliseconds (Date.now()) or an ISO date. The
+// message names the unit and the likely fix, not only the bound that was broken.
+const unixSeconds = (name: string) =>
   z
     .string()
-    .regex(/^\d{1,15}$/, `${name} must be a non-negative integer`)
+    .regex(/^\d{1,15}$/, `${name} must be Unix seconds (whole seconds since 1970-01-01T00:00:00Z, e.g. 1767225600), not a date or a decimal`)
     .transform(Number)
-    .pipe(z.number().int().max(max, `${name} must be at most ${max}`));
+    .pipe(
+      z
+        .number()
+        .int()
+        .max(MAX_UNIX_SECONDS, `${name} must be Unix seconds, at most ${MAX_UNIX_SECONDS} (9999-12-31); a 13-digit value is milliseconds: divide it by 1000`),
+    );
 
 const positive = (name: string, max: number) =>
   z
@@ -25,10 +32,10 @@ const positive = (name: string, max: number) =>
 const idParam = (description: string) => z.string().min(1).max(128).describe(description);
 
 const paging = {
-  start_time: unsigned('start_time', MAX_UNIX_SECONDS).describe(
+  start_time: unixSeconds('start_time').describe(
     'Start of the range of recording start times, unix seconds, inclusive. Unlike Tencent, ranges longer than 31 days are allowed.',
   ),
-  end_time: unsigned('end_time', MAX_UNIX_SECONDS).describe('End of the range, unix seconds, inclusive (the whole second).'),
+  end_time: unixSeconds('end_time').describe('End of the range, unix seconds, inclusive (the whole second).'),
   page_size: positive('page_size', MAX_PAGE_SIZE).optional().describe(`Page size, default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.`),
   page: positive('page', 1_000_000_000).optional().describe('Page number from 1, default 1.'),
 };

@@ -65,14 +65,13 @@ const children = new Set<ChildProcess>();
 async function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningStack> {
   const { child, output, exited } = spawnStack(env, args);
   children.add(child);
-  const ready = await Promise.race([
-    (async () => {
-      while (!/^Ready\. /m.test(output())) await sleep(100);
-      return true;
-    })(),
-    exited.then(() => false),
-    sleep(180_000).then(() => false),
-  ]);
+  // One loop with its own deadline: a pending 180 s timer in a race kept the jest worker from
+  // exiting after the run ("A worker process has failed to exit gracefully").
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const deadline = Date.now() + 180_000;
+  while (!/^Ready\. /m.test(output()) && !hasExited && Date.now() < deadline) await sleep(100);
+  const ready = /^Ready\. /m.test(output());
   if (!ready) {
     child.kill('SIGKILL');
     throw new Error(`the stack did not become ready:\n${output()}`);
@@ -101,6 +100,14 @@ async function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Promise<
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
 }
 
 async function api<T>(stack: RunningStack, path: string): Promise<{ status: number; body: T }> {
@@ -342,8 +349,9 @@ describe('local stack (npm start) end to end', () => {
 
         // RECONCILE_WINDOW_HOURS: the scheduled sweep plans a 6-hour window (the default is 48).
         const sweepLine = async (): Promise<{ planStart: string; planEnd: string } | undefined> => {
-          const line = stack.output().split('\n').find((l) => l.includes('"reconcile sweep finished"'));
-          return line ? (JSON.parse(line.slice(line.indexOf('{'))) as { planStart: string; planEnd: string }) : undefined;
+          const line = stack.output().split('\n').find((l) => l.includes('reconcile sweep finished'));
+          const field = (name: string) => new RegExp(`\\b${name}=(\\S+)`).exec(line ?? '')?.[1];
+          return line ? { planStart: field('planStart')!, planEnd: field('planEnd')! } : undefined;
         };
         const sweepDeadline = Date.now() + 90_000;
         let sweep = await sweepLine();
@@ -382,9 +390,9 @@ describe('local stack (npm start) end to end', () => {
     try {
       expect(stack.output()).toContain('webhook URL verified by the simulator');
       const deadline = Date.now() + 120_000;
-      let demo: { meeting_record_id: string; record_files: Array<{ archive: { status: string } }> } | undefined;
+      let demo: { meeting_record_id: string; record_files: Array<{ record_file_id: string; archive: { status: string } }> } | undefined;
       while (Date.now() < deadline) {
-        const { body } = await api<{ record_meetings: Array<{ meeting_record_id: string; subject: string; record_files: Array<{ archive: { status: string } }> }> }>(
+        const { body } = await api<{ record_meetings: Array<{ meeting_record_id: string; subject: string; record_files: Array<{ record_file_id: string; archive: { status: string } }> }> }>(
           stack,
           '/corp/records?start_time=0&end_time=4102444800',
         );
@@ -394,7 +402,29 @@ describe('local stack (npm start) end to end', () => {
       }
       expect(demo?.record_files.every((file) => file.archive.status === 'archived')).toBe(true);
       expect(stack.output()).toMatch(/\[ingest\] copied \S+\/video: 48\.0 MiB/);
-      expect(stack.output()).toContain(`curl -H 'Authorization: Bearer ${stack.apiToken}' '${stack.apiUrl}/corp/records?start_time=0&end_time=4102444800'`);
+      await waitFor(() => /demo meeting archived/.test(stack.output()));
+
+      // The download link saves under the name it asks for, as S3 does with response-content-disposition.
+      const { body: addresses } = await api<Addresses>(stack, `/addresses/${demo!.record_files[0]!.record_file_id}`);
+      const video = await fetch(addresses.download_address!, { method: 'HEAD' });
+      const asked = new URL(addresses.download_address!).searchParams.get('response-content-disposition');
+      expect(asked).toContain('Demo_ weekly sync-');
+      expect(video.headers.get('content-disposition')).toBe(asked);
+      // The demo's transcript is text a newcomer can read, Chinese and English lines.
+      const transcript = await (await fetch(addresses.meeting_summary[0]!.download_address)).text();
+      expect(transcript).toMatch(/^\[00:00:05\] 王芳 \(Wang Fang\): 大家好/m);
+      expect(transcript).toMatch(/^\[00:00:18\] David Chen: Thanks\./m);
+
+      // One readable console: no JSON blobs from the functions, no empty-metrics notices, no 404 from the demo's own polling.
+      expect(await (await fetch(stack.webhookUrl, { method: 'POST', body: '{}' })).status).toBe(401);
+      await waitFor(() => /POST \/webhooks\/tencent-meeting → 401/.test(stack.output()));
+      expect(stack.output()).toMatch(/WARN \[webhook\] webhook request rejected  status=401/);
+      expect(stack.output()).not.toMatch(/^\{"level"/m);
+      expect(stack.output()).not.toContain('No application metrics to publish');
+      expect(stack.output()).not.toMatch(/GET \/v1\/records\/\S+ → 404/);
+      // The banner's copy-paste lines carry the real port and token (the README's quick start pastes them).
+      expect(stack.output()).toContain(`export ARCHIVE_API_URL='${stack.apiUrl}' ARCHIVE_API_TOKEN='${stack.apiToken}'`);
+      expect(stack.output()).toContain('curl -s -H "Authorization: Bearer $ARCHIVE_API_TOKEN" "$ARCHIVE_API_URL/corp/records?start_time=');
     } finally {
       expect(await stack.stop()).toBe(0);
     }

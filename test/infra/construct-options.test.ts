@@ -53,7 +53,7 @@ describe('a customer configuration with every option changed', () => {
     for (const key of ['GET /v1/{proxy+}', 'GET /openapi.json']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['archive/read', 'recordings/all'] });
     }
-    for (const key of ['GET /webhooks/tencent-meeting', 'POST /webhooks/tencent-meeting']) {
+    for (const key of ['GET /webhooks/tencent-meeting', 'POST /webhooks/tencent-meeting', 'ANY /webhooks/tencent-meeting']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
     }
   });

@@ -9,10 +9,13 @@
 import { createHmac, randomBytes, timingSafeEqual, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { seededStream } from './seeded-bytes.ts';
 
 export interface DownloadSource {
   readonly seed: string;
+  /** Given bytes (a readable transcript) instead of the seeded ones; `size` is their length. */
+  readonly content?: Uint8Array;
   readonly size: number;
   readonly contentType: string;
   readonly fileName: string;
@@ -311,7 +314,7 @@ export class DownloadService {
       res.end();
       return;
     }
-    await this.pump(res, source.seed, start, cutAfter === undefined ? endExclusive : start + cutAfter);
+    await this.pump(res, source, start, cutAfter === undefined ? endExclusive : start + cutAfter);
     if (cutKind === 'reset') {
       this.stats.resets += 1;
       // Let the bytes already written reach the client first, then RST like a dropped link.
@@ -331,7 +334,7 @@ export class DownloadService {
   }
 
   /** Writes bytes [start, end) honouring backpressure and the per-connection bandwidth cap. */
-  private async pump(res: ServerResponse, seed: string, start: number, end: number): Promise<void> {
+  private async pump(res: ServerResponse, source: DownloadSource, start: number, end: number): Promise<void> {
     const bytesPerSecond = this.faults.bytesPerSecond;
     // Small slices when throttled so the cap is smooth (≤ 20 ms of transfer each); large ones
     // otherwise for loopback speed.
@@ -342,7 +345,7 @@ export class DownloadService {
     res.once('close', () => {
       closed = true;
     });
-    const stream = seededStream(seed, start, end, chunkSize);
+    const stream = source.content ? Readable.from([Buffer.from(source.content.subarray(start, end))]) : seededStream(source.seed, start, end, chunkSize);
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (closed) break;

@@ -32,6 +32,8 @@ export interface SimArtifact {
   readonly size: number;
   /** Seed for seededChunk/seededStream: the artifact's bytes are seededStream(seed, 0, size). */
   readonly seed: string;
+  /** When set, the artifact's bytes are these instead (a readable transcript); size is their length. */
+  readonly content?: Uint8Array;
 }
 
 export interface SimSharing {
@@ -82,6 +84,8 @@ export interface SimMeetingRecording {
 export interface SimTranscriptSpec {
   readonly fileType: 'txt' | 'pdf' | 'docx';
   readonly sizeBytes?: number;
+  /** The transcript's text (UTF-8), served as its bytes; sizeBytes is then ignored. */
+  readonly text?: string;
 }
 
 export interface SimFileSpec {
@@ -261,8 +265,9 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     return file;
   }
 
-  private artifact(meetingCode: string, recordFileId: string, name: string, kind: ArtifactKind, fileType: string, size: number): SimArtifact {
+  private artifact(meetingCode: string, recordFileId: string, name: string, kind: ArtifactKind, fileType: string, size: number, content?: Uint8Array): SimArtifact {
     return {
+      ...(content ? { content } : {}),
       key: `${recordFileId}/${name}`,
       name,
       kind,
@@ -284,7 +289,10 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     ];
     for (const [list, kind, defaultSize] of lists) {
       const before = existing.filter((a) => a.kind === kind).length;
-      (list ?? []).forEach((t, i) => out.push(this.artifact(meetingCode, recordFileId, `${kind}-${before + i}-${t.fileType}`, kind, t.fileType, t.sizeBytes ?? defaultSize)));
+      (list ?? []).forEach((t, i) => {
+        const content = t.text === undefined ? undefined : Buffer.from(t.text, 'utf8');
+        out.push(this.artifact(meetingCode, recordFileId, `${kind}-${before + i}-${t.fileType}`, kind, t.fileType, content ? content.length : (t.sizeBytes ?? defaultSize), content));
+      });
     }
     return out;
   }

@@ -289,7 +289,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   function link(artifact: SimArtifact): string {
-    downloads.register(artifact.key, { seed: artifact.seed, size: artifact.size, contentType: artifact.contentType, fileName: artifact.fileName });
+    downloads.register(artifact.key, {
+      seed: artifact.seed,
+      ...(artifact.content ? { content: artifact.content } : {}),
+      size: artifact.size,
+      contentType: artifact.contentType,
+      fileName: artifact.fileName,
+    });
     return `${baseUrl}${downloads.signedPath(artifact.key, linkTtlMs(artifact))}`;
   }
 

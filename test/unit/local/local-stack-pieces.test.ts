@@ -1,6 +1,6 @@
 // The local stack's pure pieces: settings from the environment, the progress lines, the schedule.
 import { ConfigError, DEFAULTS, loadLocalStackConfig, parseArgs } from '../../../infra/local/stack-config.ts';
-import { createProgressReporter } from '../../../infra/local/progress.ts';
+import { createProgressReporter, formatDuration } from '../../../infra/local/progress.ts';
 import { startSchedules } from '../../../infra/local/schedule.ts';
 import { formatBytes } from '../../../infra/local/console-log.ts';
 import type { LocalLog } from '../../../infra/local/lambda-context.ts';
@@ -91,7 +91,7 @@ function recordingLog(): LocalLog & { lines: string[] } {
 }
 
 describe('copy progress lines', () => {
-  it('reports bytes, percentage and the rate of this run, throttled per copy, and always the end', () => {
+  it('reports bytes, percentage, the rate of this run and the time left, throttled per copy, and always the end', () => {
     let now = 0;
     const log = recordingLog();
     const reporter = createProgressReporter(log, { intervalMs: 2000, now: () => now });
@@ -105,11 +105,13 @@ describe('copy progress lines', () => {
     reporter.onProgress({ copy: 'f1/video', bytesDone: 100 * MiB, totalBytes: 100 * MiB });
     reporter.onProgress({ copy: 'f2/audio', bytesDone: 4096, totalBytes: 4096 });
     expect(log.lines).toEqual([
-      'copying f1/video: 60.0 MiB / 100.0 MiB (60%) at 10.0 MiB/s',
+      'copying f1/video: 40.0 MiB / 100.0 MiB (40%)',
+      'copying f1/video: 60.0 MiB / 100.0 MiB (60%) at 10.0 MiB/s, 4 s left',
       'copied f1/video: 100.0 MiB / 100.0 MiB (100%) at 24.0 MiB/s',
       'copied f2/audio: 4.0 KiB / 4.0 KiB (100%)',
     ]);
     expect(formatBytes(512)).toBe('512 B');
+    expect([formatDuration(0.2), formatDuration(200), formatDuration(3900)]).toEqual(['1 s', '3 min 20 s', '1 h 05 min']);
   });
 });
 

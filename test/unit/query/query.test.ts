@@ -24,7 +24,13 @@ describe('parameters', () => {
     expect(parse({ userid: 'a', start_time: '1', end_time: '2', page_size: '100', page: '3' })).toEqual({ userid: 'a', start_time: 1, end_time: 2, page_size: 100, page: 3 });
     expect(message({ userid: 'a' })).toBe('missing required parameter start_time; missing required parameter end_time');
     expect(message({ start_time: '1.5', end_time: '2' })).toMatch(/invalid parameter start_time/);
-    expect(message({ start_time: '1', end_time: '253402300800' })).toMatch(/end_time must be at most/);
+    expect(message({ start_time: '1', end_time: '253402300800' })).toMatch(/end_time must be Unix seconds, at most 253402300799/);
+  });
+
+  it('says "Unix seconds" when a time is given in milliseconds or as an ISO date', () => {
+    const now = Date.UTC(2026, 11, 1);
+    expect(message({ userid: 'a', start_time: String(now), end_time: String(now) })).toMatch(/start_time must be Unix seconds, .*milliseconds: divide it by 1000/);
+    expect(message({ userid: 'a', start_time: '0', end_time: '2026-12-01T00:00:00Z' })).toMatch(/end_time must be Unix seconds \(whole seconds since 1970/);
   });
 
   it('keeps presigned links within (0, 1 h]', () => {
