@@ -11,7 +11,7 @@ import { TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
-import { searchWindow } from '../webhook/to-messages.ts';
+import { searchWindow } from './record-windows.ts';
 import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
 import { sendIngestMessages } from './queue.ts';
 

@@ -11,6 +11,8 @@
 // The caller stops at the first window that lists the file (or its unfinished recording): a miss
 // widens the search before the message is deferred.
 import { MAX_WINDOW_SECONDS, type TimeWindow } from '../tencent/time-windows.ts';
+// A type only: the webhook's event schemas (classic zod) stay out of the ingest bundle.
+import type { MeetingInfo } from '../webhook/events.ts';
 
 const HOUR_SEC = 3_600;
 const DAY_SEC = 86_400;
@@ -86,4 +88,23 @@ export function eventWindow(operateTimeMs: number): { windowStartSec: number; wi
   const operateSec = Math.floor(operateTimeMs / 1000);
   const w = window(operateSec - NEAR_LOOKBACK_SEC, operateSec + AHEAD_SEC)!;
   return { windowStartSec: w.startSec, windowEndSec: w.endSec };
+}
+
+/**
+ * Where /v1/records should look for the recording an event is about: a window before operate_time
+ * (never around meeting_info.end_time, which a recurring meeting sets to the series' end, months
+ * ahead: open point #1), plus what the worker widens the search from (shared/ingest/record-windows.ts).
+ */
+export function searchWindow(
+  meeting: MeetingInfo | undefined,
+  operateTimeMs: number,
+): { windowStartSec: number; windowEndSec: number; operateTimeMs: number; occurrenceStartSec?: number; subMeetingId?: string } {
+  // A one-off meeting's start_time is its occurrence; a recurring one's is the series' start.
+  const occurrenceStartSec = meeting?.sub_meeting_start_time || (meeting?.meeting_type !== 1 ? meeting?.start_time : undefined);
+  return {
+    ...eventWindow(operateTimeMs),
+    operateTimeMs,
+    ...(occurrenceStartSec ? { occurrenceStartSec } : {}),
+    ...(meeting?.sub_meeting_id ? { subMeetingId: meeting.sub_meeting_id } : {}),
+  };
 }

@@ -11,7 +11,8 @@ import * as z from 'zod';
 import { IngestMessage } from '../ingest/messages.ts';
 import { parseJsonLossless } from '../tencent/json.ts';
 import { MeetingInfo, RecordingFile, RecordingFilesPayload, WebhookEnvelope, WebhookEventError, type KnownWebhookEvent } from './events.ts';
-import { searchWindow, SUMMARY_ARTIFACTS, toIngestMessages, TRANSCRIPT_ARTIFACTS } from './to-messages.ts';
+import { searchWindow } from '../ingest/record-windows.ts';
+import { SUMMARY_ARTIFACTS, toIngestMessages, TRANSCRIPT_ARTIFACTS } from './to-messages.ts';
 
 export type RepairKind = 'every-file-of-meeting' | 'meeting-from-address';
 

@@ -10,7 +10,7 @@
 //   recording.completed / recording.clipped → no hint (everything the file offers)
 import { IngestMessage, type ArchiveFileMessage, type RecordingStatusMessage } from '../ingest/messages.ts';
 import type { ArtifactKind } from '../archive/model.ts';
-import { eventWindow } from '../ingest/record-windows.ts';
+import { searchWindow } from '../ingest/record-windows.ts';
 import { WebhookEventError, type KnownWebhookEvent, type MeetingInfo, type WebhookEvent } from './events.ts';
 
 export const TRANSCRIPT_ARTIFACTS: readonly ArtifactKind[] = ['transcript', 'ai_transcript'];
@@ -22,25 +22,6 @@ const STATUS_BY_EVENT = {
   'recording.paused': 'paused',
   'recording.stopped': 'stopped',
 } as const satisfies Partial<Record<KnownWebhookEvent['event'], RecordingStatusMessage['status']>>;
-
-/**
- * Where /v1/records should look for the recording an event is about: a window before operate_time
- * (never around meeting_info.end_time, which a recurring meeting sets to the series' end, months
- * ahead: open point #1), plus what the worker widens the search from (shared/ingest/record-windows.ts).
- */
-export function searchWindow(
-  meeting: MeetingInfo | undefined,
-  operateTimeMs: number,
-): { windowStartSec: number; windowEndSec: number; operateTimeMs: number; occurrenceStartSec?: number; subMeetingId?: string } {
-  // A one-off meeting's start_time is its occurrence; a recurring one's is the series' start.
-  const occurrenceStartSec = meeting?.sub_meeting_start_time || (meeting?.meeting_type !== 1 ? meeting?.start_time : undefined);
-  return {
-    ...eventWindow(operateTimeMs),
-    operateTimeMs,
-    ...(occurrenceStartSec ? { occurrenceStartSec } : {}),
-    ...(meeting?.sub_meeting_id ? { subMeetingId: meeting.sub_meeting_id } : {}),
-  };
-}
 
 function creatorOf(meeting: MeetingInfo | undefined): { creatorUserId?: string } {
   const userId = meeting?.creator?.userid;
