@@ -11,7 +11,7 @@ import { TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
-import { searchWindow } from './record-windows.ts';
+import { lookupWindows, searchWindow } from './record-windows.ts';
 import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
 import { sendIngestMessages } from './queue.ts';
 
@@ -41,33 +41,46 @@ export class EventRepairs {
     const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
     const files: ArchiveFileMessage[] = [];
     let unfinished = 0;
-    for await (const meeting of tencent.iterateRecords({
-      meetingId: message.meetingId,
-      startTimeSec: message.windowStartSec,
-      endTimeSec: message.windowEndSec,
-      ...operator,
-    })) {
-      if (meeting.state !== 3) unfinished += 1;
-      for (const file of meeting.record_files) {
-        files.push({
-          kind: 'archive-file',
-          reason: message.reason,
-          ...(message.traceId ? { traceId: message.traceId } : {}),
-          meetingId: message.meetingId,
-          recordFileId: file.record_file_id,
-          meetingRecordId: meeting.meeting_record_id,
-          windowStartSec: message.windowStartSec,
-          windowEndSec: message.windowEndSec,
-          ...(message.creatorUserId ? { creatorUserId: message.creatorUserId } : {}),
-          ...(message.artifacts ? { artifacts: message.artifacts } : {}),
-        });
+    // As for one file (open point #1): the nearest window first, widening on a miss, so a meeting
+    // whose event carried a recurring series' times is still found.
+    const windows = lookupWindows(
+      {
+        windowStartSec: message.windowStartSec,
+        windowEndSec: message.windowEndSec,
+        ...(message.operateTimeMs !== undefined ? { operateTimeMs: message.operateTimeMs } : {}),
+        ...(message.occurrenceStartSec ? { occurrenceStartSec: message.occurrenceStartSec } : {}),
+      },
+      Date.now(),
+    );
+    let windowsSearched = 0;
+    for (const window of windows) {
+      windowsSearched += 1;
+      for await (const meeting of tencent.iterateRecords({ meetingId: message.meetingId, startTimeSec: window.startSec, endTimeSec: window.endSec, ...operator })) {
+        if (meeting.state !== 3) unfinished += 1;
+        for (const file of meeting.record_files) {
+          files.push({
+            kind: 'archive-file',
+            reason: message.reason,
+            ...(message.traceId ? { traceId: message.traceId } : {}),
+            meetingId: message.meetingId,
+            recordFileId: file.record_file_id,
+            meetingRecordId: meeting.meeting_record_id,
+            windowStartSec: window.startSec,
+            windowEndSec: window.endSec,
+            ...(message.operateTimeMs !== undefined ? { operateTimeMs: message.operateTimeMs } : {}),
+            ...(message.creatorUserId ? { creatorUserId: message.creatorUserId } : {}),
+            ...(message.artifacts ? { artifacts: message.artifacts } : {}),
+          });
+        }
       }
+      if (files.length > 0 || unfinished > 0) break;
     }
     if (files.length > 0) await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, files);
     logger.info('event without recording_files: archiving every file of the meeting', {
       meetingId: message.meetingId,
       recordFileIds: files.map((file) => file.recordFileId),
       unfinishedRecordings: unfinished,
+      windowsSearched,
     });
     // Nothing listed yet, or a recording still transcoding: its files are looked for again later
     // (archive-file of a file already archived is a no-op, so re-listing the others is harmless).

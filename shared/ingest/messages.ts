@@ -100,6 +100,9 @@ export const ArchiveMeetingMessage = z.object({
   meetingId: id,
   windowStartSec: count,
   windowEndSec: count,
+  /** The event's operate_time (ms) and occurrence start (s): where a miss widens the search from (record-windows.ts). */
+  operateTimeMs: z.optional(count),
+  occurrenceStartSec: z.optional(count),
   creatorUserId: optionalString,
   artifacts: z.optional(z.array(z.string())),
   deferrals: z.optional(count),

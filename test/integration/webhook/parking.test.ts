@@ -91,6 +91,24 @@ describe('a validly signed event is always acknowledged (open point #5)', () => 
     expect(await parkedStore().list()).toEqual([expect.objectContaining({ eventId: 'empty-files', status: 'repaired', repairs: ['every-file-of-meeting'] })]);
   });
 
+  it('an empty recording_files of a recurring meeting recorded weeks before the event (series times in meeting_info) widens the search and archives the file', async () => {
+    await start();
+    const DAY_MS = 86_400_000;
+    const recording = h.sim.model.createMeeting({
+      subject: 'monthly review',
+      hostUserId: h.sim.credentials.operatorId,
+      startTimeMs: Date.now() - 20 * DAY_MS,
+      recurring: {},
+      files: [{ sizeBytes: 64 * KiB }],
+    });
+    const meeting = meetingFromRecording(recording, undefined, { seriesTimesInEvents: true });
+    const [delivery] = await sender().deliver(recordingCompletedEvent(meeting, [], { traceId: 'empty-files-recurring' }));
+    expect(delivery).toMatchObject({ ok: true });
+    await h.drain();
+    // The event's own window (7 days before operate_time) lists nothing: only a widened one does.
+    await expectAllArchived(recording);
+  });
+
   it('file ids without meeting_info resolve their meeting through /v1/addresses/{id} and are archived', async () => {
     await start();
     const recording = recordingWithFiles('no meeting_info', 2);
