@@ -44,6 +44,13 @@ export class IntegrityError extends errorKind('IntegrityError', true) {}
 /** The thing asked for does not exist (archive API 404, Tencent 4051/9003). */
 export class NotFoundError extends errorKind('NotFoundError', false) {}
 
+/**
+ * A download link answered 404/410. No proof the file is gone (a link or a storage node can fail on
+ * its own): the copy keeps its parts, and the worker asks Tencent before it discards anything.
+ * Retryable, so that one escaping to the queue is tried again rather than parked on a hunch.
+ */
+export class SourceLinkGoneError extends errorKind('SourceLinkGoneError', true) {}
+
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ArchiveError) return error.retryable;
   return true; // unknown failures (SDK, network) are assumed transient: SQS redrive bounds the retries

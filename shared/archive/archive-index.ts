@@ -136,7 +136,7 @@ export class ArchiveIndex {
   /** Creates or updates a record file's metadata; its artifacts are kept. The meeting must exist. */
   async upsertRecordFile(file: RecordFileUpsert): Promise<{ created: boolean; record: RecordFileRecord }> {
     requireId(file.recordFileId, 'recordFileId');
-    // The pointer first: it only holds ids, so writing it again is harmless, and a file whose
+    // The pointers first: they only hold ids, so writing them again is harmless, and a file whose
     // metadata write then fails is simply not found until the retry.
     await putFilePointer(this.dynamo, this.tableName, file);
     return this.updateFile<{ created: boolean; record: RecordFileRecord }>(file.meetingRecordId, file.recordFileId, (existing) => {
@@ -310,7 +310,14 @@ export class ArchiveIndex {
     return this.items.get<StoredMeeting>(keys.meeting(meetingRecordId));
   }
 
+  /**
+   * The meeting recording of a record file. The base-table pointer is read consistently (a GSI is
+   * eventually consistent: a deletion would miss a file indexed a moment earlier); files indexed
+   * before that pointer existed are found through the index.
+   */
   private async findFilePointer(recordFileId: string): Promise<{ meetingRecordId: string } | undefined> {
+    const direct = await this.items.get<{ meetingRecordId?: string }>(keys.fileById(recordFileId));
+    if (direct?.meetingRecordId) return { meetingRecordId: direct.meetingRecordId };
     const out = await this.dynamo.send(
       new QueryCommand({
         TableName: this.tableName,

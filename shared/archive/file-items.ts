@@ -9,7 +9,7 @@
 // item's version as its condition, a file apart with its own item's version, and moving a file
 // apart writes both items in one transaction conditioned on both. A writer that read the file
 // inline before another moved it loses its race and reads again.
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
 import type { RecordFileRecord } from './model.ts';
 import { partitionValues, type StoredMeeting } from './archive-items.ts';
@@ -44,6 +44,10 @@ export function itemBytes(item: object): number {
 
 /** Writes the pointer's ids, keeping a record and version that may already be on the item. */
 export async function putFilePointer(dynamo: DynamoDBDocumentClient, tableName: string, file: { meetingRecordId: string; recordFileId: string; meetingId: string }): Promise<void> {
+  // Also on the base table under the file's own key, for reads that must be strongly consistent.
+  await dynamo.send(
+    new PutCommand({ TableName: tableName, Item: { ...keys.fileById(file.recordFileId), kind: 'file-id', meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId } }),
+  );
   await dynamo.send(
     new UpdateCommand({
       TableName: tableName,

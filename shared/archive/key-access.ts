@@ -13,6 +13,7 @@ import { keys } from './table-design.ts';
 
 const ANY = '*';
 const meeting = keys.meeting(ANY).pk; // REC#*: meeting items and their file pointers
+const fileIds = keys.fileById(ANY).pk; // FILE#*: record_file_id → meeting, read consistently
 const provisional = itemKeys.slot(ANY).pk; // PROVISIONAL#*
 const counters = itemKeys.counterPk(ANY); // COUNT#*
 const events = keys.event(ANY).pk; // EVENT#*: webhook dedupe markers
@@ -34,9 +35,9 @@ export interface ItemAccess {
 export const ITEM_ACCESS = {
   webhook: { reads: [], writes: [events, stsToken, parked] },
   ingest: {
-    reads: [meeting, provisional, counters, checkpoints, leases, stsToken],
-    writes: [meeting, provisional, counters, checkpoints, leases],
+    reads: [meeting, fileIds, provisional, counters, checkpoints, leases, stsToken],
+    writes: [meeting, fileIds, provisional, counters, checkpoints, leases],
   },
-  query: { reads: [meeting, counters], writes: [] },
+  query: { reads: [meeting, fileIds, counters], writes: [] },
   reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers], writes: [cursors, budgets, enqueuedMarkers] },
 } as const satisfies Record<'webhook' | 'ingest' | 'query' | 'reconcile', ItemAccess>;

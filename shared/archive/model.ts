@@ -3,7 +3,8 @@
 
 /**
  * Copy status of one artifact. Moves forward only: pending → copying → archived; failed may retry.
- * `deleted`: Tencent deleted its copy and the `mirror` deletion policy removed the archived one.
+ * `deleted`: Tencent confirmed it deleted its copy and the `mirror` deletion policy removed the
+ * archived one (every version of the object), or ended its copy before it finished.
  */
 export type ArchiveStatus = 'pending' | 'copying' | 'archived' | 'failed' | 'deleted';
 
@@ -101,11 +102,15 @@ export function fileStatus(file: Pick<RecordFileRecord, 'artifacts' | 'announced
   return statuses.some((s) => s === 'archived') ? 'copying' : 'pending';
 }
 
-/** True when moving from `from` to `to` is allowed (never backwards from archived). */
+/**
+ * True when moving from `from` to `to` is allowed (never backwards from archived). `deleted` is
+ * final and reachable from every status: a confirmed deletion under `mirror` also ends a copy that
+ * had not finished, so that copy can never become `archived` afterwards.
+ */
 export function canTransition(from: ArchiveStatus | undefined, to: ArchiveStatus): boolean {
   if (from === undefined) return true;
   if (from === 'deleted') return to === 'deleted';
-  if (from === 'archived') return to === 'archived' || to === 'deleted';
-  if (to === 'deleted') return false;
+  if (to === 'deleted') return true;
+  if (from === 'archived') return to === 'archived';
   return STATUS_RANK[to] >= STATUS_RANK[from] || (from === 'copying' && to === 'failed') || (from === 'failed' && to === 'copying');
 }

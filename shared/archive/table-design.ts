@@ -8,6 +8,8 @@
 //                                               MEETING item's `files` map (archive-items.ts explains why),
 //                                               or here once the MEETING item would pass its size budget
 //                                               (file-items.ts: a DynamoDB item holds 400 KB)
+//   FILE#<file_id>          / POINTER           the same pointer on the base table, read consistently: a
+//                                               GSI read misses a file indexed a moment earlier
 //   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
 //   COUNT#<index partition> / DAY#<yyyy-mm-dd>  listed recordings per index partition and UTC day
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
@@ -51,6 +53,8 @@ export const PARKED_EVENTS_PARTITION = 'WEBHOOK#PARKED';
 export const keys = {
   meeting: (meetingRecordId: string) => ({ pk: `REC#${meetingRecordId}`, sk: 'MEETING' }),
   file: (meetingRecordId: string, recordFileId: string) => ({ pk: `REC#${meetingRecordId}`, sk: `FILE#${recordFileId}` }),
+  /** Which meeting recording a record_file_id belongs to, for strongly consistent lookups. */
+  fileById: (recordFileId: string) => ({ pk: `FILE#${recordFileId}`, sk: 'POINTER' }),
   event: (traceId: string) => ({ pk: `EVENT#${traceId}`, sk: 'EVENT' }),
   /** One partition for every parked event: there are few, and the operator lists them with one Query. */
   parkedEvent: (eventId: string) => ({ pk: PARKED_EVENTS_PARTITION, sk: `EVENT#${eventId}` }),

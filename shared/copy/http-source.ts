@@ -2,7 +2,7 @@
 // Each read retries on its own, resuming with `Range: bytes=<first missing byte>-<end>` after a
 // connection reset, a short body or a 5xx, and asks for a fresh link after a 403 (links expire
 // in minutes). fetch's own retry cannot resume a half-read body, so the resumption lives here.
-import { IntegrityError, NotFoundError, TransientError, type ErrorContext } from '../errors.ts';
+import { IntegrityError, SourceLinkGoneError, TransientError, type ErrorContext } from '../errors.ts';
 import { DownloadRefusedError } from './download-policy.ts';
 import { SHORT_BODY_CODE, type SourceFetch } from './guarded-fetch.ts';
 
@@ -136,13 +136,13 @@ export class HttpSource {
     const context = { ...this.opts.context, ...extra };
     const options = cause === undefined ? undefined : { cause };
     if (kind === 'integrity') return new IntegrityError(message, context, options);
-    if (kind === 'gone') return new NotFoundError(message, context, options);
+    if (kind === 'gone') return new SourceLinkGoneError(message, context, options);
     return new TransientError(message, context, options);
   }
 
   /**
-   * One whole request per attempt until `answer` accepts a response: 404/410 mean the source is
-   * gone, 403 fetches a fresh link (no backoff: the new link works at once), anything else that
+   * One whole request per attempt until `answer` accepts a response: 404/410 end the attempt (the
+   * caller asks Tencent whether the file is gone), 403 fetches a fresh link (no backoff: the new link works at once), anything else that
    * `answer` does not accept, and network errors, are retried with backoff.
    */
   private async request<T>(what: string, signal: AbortSignal, send: (url: string) => Promise<Response>, answer: (res: Response) => Promise<T | undefined>): Promise<T> {
@@ -159,7 +159,7 @@ export class HttpSource {
         reason = `HTTP ${res.status}`;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof DownloadRefusedError) throw error;
+        if (error instanceof IntegrityError || error instanceof SourceLinkGoneError || error instanceof DownloadRefusedError) throw error;
         reason = describe(error);
       }
       if (attempt >= this.maxAttempts) throw this.error('transient', `${what} failed: ${reason}`, { attempts: attempt });
@@ -288,7 +288,7 @@ export class HttpSource {
         if (position < end) throw new ShortBodyError(position - before, end - before);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof RangeUnsupportedError || error instanceof DownloadRefusedError) throw error;
+        if (error instanceof IntegrityError || error instanceof SourceLinkGoneError || error instanceof RangeUnsupportedError || error instanceof DownloadRefusedError) throw error;
         lastWasShort = error instanceof ShortBodyError || isShortBody(error);
         lastReason = describe(error);
       } finally {
@@ -378,7 +378,7 @@ export class SequentialReader {
         if (to < chunk.length) this.leftover = chunk.subarray(to);
       } catch (error) {
         if (this.signal.aborted) throw this.signal.reason;
-        if (error instanceof IntegrityError || error instanceof NotFoundError || error instanceof TransientError || error instanceof DownloadRefusedError) throw error;
+        if (error instanceof IntegrityError || error instanceof SourceLinkGoneError || error instanceof TransientError || error instanceof DownloadRefusedError) throw error;
         await this.reader?.cancel().catch(() => undefined);
         this.reader = undefined;
         this.failures += 1;

@@ -1,7 +1,7 @@
 // The multipart path of a copy: create or resume the upload, upload the missing parts, complete it
 // with the whole object's checksum and size, and verify what S3 stored.
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListPartsCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { ArchiveError, IntegrityError, NotFoundError, TransientError } from '../errors.ts';
+import { ArchiveError, IntegrityError, TransientError } from '../errors.ts';
 import type { CheckpointPart, CopyCheckpoint } from './checkpoint-store.ts';
 import { archivedResult, planFresh, snapshot, sortedParts, sumBytes, type CopyRun, type UploadState } from './copy-state.ts';
 import type { CopyResult } from './copy-types.ts';
@@ -97,11 +97,12 @@ export async function copyMultipart(run: MultipartRun): Promise<CopyResult> {
       }
       throw new TransientError('multipart upload vanished mid-copy', ctx, { cause: failure });
     }
-    if (failure instanceof IntegrityError || failure instanceof NotFoundError) {
+    if (failure instanceof IntegrityError) {
       await abortAndForget(state);
       throw failure;
     }
-    // Keep what was done for the next attempt; the checkpoint store itself may be what failed.
+    // Keep what was done for the next attempt; the checkpoint store itself may be what failed. A
+    // link answering 404/410 keeps its parts too: only Tencent can say the file is gone.
     await opts.checkpoints.save(opts.checkpointKey, snapshot(state, 'uploading')).catch(() => undefined);
     throw failure instanceof ArchiveError ? failure : wrapS3Error(failure, 'copy failed', ctx);
   }

@@ -31,7 +31,3 @@ export function isComplete(file: RecordFileRecord, hint: readonly string[] | und
   // A hint for transcripts that have never been seen must still ask Tencent.
   return relevant.length > 0 && relevant.every((a) => a.status === 'archived');
 }
-
-export function hasCopyInFlight(file: RecordFileRecord): boolean {
-  return Object.values(file.artifacts).some((a) => a.status === 'copying');
-}

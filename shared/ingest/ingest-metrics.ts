@@ -30,6 +30,14 @@ export interface IngestMetrics {
   recordSizeMismatch(): void;
   /** GET /v1/records listed the file only after the search widened past its first window (open point #1). */
   searchWidened(): void;
+  /** Tencent confirmed a file deleted (recording.deleted, or a download link answering 404/410). */
+  deletionConfirmed(): void;
+  /** A deletion Tencent did not confirm (it still serves the file, or gave no clear answer): nothing changed. */
+  deletionUnconfirmed(): void;
+  /** Object versions removed from the bucket by a confirmed deletion under `mirror`. */
+  objectVersionsDeleted(count: number): void;
+  /** A download link answered 404/410 while Tencent still serves the file: resumed with a fresh link, parts kept. */
+  linkGoneWhileServed(): void;
 }
 
 export const INGEST_METRIC_NAMES = {
@@ -46,6 +54,10 @@ export const INGEST_METRIC_NAMES = {
   downloadLinksRefused: 'DownloadLinksRefused',
   recordSizeMismatches: 'RecordSizeMismatches',
   searchWindowsWidened: 'SearchWindowsWidened',
+  deletionsConfirmed: 'DeletionsConfirmed',
+  deletionsUnconfirmed: 'DeletionsUnconfirmed',
+  objectVersionsDeleted: 'ObjectVersionsDeleted',
+  linksGoneWhileServed: 'LinksGoneWhileServed',
 } as const;
 
 /** Ingest metrics published through Powertools (flushed per invocation by `observed`). */
@@ -65,6 +77,10 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     downloadRefused: () => count(INGEST_METRIC_NAMES.downloadLinksRefused),
     recordSizeMismatch: () => count(INGEST_METRIC_NAMES.recordSizeMismatches),
     searchWidened: () => count(INGEST_METRIC_NAMES.searchWindowsWidened),
+    deletionConfirmed: () => count(INGEST_METRIC_NAMES.deletionsConfirmed),
+    deletionUnconfirmed: () => count(INGEST_METRIC_NAMES.deletionsUnconfirmed),
+    objectVersionsDeleted: (n) => count(INGEST_METRIC_NAMES.objectVersionsDeleted, n),
+    linkGoneWhileServed: () => count(INGEST_METRIC_NAMES.linksGoneWhileServed),
   };
 }
 
@@ -83,4 +99,8 @@ export const UNCOUNTED: IngestMetrics = {
   downloadRefused: () => {},
   recordSizeMismatch: () => {},
   searchWidened: () => {},
+  deletionConfirmed: () => {},
+  deletionUnconfirmed: () => {},
+  objectVersionsDeleted: () => {},
+  linkGoneWhileServed: () => {},
 };

@@ -9,15 +9,14 @@ import type { DeletionPolicy } from '../config/environment.ts';
 import type { CopyArtifactFn } from '../copy/artifact-copier.ts';
 import type { CopyOutcome } from '../copy/copy-types.ts';
 import { DownloadRefusedError } from '../copy/download-policy.ts';
-import { IntegrityError, TransientError } from '../errors.ts';
-import { TencentGoneError } from '../tencent/errors.ts';
+import { IntegrityError, SourceLinkGoneError, TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import type { RecordFile, RecordMeeting } from '../tencent/schemas.ts';
 import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
 import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-upserts.ts';
 import type { CopyLeases } from './copy-lease.ts';
-import { hasCopyInFlight, hintedKinds, needsTencent } from './file-completeness.ts';
+import { hintedKinds, needsTencent } from './file-completeness.ts';
 import { findMeetingRecording, findRecording, type RecordingFinderDeps } from './find-recording.ts';
 import { adoptPositionNamed } from './legacy-artifacts.ts';
 import { noteRecordSize } from './record-size.ts';
@@ -31,9 +30,11 @@ import type {
   IngestMessage,
   RecordingStatusMessage,
   RefreshMeetingMessage,
-  SourceDeletedMessage,
 } from './messages.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
+import type { RemovedObject } from '../copy/object-versions.ts';
+import { goneAsLinkGone, SourceDeletion, type LinkFailed, type SourceDeletionDeps } from './source-deletion.ts';
+import { askTencentForFile, hintsOf } from './source-presence.ts';
 
 export interface IngestServiceDeps {
   readonly tencent: TencentMeetingClient;
@@ -41,8 +42,9 @@ export interface IngestServiceDeps {
   readonly leases: CopyLeases;
   readonly stsTokens: StsTokenStore;
   readonly copyArtifact: CopyArtifactFn;
-  /** Deletes an archived object from the bucket (deletion policy mirror). */
-  readonly deleteArchivedObject: (bucket: string, key: string) => Promise<void>;
+  /** Deletes every version of an archived object from the bucket (deletion policy mirror). */
+  readonly deleteArchivedObject: (bucket: string, key: string) => Promise<RemovedObject>;
+  readonly objectLocationOf?: SourceDeletionDeps['objectLocationOf'];
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly deletionPolicy: DeletionPolicy;
@@ -93,12 +95,16 @@ export class IngestService {
   readonly #now: () => number;
   readonly #repairs: EventRepairs;
   readonly #continuations: ContinuationBudget;
+  readonly #deletion: SourceDeletion;
 
   constructor(deps: IngestServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#repairs = new EventRepairs(deps);
     this.#continuations = new ContinuationBudget(deps.continuationLimits, deps.metrics, (next) => sendIngestMessages(deps.sqs, deps.queueUrl, [next]));
+    const delays = { ...DEFAULT_DEFER_SECONDS, ...deps.deferSeconds };
+    const deferSeconds = { fileBusy: delays.fileBusy, unclear: delays.notListed };
+    this.#deletion = new SourceDeletion({ ...deps, leaseMs: deps.leaseMs ?? 16 * 60_000, deferSeconds, now: this.#now });
   }
 
   async handle(message: IngestMessage, context: InvocationContext): Promise<void> {
@@ -106,7 +112,7 @@ export class IngestService {
       case 'archive-file':
         return this.#archiveFile(message, context);
       case 'source-deleted':
-        return this.#sourceDeleted(message);
+        return this.#deletion.handle(message);
       case 'refresh-meeting':
         return this.#refreshMeeting(message);
       case 'recording-status':
@@ -128,12 +134,15 @@ export class IngestService {
     }
     // Noted first, so a message that fails from here on still leaves the file incomplete for the sweep.
     if (known) await index.noteAnnouncedKinds(known.meeting.meetingRecordId, message.recordFileId, hintedKinds(message.artifacts));
-    if (known?.file.sourceDeletedAt && !hasCopyInFlight(known.file)) {
-      logger.info('file was deleted at the source before it could be copied', ids);
+    // Flags are set only once Tencent confirmed the deletion: `retain` still copies a flagged file
+    // while Tencent serves it (the copy path asks again), `mirror` keeps none.
+    if (known?.file.sourceDeletedAt && this.#deps.deletionPolicy === 'mirror') {
+      logger.info('file was deleted at the source; the mirror deletion policy keeps no copy', ids);
       return;
     }
 
-    const lease = await holdLease(leases, message.recordFileId, context.invocationId, this.#deps.leaseMs ?? 16 * 60_000, { logger, logIds: ids });
+    const owner = context.invocationId;
+    const lease = await holdLease(leases, message.recordFileId, owner, this.#deps.leaseMs ?? 16 * 60_000, { logger, logIds: ids });
     if (!lease) return this.#defer(message, 'fileBusy', 'another worker is copying this file');
     // A copy stops at the hard stop, or as soon as the file is no longer this worker's.
     const copyContext = { ...context, signal: context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost };
@@ -153,13 +162,9 @@ export class IngestService {
         return;
       }
       if (!found?.file) {
-        // Absence from a list is no proof (lists can lag an event); only Tencent saying the file is
-        // gone (4051/9003 on the file's own address) marks it deleted.
-        if (await this.#goneAtSource(message.recordFileId)) {
-          logger.warn('Tencent reports the file deleted', ids);
-          await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
-          return;
-        }
+        // Absence from a list is no proof (lists can lag an event); only Tencent confirming it for
+        // the file (source-presence.ts) counts as deleted.
+        if ((await this.#deletion.checkDuringCopy(message.recordFileId, hintsOf(message), owner, this.#now())).presence === 'gone') return;
         [next, why] = ['notListed', 'Tencent does not list the recording file yet'];
         return;
       }
@@ -170,16 +175,14 @@ export class IngestService {
 
       // Each copy's fresh address answer lands here too: a list that grows is copied this run (#6).
       const offered: { latest: SourceArtifact[] } = { latest: [] };
-      let sources: SourceArtifact[];
-      try {
-        offered.latest = artifactsOf(await this.#fileAddress(message.recordFileId));
-        sources = selectArtifacts(offered.latest, message.artifacts);
-      } catch (error) {
-        if (!(error instanceof TencentGoneError)) throw error;
-        logger.warn('Tencent reports the file deleted', meetingIds);
-        await index.markSourceDeleted({ recordFileIds: [message.recordFileId] }, this.#now());
+      const presence = await askTencentForFile(this.#deps, message.recordFileId, hintsOf(message));
+      if (presence.presence === 'gone') return void (await this.#deletion.checkDuringCopy(message.recordFileId, hintsOf(message), owner, this.#now(), presence));
+      if (presence.presence === 'unknown') {
+        [next, why] = ['notReady', `Tencent gave no clear answer about the file: ${presence.reason}`];
         return;
       }
+      offered.latest = artifactsOf(presence.address!);
+      let sources = selectArtifacts(offered.latest, message.artifacts);
       if (sources.length === 0) {
         [next, why] = ['notReady', 'Tencent offers no download link for this file yet'];
         return;
@@ -209,6 +212,8 @@ export class IngestService {
             return;
           }
           const outcome = await this.#copyOne(message, meeting, file, source, copyContext, offered);
+          if (outcome.status === 'deleted') return;
+          if (outcome.status === 'link-failed') return void ([next, why] = [outcome.presence === 'served' ? 'notReady' : 'notListed', outcome.reason]);
           copiedHere ||= outcome.status === 'archived';
           if (outcome.status === 'incomplete') {
             logger.info('copy paused before the deadline; continuing in a new message', {
@@ -243,7 +248,7 @@ export class IngestService {
     source: SourceArtifact,
     context: InvocationContext,
     offered: { latest: SourceArtifact[] },
-  ): Promise<CopyOutcome & { readonly continuation?: ContinuationState }> {
+  ): Promise<(CopyOutcome & { readonly continuation?: ContinuationState }) | { status: 'deleted' } | LinkFailed> {
     const { index, logger } = this.#deps;
     const meetingRecordId = meeting.meeting_record_id;
     const logIds = { meetingId: message.meetingId, meetingRecordId, recordFileId: file.record_file_id, artifact: source.artifact };
@@ -253,7 +258,8 @@ export class IngestService {
     const previous = (await index.getRecordFile(file.record_file_id))?.artifacts[source.artifact];
     const attempts = (previous?.attempts ?? 0) + 1;
     const base = { artifact: source.artifact, kind: source.kind, fileType: source.fileType, attempts, ...(expectedBytes !== undefined ? { expectedBytes } : {}) };
-    await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'copying' });
+    const started = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'copying' });
+    if (this.#deletion.ended(started, logIds)) return { status: 'deleted' };
     logger.info('copying artifact', logIds);
     const copyStartedMs = this.#now();
     try {
@@ -280,7 +286,8 @@ export class IngestService {
           checksum: outcome.checksum,
           archivedAt: new Date(this.#now()).toISOString(),
         };
-        await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
+        const stored = await index.setArtifactStatus(meetingRecordId, file.record_file_id, archived);
+        if (await this.#deletion.endedMeanwhile(stored, outcome, logIds)) return { status: 'deleted' };
         noteRecordSize(this.#deps, logIds, archived);
         this.#deps.metrics.bytesArchived(outcome.bytes);
         logger.info('artifact archived', { ...logIds, bytes: outcome.bytes, checksum: outcome.checksum });
@@ -289,6 +296,7 @@ export class IngestService {
       // Inside the try: a copy that used up its continuations is marked failed with the reason.
       return { ...outcome, continuation: this.#continuations.afterPause(message, source.artifact, outcome.bytesDone) };
     } catch (error) {
+      if (error instanceof SourceLinkGoneError) return this.#deletion.afterLinkGone({ ...logIds, ...hintsOf(message), owner: context.invocationId, base, error });
       if (error instanceof IntegrityError) this.#deps.metrics.integrityFailed();
       const reason = error instanceof Error ? error.message : String(error);
       const { applied, artifact } = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });
@@ -322,23 +330,13 @@ export class IngestService {
     return { tencent, index, logger, now: this.#now, onWidened: () => metrics.searchWidened() };
   }
 
-  async #goneAtSource(recordFileId: string): Promise<boolean> {
-    try {
-      await this.#fileAddress(recordFileId);
-      return false;
-    } catch (error) {
-      if (error instanceof TencentGoneError) return true;
-      throw error;
-    }
-  }
-
   async #fileAddress(recordFileId: string) {
     const stsToken = await this.#deps.stsTokens.current();
     return this.#deps.tencent.getFileAddress(recordFileId, stsToken ? { stsToken } : {});
   }
 
   async #freshUrl(recordFileId: string, artifact: string, offered: { latest: SourceArtifact[] }): Promise<string> {
-    offered.latest = artifactsOf(await this.#fileAddress(recordFileId));
+    offered.latest = artifactsOf(await goneAsLinkGone(() => this.#fileAddress(recordFileId), { recordFileId, artifact }));
     const fresh = offered.latest.find((a) => a.artifact === artifact);
     if (!fresh) throw new TransientError('Tencent no longer offers this artifact', { recordFileId, artifact });
     return fresh.url;
@@ -352,24 +350,6 @@ export class IngestService {
     this.#deps.logger.info('deferring the message', { ...ids, reason, delaySeconds, deferrals });
     await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
     this.#deps.metrics.deferred();
-  }
-
-  async #sourceDeleted(message: SourceDeletedMessage): Promise<void> {
-    const { index, logger } = this.#deps;
-    const result = await index.markSourceDeleted({ recordFileIds: message.recordFileIds }, message.operateTimeMs);
-    logger.info('source deletion recorded', { meetingId: message.meetingId, recordFileIds: result.marked, unknown: result.unknown });
-    if (this.#deps.deletionPolicy !== 'mirror') return;
-    for (const recordFileId of result.marked) {
-      const file = await index.getRecordFile(recordFileId);
-      if (!file) continue;
-      for (const artifact of Object.values(file.artifacts)) {
-        if (artifact.status !== 'archived' || !artifact.bucket || !artifact.key) continue;
-        await this.#deps.deleteArchivedObject(artifact.bucket, artifact.key);
-        // Indexed as deleted, so the archive API serves no link to an object that is gone.
-        await index.setArtifactStatus(file.meetingRecordId, recordFileId, { ...artifact, status: 'deleted' });
-        logger.info('archived copy deleted (deletion policy mirror)', { recordFileId, artifact: artifact.artifact });
-      }
-    }
   }
 
   async #refreshMeeting(message: RefreshMeetingMessage): Promise<void> {

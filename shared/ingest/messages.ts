@@ -60,6 +60,8 @@ export const SourceDeletedMessage = z.object({
   meetingId: z.optional(id),
   recordFileIds: z.array(id),
   operateTimeMs: count,
+  /** How often the worker already put this message back (file busy, Tencent's answer unclear). */
+  deferrals: z.optional(count),
 });
 
 /** Refresh a meeting recording's subject and sharing settings (recording.updated). */

@@ -7,7 +7,8 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { DeletionPolicy } from '../config/environment.ts';
 import { createCopyArtifactFn, createCopyStateDiscarder, type CopyProgress, type CopySettings } from '../copy/artifact-copier.ts';
 import type { DownloadPolicy } from '../copy/download-policy.ts';
-import { deleteObject } from '../copy/s3-objects.ts';
+import { deleteEveryVersion } from '../copy/object-versions.ts';
+import { artifactObjectKey } from '../copy/s3-keys.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { CopyLeases } from './copy-lease.ts';
@@ -46,7 +47,19 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
     copyArtifact: createCopyArtifactFn({ ...wiring, logger }),
     discardCopyState: createCopyStateDiscarder(wiring),
     sourceBytes: createSourceSizer(wiring.downloadPolicy),
-    deleteArchivedObject: (bucket, key) => deleteObject(s3, bucket, key),
+    deleteArchivedObject: (bucket, key) => deleteEveryVersion(s3, bucket, key),
+    // The copy's own key (artifact-copier.ts): a copy that completed but was never indexed is there.
+    objectLocationOf: (file, meeting, artifact) => ({
+      bucket: wiring.bucketName,
+      key: artifactObjectKey({
+        recordStartTimeMs: file.recordStartTimeMs || meeting.mediaStartTimeMs,
+        meetingId: file.meetingId,
+        meetingRecordId: file.meetingRecordId,
+        recordFileId: file.recordFileId,
+        artifact: artifact.artifact,
+        fileType: artifact.fileType,
+      }),
+    }),
     sqs,
     queueUrl: wiring.queueUrl,
     deletionPolicy: wiring.deletionPolicy ?? 'retain',

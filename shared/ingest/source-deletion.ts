@@ -1,0 +1,275 @@
+// Deletion you can trust. A recording.deleted event is a hint signed with the subscription token
+// only (open point #14): anyone holding that token could send one. Each file it names is deleted
+// from the archive only once Tencent confirms, for that file, that it no longer serves it
+// (source-presence.ts); an unconfirmed deletion changes nothing and is logged and counted.
+//
+// A confirmed deletion flags the file (`sourceDeletedAt`). Under `retain` that is all: the archive
+// keeps its copy. Under `mirror` the archive also keeps none: with the file's copy lease (or, after
+// waiting long enough, without it), every artifact is set `deleted`, which is final, so a copy still
+// running can never make it `archived` again (it removes what it uploaded instead; see
+// IngestService#copyOne), then every version of every object goes.
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { randomUUID } from 'node:crypto';
+import type { ArchiveIndex, ArtifactStatusResult } from '../archive/archive-index.ts';
+import type { ArtifactRecord, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
+import type { DeletionPolicy } from '../config/environment.ts';
+import type { RemovedObject } from '../copy/object-versions.ts';
+import { SourceLinkGoneError } from '../errors.ts';
+import { TencentGoneError } from '../tencent/errors.ts';
+import type { CopyLeases } from './copy-lease.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+import type { SourceDeletedMessage } from './messages.ts';
+import { sendIngestMessages } from './queue.ts';
+import { askTencentForFile, type SourcePresenceAnswer, type SourcePresenceDeps, type SourcePresenceHints } from './source-presence.ts';
+
+export interface ObjectLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface SourceDeletionDeps extends SourcePresenceDeps {
+  readonly index: ArchiveIndex;
+  readonly leases: CopyLeases;
+  readonly deletionPolicy: DeletionPolicy;
+  /** Deletes every version of an object (deletion policy mirror). */
+  readonly deleteArchivedObject: (bucket: string, key: string) => Promise<RemovedObject>;
+  /** Forgets a copy's checkpoint and aborts its multipart upload. */
+  readonly discardCopyState?: (recordFileId: string, artifact: string) => Promise<void>;
+  /** Where the copy of an artifact lands, for one that completed but was never indexed. */
+  readonly objectLocationOf?: (file: RecordFileRecord, meeting: MeetingRecordingRecord, artifact: ArtifactRecord) => ObjectLocation | undefined;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: Logger;
+  readonly metrics: IngestMetrics;
+  readonly leaseMs: number;
+  /** Delay before a deferred deletion is looked at again: a copy holds the file / Tencent's answer was unclear. */
+  readonly deferSeconds: { readonly fileBusy: number; readonly unclear: number };
+  readonly now: () => number;
+}
+
+/** Waiting for a copy to let go of the file this often, then the deletion goes ahead without the lease. */
+const MAX_BUSY_DEFERRALS = 10;
+/** Asking Tencent again this often, then the deletion is left unconfirmed (nothing changes). */
+const MAX_UNCLEAR_DEFERRALS = 10;
+
+type FileVerdict = 'done' | 'busy';
+
+/** A download link that failed with 404/410 while Tencent serves the file, or gave no clear answer. */
+export interface LinkFailed {
+  readonly status: 'link-failed';
+  readonly presence: 'served' | 'unknown';
+  readonly reason: string;
+}
+
+export interface LinkGoneContext extends SourcePresenceHints {
+  readonly meetingRecordId: string;
+  readonly recordFileId: string;
+  readonly artifact: string;
+  /** The copy's lease owner (the invocation). */
+  readonly owner: string;
+  /** The artifact record the copy was writing. */
+  readonly base: Omit<ArtifactRecord, 'status'>;
+  readonly error: Error;
+}
+
+export class SourceDeletion {
+  readonly #deps: SourceDeletionDeps;
+
+  constructor(deps: SourceDeletionDeps) {
+    this.#deps = deps;
+  }
+
+  /** A recording.deleted message: each file is confirmed with Tencent on its own. */
+  async handle(message: SourceDeletedMessage): Promise<void> {
+    const { logger } = this.#deps;
+    const deferrals = message.deferrals ?? 0;
+    const owner = `deletion-${randomUUID()}`;
+    const later: string[] = [];
+    let unclear = false;
+    for (const recordFileId of new Set(message.recordFileIds)) {
+      const ids = { meetingId: message.meetingId, recordFileId };
+      const known = await this.#deps.index.getRecordFileWithMeeting(recordFileId);
+      const answer = await askTencentForFile(this.#deps, recordFileId, hintsOf(known, message.meetingId));
+      if (answer.presence === 'served') {
+        this.#deps.metrics.deletionUnconfirmed();
+        logger.warn('deletion not confirmed: Tencent still serves the file; nothing changed', { ...ids, reason: answer.reason, traceId: message.traceId });
+        continue;
+      }
+      if (answer.presence === 'unknown') {
+        if (!known && (await this.#nobodyCopies(recordFileId, owner))) {
+          // Nothing in the archive to change, and a copy starting later asks Tencent itself.
+          logger.info('deletion of a file the archive does not hold; nothing to do', { ...ids, reason: answer.reason });
+          continue;
+        }
+        if (deferrals >= MAX_UNCLEAR_DEFERRALS) {
+          this.#deps.metrics.deletionUnconfirmed();
+          logger.warn('deletion left unconfirmed: Tencent never gave a clear answer; nothing changed', { ...ids, reason: answer.reason, deferrals });
+          continue;
+        }
+        logger.info('deletion not confirmed yet: Tencent gave no clear answer; asking again later', { ...ids, reason: answer.reason });
+        later.push(recordFileId);
+        unclear = true;
+        continue;
+      }
+      const verdict = await this.#confirmed(recordFileId, answer, message.operateTimeMs, { owner, holdsLease: false, force: deferrals >= MAX_BUSY_DEFERRALS });
+      if (verdict === 'busy') later.push(recordFileId);
+    }
+    if (later.length === 0) return;
+    const delaySeconds = unclear ? this.#deps.deferSeconds.unclear : this.#deps.deferSeconds.fileBusy;
+    logger.info('deferring the deletion', { meetingId: message.meetingId, recordFileIds: later, delaySeconds, deferrals: deferrals + 1 });
+    await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, recordFileIds: later, deferrals: deferrals + 1 }], { delaySeconds });
+    this.#deps.metrics.deferred();
+  }
+
+  /**
+   * A copy in progress (holding the file's lease as `owner`) was told the file is gone: asks Tencent,
+   * and applies the deletion policy only when Tencent confirms.
+   */
+  async checkDuringCopy(
+    recordFileId: string,
+    hints: SourcePresenceHints,
+    owner: string,
+    atMs: number,
+    asked?: SourcePresenceAnswer,
+  ): Promise<SourcePresenceAnswer> {
+    const answer = asked ?? (await askTencentForFile(this.#deps, recordFileId, hints));
+    if (answer.presence === 'gone') await this.#confirmed(recordFileId, answer, atMs, { owner, holdsLease: true, force: true });
+    return answer;
+  }
+
+  /**
+   * The `copying` write was refused because a confirmed deletion (mirror) ended the artifact:
+   * copying it again would leave an object the archive never shows.
+   */
+  ended(write: ArtifactStatusResult, logIds: Record<string, unknown>): boolean {
+    if (write.applied || write.artifact.status !== 'deleted') return false;
+    this.#deps.logger.info('artifact was deleted (deletion policy mirror); not copying it', logIds);
+    return true;
+  }
+
+  /** The `archived` write was refused because the deletion ran while the copy did: what it uploaded goes too. */
+  async endedMeanwhile(write: ArtifactStatusResult, copied: ObjectLocation, logIds: Record<string, unknown>): Promise<boolean> {
+    if (write.applied || write.artifact.status !== 'deleted') return false;
+    await this.#deps.deleteArchivedObject(copied.bucket, copied.key);
+    this.#deps.logger.warn('copy finished after the file was deleted (deletion policy mirror); its object was removed', logIds);
+    return true;
+  }
+
+  /**
+   * A download link answered 404/410. The parts uploaded so far are kept until Tencent confirms the
+   * file is gone: if it still serves the file the copy resumes later with a fresh link; if it
+   * confirms the deletion the deletion policy applies, and the artifact ends in a state an operator
+   * sees (mirror: `deleted`; retain: `failed` with the reason, the file flagged). Never the DLQ.
+   */
+  async afterLinkGone(link: LinkGoneContext): Promise<{ status: 'deleted' } | LinkFailed> {
+    const { index, logger } = this.#deps;
+    const { owner: _owner, base: _base, error: _error, creatorUserId: _creator, recordStartTimeMs: _start, recordEndTimeMs: _end, ...logIds } = link;
+    const answer = await this.checkDuringCopy(link.recordFileId, link, link.owner, this.#deps.now());
+    if (answer.presence === 'served') {
+      this.#deps.metrics.linkGoneWhileServed();
+      logger.warn('download link answered 404/410 but Tencent still serves the file; resuming later with a fresh link, parts kept', { ...logIds, error: link.error.message });
+      return { status: 'link-failed', presence: 'served', reason: 'download link answered 404/410 while Tencent serves the file' };
+    }
+    if (answer.presence === 'unknown') {
+      logger.warn('download link answered 404/410 and Tencent gave no clear answer; parts kept, asking again later', { ...logIds, reason: answer.reason });
+      return { status: 'link-failed', presence: 'unknown', reason: answer.reason };
+    }
+    if (this.#deps.deletionPolicy !== 'mirror') {
+      // Retain: the file is flagged; these bytes can never be completed, so the parts go.
+      await this.#deps.discardCopyState?.(link.recordFileId, link.artifact);
+      await index.setArtifactStatus(link.meetingRecordId, link.recordFileId, {
+        ...link.base,
+        status: 'failed',
+        lastError: 'Tencent deleted the file before this artifact was archived',
+      });
+      logger.warn('Tencent deleted the file before its copy finished; nothing more to copy', logIds);
+    }
+    return { status: 'deleted' };
+  }
+
+  /** True when no copy holds the file (checked by taking and giving back its lease). */
+  async #nobodyCopies(recordFileId: string, owner: string): Promise<boolean> {
+    if (!(await this.#deps.leases.acquire(recordFileId, owner, this.#deps.leaseMs))) return false;
+    await this.#deps.leases.release(recordFileId, owner);
+    return true;
+  }
+
+  async #confirmed(
+    recordFileId: string,
+    answer: SourcePresenceAnswer,
+    atMs: number,
+    lease: { owner: string; holdsLease: boolean; force: boolean },
+  ): Promise<FileVerdict> {
+    const { index, leases, logger } = this.#deps;
+    if (this.#deps.deletionPolicy !== 'mirror') {
+      const { marked } = await index.markSourceDeleted({ recordFileIds: [recordFileId] }, atMs);
+      this.#deps.metrics.deletionConfirmed();
+      logger.info('source deletion confirmed by Tencent and recorded', { recordFileId, reason: answer.reason, indexed: marked.length > 0 });
+      return 'done';
+    }
+    const leased = lease.holdsLease || (await leases.acquire(recordFileId, lease.owner, this.#deps.leaseMs));
+    if (!leased && !lease.force) return 'busy';
+    if (!leased) logger.warn('deleting while a copy holds the file; that copy will find its artifact deleted', { recordFileId });
+    try {
+      // Flag first: a copy starting from now on skips the file.
+      const { marked } = await index.markSourceDeleted({ recordFileIds: [recordFileId] }, atMs);
+      this.#deps.metrics.deletionConfirmed();
+      logger.info('source deletion confirmed by Tencent and recorded', { recordFileId, reason: answer.reason, indexed: marked.length > 0 });
+      const found = await index.getRecordFileWithMeeting(recordFileId);
+      if (found) await this.#removeCopies(found.file, found.meeting);
+      return 'done';
+    } finally {
+      if (leased && !lease.holdsLease) await leases.release(recordFileId, lease.owner);
+    }
+  }
+
+  async #removeCopies(file: RecordFileRecord, meeting: MeetingRecordingRecord): Promise<void> {
+    const { index, logger } = this.#deps;
+    const ids = { meetingId: file.meetingId, meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
+    for (const artifact of Object.values(file.artifacts)) {
+      // `deleted` before the bytes go, so a copy finishing meanwhile cannot index them again; the
+      // stored record (returned) carries the key of a copy that finished since `file` was read.
+      const { artifact: stored } = await index.setArtifactStatus(file.meetingRecordId, file.recordFileId, {
+        artifact: artifact.artifact,
+        kind: artifact.kind,
+        fileType: artifact.fileType,
+        status: 'deleted',
+      });
+      await this.#deps.discardCopyState?.(file.recordFileId, artifact.artifact);
+      const locations = new Map<string, ObjectLocation>();
+      if (stored.bucket && stored.key) locations.set(`${stored.bucket}/${stored.key}`, { bucket: stored.bucket, key: stored.key });
+      const computed = this.#deps.objectLocationOf?.(file, meeting, artifact);
+      if (computed) locations.set(`${computed.bucket}/${computed.key}`, computed);
+      let versions = 0;
+      for (const { bucket, key } of locations.values()) {
+        const removed = await this.#deps.deleteArchivedObject(bucket, key);
+        versions += removed.versionIds.length + (removed.unversioned ? 1 : 0);
+      }
+      this.#deps.metrics.objectVersionsDeleted(versions);
+      logger.info('archived copy deleted in every version (deletion policy mirror)', { ...ids, artifact: artifact.artifact, versions });
+    }
+  }
+}
+
+/**
+ * A link refresh during a copy. One "gone" answer (4051/9003) is no more proof than a link's 404:
+ * the copy stops with its parts kept, and the worker asks Tencent properly (afterLinkGone).
+ */
+export async function goneAsLinkGone<T>(refresh: () => Promise<T>, context: { recordFileId: string; artifact: string }): Promise<T> {
+  try {
+    return await refresh();
+  } catch (error) {
+    if (error instanceof TencentGoneError) throw new SourceLinkGoneError(`refreshing the link: ${error.message}`, context, { cause: error });
+    throw error;
+  }
+}
+
+function hintsOf(known: { file: RecordFileRecord; meeting: MeetingRecordingRecord } | undefined, meetingId: string | undefined): SourcePresenceHints {
+  const id = known?.file.meetingId ?? meetingId;
+  return {
+    ...(id ? { meetingId: id } : {}),
+    ...(known ? { recordStartTimeMs: known.file.recordStartTimeMs || known.meeting.mediaStartTimeMs, recordEndTimeMs: known.file.recordEndTimeMs } : {}),
+    ...(known?.meeting.hostUserId ? { creatorUserId: known.meeting.hostUserId } : {}),
+  };
+}
