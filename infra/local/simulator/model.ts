@@ -155,6 +155,8 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
   /** Tombstones: the REST API answers 4051 / 9003 for these instead of "unknown". */
   readonly deletedFiles = new Map<string, SimRecordFile>();
   readonly deletedRecordings = new Map<string, SimMeetingRecording>();
+  /** When each file / recording was deleted (model clock), for lists that lag a deletion. */
+  private readonly deletedAtMs = new Map<string, number>();
   private readonly filesById = new Map<string, SimRecordFile>();
   private readonly usedIds = new Set<string>();
   private counter = 0;
@@ -356,6 +358,7 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     recording.files = recording.files.filter((f) => f.recordFileId !== recordFileId);
     this.filesById.delete(recordFileId);
     this.deletedFiles.set(recordFileId, file);
+    this.deletedAtMs.set(recordFileId, this.now());
     this.emit('change', { type: 'file.deleted', recording, file, ...(by.operatorId ? { operatorId: by.operatorId } : {}) });
     return file;
   }
@@ -368,9 +371,11 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
     for (const file of files) {
       this.filesById.delete(file.recordFileId);
       this.deletedFiles.set(file.recordFileId, file);
+      this.deletedAtMs.set(file.recordFileId, this.now());
     }
     this.recordings.delete(meetingRecordId);
     this.deletedRecordings.set(meetingRecordId, recording);
+    this.deletedAtMs.set(meetingRecordId, this.now());
     this.emit('change', { type: 'recording.deleted', recording, files, ...(by.operatorId ? { operatorId: by.operatorId } : {}) });
     return recording;
   }
@@ -400,6 +405,23 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
 
   findByMeetingCode(meetingCode: string): SimMeetingRecording[] {
     return this.list().filter((r) => r.meetingCode === meetingCode);
+  }
+
+  /**
+   * Recordings as a list that lags deletions by `lagMs` shows them: the live ones plus those deleted
+   * less than `lagMs` ago, each with its files deleted less than `lagMs` ago still in it. Newest first.
+   */
+  listedView(lagMs: number): SimMeetingRecording[] {
+    if (lagMs <= 0) return this.list();
+    const recent = (id: string) => this.now() - (this.deletedAtMs.get(id) ?? -Infinity) < lagMs;
+    const lingering = (recording: SimMeetingRecording): SimRecordFile[] =>
+      [...this.deletedFiles.values()].filter((f) => f.meetingRecordId === recording.meetingRecordId && recent(f.recordFileId) && !recording.files.includes(f));
+    const live = [...this.recordings.values()].map((r) => {
+      const extra = lingering(r);
+      return extra.length === 0 ? r : { ...r, files: [...r.files, ...extra].sort((a, b) => a.recordStartTimeMs - b.recordStartTimeMs) };
+    });
+    const gone = [...this.deletedRecordings.values()].filter((r) => recent(r.meetingRecordId));
+    return [...live, ...gone].sort((a, b) => b.mediaStartTimeMs - a.mediaStartTimeMs || a.meetingRecordId.localeCompare(b.meetingRecordId));
   }
 
   /** All live recordings, newest first (the order the list APIs page through). */

@@ -29,6 +29,13 @@ export interface SourceReadings {
   readonly eventsWithoutMeetingInfo: boolean;
   /** #6: transcripts and minutes are listed in a different order on every call. */
   readonly reorderArtifacts: boolean;
+  /**
+   * #14: what GET /v1/addresses/{id} answers for a deleted file. DOC-43704 lists 4051 ("recording
+   * file already deleted") and 9003 ("meeting does not exist"); no source says which this API uses.
+   */
+  readonly deletedFileAnswer: 4051 | 9003;
+  /** #14: ms a deleted file (or recording) stays in GET /v1/records and /v1/corp/records (a lagging list); 0 = gone at once. */
+  readonly deletionListLagMs: number;
 }
 
 /** What the simulator did before profiles existed: the SDK's operator form, exact sizes. */
@@ -43,6 +50,8 @@ const SDK: SourceReadings = {
   seriesTimesInEvents: false,
   eventsWithoutMeetingInfo: false,
   reorderArtifacts: false,
+  deletedFileAnswer: 4051,
+  deletionListLagMs: 0,
 };
 
 export const PROFILES = {
@@ -57,7 +66,7 @@ export const PROFILES = {
   /**
    * Everything production traffic has been seen to do at once: seed form, inexact record_size,
    * series times in events, uploaded recordings without meeting_info, reordered artifacts, no
-   * Retry-After, 5-minute links everywhere.
+   * Retry-After, 5-minute links everywhere, deleted files answered with 9003 and still listed for 3 s.
    */
   wild: {
     operatorForm: 'seed',
@@ -70,6 +79,8 @@ export const PROFILES = {
     seriesTimesInEvents: true,
     eventsWithoutMeetingInfo: true,
     reorderArtifacts: true,
+    deletedFileAnswer: 9003,
+    deletionListLagMs: 3000,
   },
 } as const satisfies Record<string, SourceReadings>;
 

@@ -448,7 +448,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
                 record_size: Math.max(0, f.recordSize + settings.readings.recordSizeSkewBytes),
                 ...sharingFields(r),
                 ...(corp && r.sharing.sharingState === 1 ? { view_address: `${r.sharing.sharingUrl ?? ''}?file=${f.recordFileId}` } : {}),
-                ...(corp && r.sharing.sharingState === 1 && r.sharing.allowDownload ? { download_address: link(f.artifacts[0]!) } : {}),
+                // A deleted file a lagging list still shows has no working link.
+                ...(corp && r.sharing.sharingState === 1 && r.sharing.allowDownload && model.getFile(f.recordFileId) ? { download_address: link(f.artifacts[0]!) } : {}),
               })),
             }
           : {}),
@@ -488,7 +489,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   function findFileOrThrow(recordFileId: string): { file: SimRecordFile; recording: SimMeetingRecording } {
     const file = model.getFile(recordFileId);
     const recording = file ? model.getRecording(file.meetingRecordId) : undefined;
-    if (!file || !recording) throw new ApiError(400, 4051, '录制文件已经被删除');
+    if (!file || !recording) {
+      if (model.deletedFiles.has(recordFileId) && settings.readings.deletedFileAnswer === 9003) throw new ApiError(400, 9003, '会议不存在');
+      throw new ApiError(400, 4051, '录制文件已经被删除');
+    }
     return { file, recording };
   }
 
@@ -511,11 +515,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         const queryRecordType = intParam(params, 'query_record_type', 1)!;
         const meetingId = params.get('meeting_id');
         const meetingCode = params.get('meeting_code');
+        const listed = model.listedView(settings.readings.deletionListLagMs);
         const candidates = meetingId
-          ? model.findByMeetingId(meetingId).filter((r) => canSee(who, r))
+          ? listed.filter((r) => r.meetingId === meetingId && canSee(who, r))
           : meetingCode
-            ? model.findByMeetingCode(meetingCode).filter((r) => canSee(who, r))
-            : model.list().filter((r) => r.hostUserId === who.userid);
+            ? listed.filter((r) => r.meetingCode === meetingCode && canSee(who, r))
+            : listed.filter((r) => r.hostUserId === who.userid);
         const matching = candidates.filter(
           (r) => r.mediaStartTimeMs >= startMs && r.mediaStartTimeMs <= endMs && recordTypeMatches(r, queryRecordType),
         );
@@ -527,7 +532,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         const { page, pageSize } = paging(params, 10, 20);
         const queryRecordType = intParam(params, 'query_record_type', 1)!;
         const matching = model
-          .list()
+          .listedView(settings.readings.deletionListLagMs)
           .filter((r) => r.mediaStartTimeMs >= startMs && r.mediaStartTimeMs <= endMs && recordTypeMatches(r, queryRecordType));
         return listBody(matching, page, pageSize, true);
       }
