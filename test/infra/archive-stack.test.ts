@@ -153,7 +153,7 @@ describe('least-privilege IAM per function', () => {
 
   test('ingest: its own items by leading key, GSI queries (no Scan), objects under recordings/ only (all versions), queue, API secret', () => {
     const statements = roleStatements(template, fnIds.ingest);
-    const items = ['REC#*', 'PROVISIONAL#*', 'COUNT#*', 'COPY#*#*', 'LEASE#*'];
+    const items = ['REC#*', 'FILE#*', 'PROVISIONAL#*', 'COUNT#*', 'COPY#*#*', 'LEASE#*'];
     expect(statements).toEqual([
       logs('ingest'),
       {
@@ -190,7 +190,7 @@ describe('least-privilege IAM per function', () => {
   test('query: GetItem/Query on meeting and counter items, index queries, GetObject under recordings/ for presigning; no secret, no writes', () => {
     expect(roleStatements(template, fnIds.query)).toEqual([
       logs('query'),
-      { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn()], conditions: leadingKeys('REC#*', 'COUNT#*') },
+      { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn()], conditions: leadingKeys('REC#*', 'FILE#*', 'COUNT#*') },
       indexQueries('ArchiveIndexQueries'),
       { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [recordingsArn()] },
     ]);
