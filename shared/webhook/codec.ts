@@ -91,16 +91,25 @@ export function decodeWebhookData(b64: string, encodingAesKey?: string): string 
   if (bytes.length === 0 || bytes.length % 16 !== 0) {
     throw new WebhookDecodeError('data is not AES ciphertext (length is not a multiple of 16 bytes)');
   }
-  let plain: Buffer;
-  try {
-    const decipher = createDecipheriv('aes-256-cbc', key, iv);
-    plain = Buffer.concat([decipher.update(bytes), decipher.final()]);
-  } catch {
-    // Bad PKCS#7 padding is what a wrong key almost always produces.
-    throw new WebhookDecodeError('data cannot be decrypted: wrong EncodingAESKey or corrupted ciphertext');
-  }
+  const decipher = createDecipheriv('aes-256-cbc', key, iv);
+  // Unpadded by hand: DOC-54658 says PKCS#7 without a block size, and the official Go sample strips
+  // padding of any length, so a sender padding to 32 bytes (as WeCom does) must decode too, which
+  // Node's own unpadding (16-byte blocks only) refuses (open point #7).
+  decipher.setAutoPadding(false);
+  const plain = stripPkcs7(Buffer.concat([decipher.update(bytes), decipher.final()]));
   // The rare wrong-key result with valid-looking padding is caught here or by the JSON parse.
   return toText(plain, 'decrypted data');
+}
+
+/** The longest PKCS#7 padding accepted: a 32-byte block (WeCom's); Tencent's own is 16. */
+const MAX_PKCS7_PADDING = 32;
+
+function stripPkcs7(plain: Buffer): Buffer {
+  const padding = plain.at(-1) ?? 0;
+  const valid = padding >= 1 && padding <= MAX_PKCS7_PADDING && padding <= plain.length && plain.subarray(plain.length - padding).every((b) => b === padding);
+  // Bad PKCS#7 padding is what a wrong key almost always produces.
+  if (!valid) throw new WebhookDecodeError('data cannot be decrypted: wrong EncodingAESKey or corrupted ciphertext');
+  return plain.subarray(0, plain.length - padding);
 }
 
 /** The exact inverse of decodeWebhookData (padded base64), for the simulator and tests. */

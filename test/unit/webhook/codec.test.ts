@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import {
   decodeWebhookData,
   encodeWebhookData,
@@ -100,6 +100,36 @@ describe('webhook data decoding', () => {
     expect(() => decodeWebhookData(POST_AES_DATA, otherKey)).toThrow(WebhookDecodeError);
     expect(() => decodeWebhookData(CHECK_STR, otherKey)).toThrow(/wrong EncodingAESKey|not UTF-8/);
     expect(() => decodeWebhookData(POST_PLAIN_DATA, AES_KEY)).toThrow(WebhookDecodeError);
+  });
+
+  it('decodes PKCS#7 padding of 1 to 32 bytes (WeCom-style 32-byte blocks), as the official Go sample does (open point #7)', () => {
+    const { key, iv } = webhookAesKey(AES_KEY);
+    const encryptPaddedTo = (plaintext: string, block: number): string => {
+      const bytes = Buffer.from(plaintext, 'utf8');
+      const pad = block - (bytes.length % block);
+      const cipher = createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
+      return Buffer.concat([cipher.update(Buffer.concat([bytes, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64');
+    };
+    // Every padding length 1..32 occurs once as the text grows by one byte at a time.
+    const seen = new Set<number>();
+    for (let length = 0; length < 32; length += 1) {
+      const text = `{"e":"${'x'.repeat(length)}"}`;
+      seen.add(32 - (Buffer.byteLength(text) % 32));
+      expect(decodeWebhookData(encryptPaddedTo(text, 32), AES_KEY)).toBe(text);
+      expect(decodeWebhookData(encryptPaddedTo(text, 16), AES_KEY)).toBe(text);
+    }
+    expect(seen.size).toBe(32);
+  });
+
+  it('refuses padding longer than 32 bytes or with inconsistent bytes', () => {
+    const { key, iv } = webhookAesKey(AES_KEY);
+    const encryptRaw = (bytes: Buffer): string => {
+      const cipher = createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
+      return Buffer.concat([cipher.update(bytes), cipher.final()]).toString('base64');
+    };
+    expect(() => decodeWebhookData(encryptRaw(Buffer.concat([Buffer.from('{}'), Buffer.alloc(46, 48)])), AES_KEY)).toThrow(WebhookDecodeError);
+    expect(() => decodeWebhookData(encryptRaw(Buffer.concat([Buffer.from('{}'), Buffer.alloc(11, 3), Buffer.from([2, 3, 3])])), AES_KEY)).toThrow(WebhookDecodeError);
+    expect(() => decodeWebhookData(encryptRaw(Buffer.concat([Buffer.from('{}'), Buffer.alloc(14, 0)])), AES_KEY)).toThrow(WebhookDecodeError);
   });
 
   it('rejects a malformed EncodingAESKey as a configuration error', () => {
