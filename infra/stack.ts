@@ -13,6 +13,7 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   jwtReadScope, jwtAdminScope, jwtUserIdClaim  JWT mode: own-recordings scope (archive/read),
  *                           account scope (archive/admin), the claim with the Tencent userid (tencent_userid)
  *   deletionPolicy        retain | mirror
+ *   queryRecordType       0 (all recordings, default) | 1 (cloud recordings) | 2 (uploaded recordings)
  *   presignTtlSeconds     presigned link lifetime
  *   tencentApiBase        Tencent Meeting REST base URL
  *   logLevel              DEBUG | INFO | WARN | ERROR
@@ -67,6 +68,7 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
           }
         : undefined,
     deletionPolicy: str('deletionPolicy') as DeletionPolicy | undefined,
+    queryRecordType: num('queryRecordType') as TencentMeetingArchiveProps['queryRecordType'],
     presignTtlSeconds: num('presignTtlSeconds'),
     tencentApiBase: str('tencentApiBase'),
     logLevel: str('logLevel') as LogLevel | undefined,

@@ -44,13 +44,17 @@ export interface IngestPlatform extends FunctionPlatform {
 /** The ingest function from its environment: the Lambda entry and `npm start` both build it this way. */
 export async function ingestFromEnvironment(env: FunctionEnvironment, platform: IngestPlatform = {}): Promise<IngestHandler> {
   const settings = ingestSettings(env);
-  const tencent = new TencentMeetingClient(await loadTencentConfig(env), { userAgent: 'tencent-meeting-archive/ingest' });
+  const logger = platform.logger ?? createLogger('ingest');
+  const tencent = new TencentMeetingClient(await loadTencentConfig(env), {
+    userAgent: 'tencent-meeting-archive/ingest',
+    queryRecordType: settings.queryRecordType,
+    onOperatorForm: (found) => logger.info('Tencent operator form found', { ...found }),
+  });
   const clients = {
     dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
     s3: platform.clients?.s3 ?? createS3Client({}, env),
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
   };
-  const logger = platform.logger ?? createLogger('ingest');
   const metrics = platform.metrics ?? createMetrics('ingest');
   const service = buildIngestService({
     clients,

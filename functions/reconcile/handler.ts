@@ -34,6 +34,7 @@ export async function reconcileFromEnvironment(env: FunctionEnvironment, platfor
     queueUrl: settings.queueUrl,
     // Cached for minutes by loadTencentConfig: a rotated secret applies without a cold start.
     tencent: () => loadTencentConfig(env),
+    queryRecordType: settings.queryRecordType,
     ...(settings.windowHours !== undefined ? { windowHours: settings.windowHours } : {}),
     ...(platform.logger ? { logger: platform.logger } : {}),
     ...(platform.metrics ? { metrics: platform.metrics } : {}),

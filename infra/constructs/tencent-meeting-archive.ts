@@ -12,7 +12,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV, type DeletionPolicy } from '../../shared/config/environment.ts';
+import { DEFAULT_QUERY_RECORD_TYPE, ENV, type DeletionPolicy, type QueryRecordType } from '../../shared/config/environment.ts';
 import { ITEM_ACCESS } from '../../shared/archive/key-access.ts';
 import { RECORDINGS_PREFIX } from '../../shared/copy/s3-keys.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
@@ -61,6 +61,12 @@ export interface TencentMeetingArchiveProps {
    * @default 'retain'
    */
   readonly deletionPolicy?: DeletionPolicy;
+  /**
+   * Which recordings the archive lists (query_record_type of /v1/records and /v1/corp/records):
+   * 0 all, 1 cloud recordings only (Tencent's own default), 2 uploaded recordings only.
+   * @default 0
+   */
+  readonly queryRecordType?: QueryRecordType;
   /**
    * Lifetime of the archive API's presigned download links, in seconds (1..43200; links signed
    * with a function's temporary credentials also die with those credentials).
@@ -154,6 +160,10 @@ export class TencentMeetingArchive extends Construct {
     if (deletionPolicy !== 'retain' && deletionPolicy !== 'mirror') {
       throw new Error(`deletionPolicy must be 'retain' or 'mirror', got ${String(deletionPolicy)}`);
     }
+    const queryRecordType = props.queryRecordType ?? DEFAULT_QUERY_RECORD_TYPE;
+    if (queryRecordType !== 0 && queryRecordType !== 1 && queryRecordType !== 2) {
+      throw new Error(`queryRecordType must be 0, 1 or 2, got ${String(queryRecordType)}`);
+    }
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const serviceName = props.serviceName ?? 'tencent-meeting-archive';
     const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
@@ -169,6 +179,7 @@ export class TencentMeetingArchive extends Construct {
       TENCENT_MEETING_API_BASE: props.tencentApiBase ?? DEFAULT_API_BASE,
       [ENV.deletionPolicy]: deletionPolicy,
       [ENV.presignTtlSeconds]: String(presignTtlSeconds),
+      [ENV.queryRecordType]: String(queryRecordType),
     };
     const createFunction: ArchiveFunctionFactory = (fnScope, fnId, options) =>
       new ArchiveFunction(fnScope, fnId, {

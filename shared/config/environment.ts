@@ -30,6 +30,7 @@ export const ENV = {
   jwtReadScope: 'ARCHIVE_JWT_READ_SCOPE',
   jwtAdminScope: 'ARCHIVE_JWT_ADMIN_SCOPE',
   userIdClaim: 'ARCHIVE_USERID_CLAIM',
+  queryRecordType: 'TENCENT_MEETING_QUERY_RECORD_TYPE',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -39,6 +40,13 @@ export const DELETION_POLICIES: readonly DeletionPolicy[] = ['retain', 'mirror']
 export const MAX_PRESIGN_TTL_SECONDS = 3600;
 export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
 export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
+
+/**
+ * query_record_type on every /v1/records and /v1/corp/records call: 0 all, 1 cloud recordings
+ * (Tencent's own default), 2 uploaded recordings (DOC-53224). The archive asks for all.
+ */
+export type QueryRecordType = 0 | 1 | 2;
+export const DEFAULT_QUERY_RECORD_TYPE: QueryRecordType = 0;
 /** A year and a day: a sweep (or a scheduled override) never plans further back than this. */
 export const MAX_RECONCILE_WINDOW_HOURS = 24 * 366;
 
@@ -72,6 +80,17 @@ function hostSuffixList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const queryRecordType = z.preprocess(
+  blankToUndefined,
+  z._default(
+    z.pipe(
+      z.enum(['0', '1', '2'], { error: 'must be 0 (all recordings), 1 (cloud recordings) or 2 (uploaded recordings)' }),
+      z.transform((value) => Number(value) as QueryRecordType),
+    ),
+    DEFAULT_QUERY_RECORD_TYPE,
+  ),
+);
+
 const schemas = {
   webhook: z.object({
     [ENV.tableName]: required,
@@ -92,6 +111,7 @@ const schemas = {
     // simulator serves http on 127.0.0.1) unless the user says otherwise.
     [ENV.downloadAllowInsecureLoopback]: flag,
     [ENV.downloadHostAllowlist]: hostSuffixes,
+    [ENV.queryRecordType]: queryRecordType,
   }),
   query: z.object({
     [ENV.tableName]: required,
@@ -108,6 +128,7 @@ const schemas = {
   reconcile: z.object({
     [ENV.tableName]: required,
     [ENV.ingestQueueUrl]: required,
+    [ENV.queryRecordType]: queryRecordType,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
       z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(MAX_RECONCILE_WINDOW_HOURS, `must be at most ${MAX_RECONCILE_WINDOW_HOURS} hours`))),
@@ -143,6 +164,7 @@ export interface IngestSettings {
   readonly deletionPolicy: DeletionPolicy;
   readonly maxPartSizeBytes?: number;
   readonly downloadPolicy: DownloadPolicy;
+  readonly queryRecordType: QueryRecordType;
 }
 
 export interface QuerySettings {
@@ -158,6 +180,7 @@ export interface ReconcileSettings {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly windowHours?: number;
+  readonly queryRecordType: QueryRecordType;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -182,6 +205,7 @@ export function ingestSettings(env: Env): IngestSettings {
     queueUrl: raw[ENV.ingestQueueUrl],
     deletionPolicy: raw[ENV.deletionPolicy],
     downloadPolicy: { allowInsecureLoopback: raw[ENV.downloadAllowInsecureLoopback] === 'true', hostAllowlist: hostSuffixList(raw[ENV.downloadHostAllowlist]) },
+    queryRecordType: raw[ENV.queryRecordType],
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(maxPartSizeBytes !== undefined ? { maxPartSizeBytes } : {}),
   };
@@ -212,5 +236,17 @@ export function querySettings(env: Env): QuerySettings {
 export function reconcileSettings(env: Env): ReconcileSettings {
   const raw = parse('reconcile', env);
   const windowHours = raw[ENV.reconcileWindowHours];
-  return { tableName: raw[ENV.tableName], queueUrl: raw[ENV.ingestQueueUrl], ...(windowHours !== undefined ? { windowHours } : {}) };
+  return {
+    tableName: raw[ENV.tableName],
+    queueUrl: raw[ENV.ingestQueueUrl],
+    queryRecordType: raw[ENV.queryRecordType],
+    ...(windowHours !== undefined ? { windowHours } : {}),
+  };
+}
+
+/** TENCENT_MEETING_QUERY_RECORD_TYPE alone, for tools that list recordings outside a function (npm run backfill). */
+export function queryRecordTypeSetting(env: Env): QueryRecordType {
+  const parsed = z.object({ [ENV.queryRecordType]: queryRecordType }).safeParse(env);
+  if (parsed.success) return parsed.data[ENV.queryRecordType];
+  throw new ValidationError(`Invalid settings: ${ENV.queryRecordType} ${parsed.error.issues[0]?.message ?? 'is invalid'}`, { variables: [ENV.queryRecordType] });
 }

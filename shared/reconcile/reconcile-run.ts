@@ -7,7 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from '../validation/zod.ts';
-import { DEFAULT_RECONCILE_WINDOW_HOURS, MAX_RECONCILE_WINDOW_HOURS } from '../config/environment.ts';
+import { DEFAULT_RECONCILE_WINDOW_HOURS, MAX_RECONCILE_WINDOW_HOURS, type QueryRecordType } from '../config/environment.ts';
 import { MetricUnit, type Metrics } from '../observability/metrics.ts';
 import type { TencentConfig } from '../tencent/config.ts';
 import { LeaseHeldError, type SweepTotals } from './cursor.ts';
@@ -45,6 +45,8 @@ export interface ReconcileRunDeps {
   /** Tencent credentials (the real client is built from them) or any corp/records source; resolved per invocation. */
   readonly tencent: () => Promise<TencentConfig | CorpRecordsSource>;
   readonly windowHours?: number;
+  /** query_record_type of the corp/records calls; default 0 (all). */
+  readonly queryRecordType?: QueryRecordType;
   readonly maxCatchUpHours?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -68,6 +70,7 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
     tableName: deps.tableName,
     queueUrl: deps.queueUrl,
     tencent: await deps.tencent(),
+    ...(deps.queryRecordType !== undefined ? { queryRecordType: deps.queryRecordType } : {}),
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.budget ? { budget: deps.budget } : {}),

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { TencentMeetingClient } from '../tencent/client.ts';
 import { UNLIMITED } from '../tencent/rate-limiter.ts';
 import type { TencentConfig } from '../tencent/config.ts';
+import type { QueryRecordType } from '../config/environment.ts';
 import type { TimeWindow } from '../tencent/time-windows.ts';
 import { ArchiveIndex } from '../archive/archive-index.ts';
 import { fileStatus } from '../archive/model.ts';
@@ -42,11 +43,12 @@ class TencentCorpRecordsSource implements CorpRecordsSource {
  * retries, no in-process corp limiter), because the shared budget pays per request and the sweep
  * retries a failed page itself, paying again. The app-wide 300/min limiter stays.
  */
-function createSweepTencentClient(config: TencentConfig, options: { now?: () => number } = {}): TencentMeetingClient {
+function createSweepTencentClient(config: TencentConfig, options: { now?: () => number; queryRecordType?: QueryRecordType } = {}): TencentMeetingClient {
   return new TencentMeetingClient(config, {
     retry: { limit: 0 },
     limiters: { corpRecords: UNLIMITED },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.queryRecordType !== undefined ? { queryRecordType: options.queryRecordType } : {}),
   });
 }
 
@@ -69,6 +71,8 @@ export interface SweepWiring {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly tencent: TencentConfig | CorpRecordsSource;
+  /** query_record_type of the corp/records calls; default 0 (all, uploaded recordings included). */
+  readonly queryRecordType?: QueryRecordType;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly budget?: Partial<Omit<DynamoRateBudgetOptions, 'dynamo' | 'tableName'>>;
@@ -80,7 +84,11 @@ export interface SweepWiring {
 export function createSweepDeps(wiring: SweepWiring): SweepDeps {
   const now = wiring.now ?? Date.now;
   const source =
-    'listCorpRecordsPage' in wiring.tencent ? wiring.tencent : new TencentCorpRecordsSource(createSweepTencentClient(wiring.tencent));
+    'listCorpRecordsPage' in wiring.tencent
+      ? wiring.tencent
+      : new TencentCorpRecordsSource(
+          createSweepTencentClient(wiring.tencent, wiring.queryRecordType !== undefined ? { queryRecordType: wiring.queryRecordType } : {}),
+        );
   return {
     source,
     index: new ArchiveIndexArchivedFiles(new ArchiveIndex({ dynamo: wiring.dynamo, tableName: wiring.tableName, now: () => new Date(now()) })),

@@ -1,8 +1,10 @@
 // Tencent Meeting record APIs (reference §4, §5): one method per endpoint, plus iterators that walk
-// every page and every legal ≤ 31-day window. Signing, retries and the call budget live in the
-// transport (transport.ts); this file only says which endpoint, with which parameters.
+// every page and every legal window (under 31 days). Signing, retries and the call budget live in the
+// transport (transport.ts); which of the two operator forms a call uses, in operator-form.ts; this
+// file only says which endpoint, with which parameters.
+import { DEFAULT_QUERY_RECORD_TYPE, type QueryRecordType } from '../config/environment.ts';
 import type { OperatorIdType, TencentConfig } from './config.ts';
-import { TencentApiError } from './errors.ts';
+import { OperatorForms, type Operator, type OperatorForm, type OperatorFormEndpoint, type OperatorFormFound } from './operator-form.ts';
 import {
   fileAddressSchema,
   meetingAddressesSchema,
@@ -16,15 +18,24 @@ import {
   type RecordsList,
 } from './schemas.ts';
 import { splitTimeRange } from './time-windows.ts';
-import { TencentTransport, type Query, type TencentClientOptions } from './transport.ts';
+import { TencentTransport, type Query, type TencentClientOptions as TransportOptions } from './transport.ts';
 
-export type { RetryPolicy, TencentClientOptions } from './transport.ts';
+export type { RetryPolicy } from './transport.ts';
+export type { OperatorForm, OperatorFormEndpoint, OperatorFormFound } from './operator-form.ts';
+
+
+export interface TencentClientOptions extends TransportOptions {
+  /** Sent on every /v1/records and /v1/corp/records call that does not name its own; default 0 (all, open point #12). */
+  readonly queryRecordType?: QueryRecordType;
+  /** Told when a call proves which operator form the account accepts (a log line in production). */
+  readonly onOperatorForm?: (found: OperatorFormFound) => void;
+}
 
 interface OperatorParams {
   /** Defaults to the configured operator when neither operatorId nor userid is given. */
   readonly operatorId?: string;
   readonly operatorIdType?: OperatorIdType;
-  /** Legacy form: the user whose recordings to list. Sent without operator_id unless one is given. */
+  /** The user to act as (a userid, type 1). Sent in whichever operator form the account accepts. */
   readonly userid?: string;
 }
 
@@ -64,66 +75,48 @@ export interface FileAddressParams extends Omit<OperatorParams, 'userid'> {
 const MAX_RECORDS_PAGE_SIZE = 20;
 const MAX_ADDRESSES_PAGE_SIZE = 50;
 
-/** The time window, page and record type both record lists take, in the order Tencent documents. */
-function recordsWindowQuery(params: ListRecordsParams | ListCorpRecordsParams): Query {
-  return [
-    ['start_time', params.startTimeSec],
-    ['end_time', params.endTimeSec],
-    ['page_size', params.pageSize],
-    ['page', params.page],
-    ['query_record_type', params.queryRecordType],
-  ];
-}
-
 export class TencentMeetingClient {
   readonly config: TencentConfig;
   private readonly transport: TencentTransport;
-  /** Set once Tencent refused the current operator form on /v1/records (see listRecords). */
-  private legacyRecordsOperator = false;
+  private readonly forms: OperatorForms;
+  private readonly queryRecordType: QueryRecordType;
 
   constructor(config: TencentConfig, options: TencentClientOptions = {}) {
     this.config = config;
     this.transport = new TencentTransport(config, options);
+    this.forms = new OperatorForms(options.onOperatorForm ? { onFound: options.onOperatorForm } : {});
+    this.queryRecordType = options.queryRecordType ?? DEFAULT_QUERY_RECORD_TYPE;
+  }
+
+  /** The operator form each endpoint was found to accept so far (the `npm start` check reports it). */
+  operatorForms(): Readonly<Partial<Record<OperatorFormEndpoint, OperatorForm>>> {
+    return this.forms.known();
   }
 
   /**
-   * GET /v1/records: one page of a user's (or one meeting's) recordings in a ≤ 31-day window.
-   *
-   * Tencent documents two versions of this API: the current one takes operator_id with
-   * operator_id_type 1 (userid); the older one (the customer's seed) takes operator_id only for
-   * rooms (type 3) and names users with `userid`, answering 190004 otherwise. The configured
-   * userid operator is sent in the current form, and after one 190004 in the older form from then on.
+   * GET /v1/records: one page of a user's (or one meeting's) recordings in a window under 31 days.
+   * The operator goes in whichever form the account accepts (operator-form.ts): an empty page from
+   * a form not yet proven is asked again in the other form before it is believed.
    */
   async listRecords(params: ListRecordsParams): Promise<RecordsList> {
-    const defaultOperator = !params.operatorId && !params.userid && this.config.operatorIdType === 1;
-    if (defaultOperator && this.legacyRecordsOperator) return this.listRecordsWith({ ...params, userid: this.config.operatorId });
-    try {
-      return await this.listRecordsWith(params);
-    } catch (error) {
-      if (!defaultOperator || !(error instanceof TencentApiError) || error.errorCode !== 190004) throw error;
-      const legacy = await this.listRecordsWith({ ...params, userid: this.config.operatorId });
-      this.legacyRecordsOperator = true;
-      return legacy;
-    }
-  }
-
-  private async listRecordsWith(params: ListRecordsParams): Promise<RecordsList> {
-    const query: Query = [
-      ...this.operatorQuery(params),
+    const rest: Query = [
       ['meeting_id', params.meetingId],
       ['meeting_code', params.meetingId ? undefined : params.meetingCode],
-      ...recordsWindowQuery(params),
+      ...this.recordsWindowQuery(params),
       ['media_set_type', params.mediaSetType],
     ];
-    return this.transport.get('/v1/records', query, recordsListSchema, {
-      ...(params.meetingId ? { meetingId: params.meetingId } : {}),
-    });
+    return this.forms.run(
+      'records',
+      this.operatorOf(params),
+      (operator) => this.transport.get('/v1/records', [...operator, ...rest], recordsListSchema, params.meetingId ? { meetingId: params.meetingId } : {}),
+      (list) => list.record_meetings.length === 0,
+    );
   }
 
   /** GET /v1/corp/records: one page of the whole account's recordings (10 calls/min, AK/SK only). */
   async listCorpRecords(params: ListCorpRecordsParams): Promise<RecordsList> {
     const query: Query = [
-      ...recordsWindowQuery(params),
+      ...this.recordsWindowQuery(params),
       ['operator_id', params.operatorId],
       ['operator_id_type', params.operatorId ? (params.operatorIdType ?? 1) : undefined],
     ];
@@ -132,33 +125,42 @@ export class TencentMeetingClient {
 
   /** GET /v1/addresses: download links of every file of one meeting recording (one page, ≤ 50). */
   async getMeetingAddresses(meetingRecordId: string, params: PageParams = {}): Promise<MeetingAddresses> {
-    const query: Query = [
-      ['meeting_record_id', meetingRecordId],
-      ...this.operatorQuery(params),
+    const paging: Query = [
       ['page_size', params.pageSize],
       ['page', params.page],
     ];
-    return this.transport.get('/v1/addresses', query, meetingAddressesSchema, { meetingRecordId });
+    return this.forms.run(
+      'addresses',
+      this.operatorOf(params),
+      (operator) => this.transport.get('/v1/addresses', [['meeting_record_id', meetingRecordId], ...operator, ...paging], meetingAddressesSchema, { meetingRecordId }),
+      (addresses) => addresses.record_files.length === 0,
+    );
   }
 
   /** GET /v1/addresses/{record_file_id}: fresh links for one file (video, audio, transcripts, AI minutes). */
   async getFileAddress(recordFileId: string, params: FileAddressParams = {}): Promise<FileAddress> {
-    return this.transport.get(
-      `/v1/addresses/${encodeURIComponent(recordFileId)}`,
-      this.operatorQuery(params),
-      fileAddressSchema,
-      { recordFileId },
-      params.stsToken ? { stsToken: params.stsToken } : undefined,
+    return this.forms.run(
+      'file-address',
+      this.operatorOf(params),
+      (operator) =>
+        this.transport.get(
+          `/v1/addresses/${encodeURIComponent(recordFileId)}`,
+          operator,
+          fileAddressSchema,
+          { recordFileId },
+          params.stsToken ? { stsToken: params.stsToken } : undefined,
+        ),
+      hasNoLinks,
     );
   }
 
   /** GET /v1/records/settings/{meeting_record_id}: sharing settings. */
   async getRecordSettings(meetingRecordId: string, params: Omit<OperatorParams, 'userid'> = {}): Promise<RecordSettings> {
-    return this.transport.get(
-      `/v1/records/settings/${encodeURIComponent(meetingRecordId)}`,
-      this.operatorQuery(params),
-      recordSettingsSchema,
-      { meetingRecordId },
+    return this.forms.run(
+      'record-settings',
+      this.operatorOf(params),
+      (operator) => this.transport.get(`/v1/records/settings/${encodeURIComponent(meetingRecordId)}`, operator, recordSettingsSchema, { meetingRecordId }),
+      () => false,
     );
   }
 
@@ -206,9 +208,31 @@ export class TencentMeetingClient {
     }
   }
 
-  private operatorQuery(params: OperatorParams): Query {
-    if (params.operatorId) return [['operator_id', params.operatorId], ['operator_id_type', params.operatorIdType ?? 1]];
-    if (params.userid) return [['userid', params.userid]];
-    return [['operator_id', this.config.operatorId], ['operator_id_type', this.config.operatorIdType]];
+  private operatorOf(params: OperatorParams): Operator {
+    if (params.operatorId) return { id: params.operatorId, type: params.operatorIdType ?? 1 };
+    if (params.userid) return { id: params.userid, type: 1 };
+    return { id: this.config.operatorId, type: this.config.operatorIdType };
   }
+
+  /** The time window, page and record type both record lists take, in the order Tencent documents. */
+  private recordsWindowQuery(params: ListRecordsParams | ListCorpRecordsParams): Query {
+    return [
+      ['start_time', params.startTimeSec],
+      ['end_time', params.endTimeSec],
+      ['page_size', params.pageSize],
+      ['page', params.page],
+      ['query_record_type', params.queryRecordType ?? this.queryRecordType],
+    ];
+  }
+}
+
+/** A file answer without a single link proves nothing about the operator form (open point #3). */
+function hasNoLinks(file: FileAddress): boolean {
+  return (
+    !file.download_address &&
+    !file.audio_address &&
+    file.meeting_summary.length === 0 &&
+    file.ai_meeting_transcripts.length === 0 &&
+    file.ai_minutes.length === 0
+  );
 }

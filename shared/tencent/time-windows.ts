@@ -1,7 +1,10 @@
-// Tencent's list APIs refuse a start_time..end_time range longer than 31 days (190004), so a longer
-// range is walked as consecutive windows of exactly the legal maximum.
+// Tencent's list APIs refuse a start_time..end_time range "longer than 31 days" (时间区间不允许超过31天),
+// without saying whether exactly 31 × 86 400 s passes, or whether the days are counted as calendar
+// dates (in Beijing time, a range of 31 × 86 400 s touches 32 of them). A longer range is walked as
+// consecutive windows of 30 days, which no reading of the rule refuses (open point #11).
 
-export const MAX_WINDOW_SECONDS = 31 * 24 * 60 * 60;
+/** The longest window the archive sends: a day under Tencent's 31, so every reading of the rule accepts it. */
+export const MAX_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
 export interface TimeWindow {
   readonly startSec: number;

@@ -73,6 +73,8 @@ describe('functions', () => {
       [ENV.ingestQueueUrl]: ref('AWS::SQS::Queue', 'IngestQueue'),
       TENCENT_MEETING_API_BASE: 'https://api.meeting.qq.com',
       DELETION_POLICY: 'retain',
+      // Uploaded recordings are archived too, unless the deployment says otherwise (open point #12).
+      TENCENT_MEETING_QUERY_RECORD_TYPE: '0',
       PRESIGN_TTL_SECONDS: '600',
       POWERTOOLS_SERVICE_NAME: 'tencent-meeting-archive',
       POWERTOOLS_METRICS_NAMESPACE: 'tencent-meeting-archive',

@@ -33,6 +33,7 @@ describe('a customer configuration with every option changed', () => {
       storage: { coldStorage: { transitionAfter: Duration.days(30) }, abortIncompleteUploadsAfter: Duration.days(3) },
       alarmEmail: 'ops@example.com',
       deletionPolicy: 'mirror',
+      queryRecordType: 1,
       presignTtlSeconds: 120,
       tencentApiBase: 'https://tencent.example.com',
       logLevel: 'DEBUG',
@@ -87,6 +88,7 @@ describe('a customer configuration with every option changed', () => {
     for (const fn of fns) {
       expect((fn.Properties!.Environment as { Variables: object }).Variables).toMatchObject({
         DELETION_POLICY: 'mirror',
+        TENCENT_MEETING_QUERY_RECORD_TYPE: '1',
         PRESIGN_TTL_SECONDS: '120',
         TENCENT_MEETING_API_BASE: 'https://tencent.example.com',
         LOG_LEVEL: 'DEBUG',
@@ -176,6 +178,7 @@ describe('validation', () => {
 
   test('an unknown deletion policy is rejected', () => {
     expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, deletionPolicy: 'purge' as never })).toThrow(/deletionPolicy/);
+    expect(() => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, queryRecordType: 3 as never })).toThrow(/queryRecordType/);
   });
 });
 
@@ -187,6 +190,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       alarmEmail: undefined,
       jwt: undefined,
       deletionPolicy: undefined,
+      queryRecordType: undefined,
       presignTtlSeconds: undefined,
       tencentApiBase: undefined,
       logLevel: undefined,
@@ -204,6 +208,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       jwtAudience: 'a, b',
       jwtUserIdClaim: 'custom:tencent_userid',
       deletionPolicy: 'mirror',
+      queryRecordType: '2',
       presignTtlSeconds: '300',
       coldStorageAfterDays: '60',
       reconcileEnabled: 'false',
@@ -215,6 +220,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       alarmEmail: 'ops@example.com',
       jwt: { issuer: 'https://idp.example.com/', audience: ['a', 'b'], userIdClaim: 'custom:tencent_userid' },
       deletionPolicy: 'mirror',
+      queryRecordType: 2,
       presignTtlSeconds: 300,
       ingest: { maxConcurrency: 3 },
       throttle: { rateLimit: 20 },

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../../../shared/aws/clients.ts';
+import { queryRecordTypeSetting, type QueryRecordType } from '../../../shared/config/environment.ts';
 import { loadTencentConfig, type TencentConfig } from '../../../shared/tencent/config.ts';
 import { runBackfillSweep } from '../../../shared/reconcile/backfill.ts';
 import { LeaseHeldError, LeaseLostError } from '../../../shared/reconcile/cursor.ts';
@@ -61,7 +62,9 @@ export async function runBackfill(argv: readonly string[], io: BackfillIo): Prom
 
   let target: ResolvedTarget;
   let tencent: TencentConfig | CorpRecordsSource;
+  let queryRecordType: QueryRecordType;
   try {
+    queryRecordType = queryRecordTypeSetting(env);
     target = await resolveTarget(args.target, env, cwd, io.clients);
     // Environment wins over the local stack's simulator, so the real API can be backfilled into the local archive.
     tencent = io.tencent ?? (await loadTencentConfig({ ...target.tencentEnv, ...env }));
@@ -86,6 +89,7 @@ export async function runBackfill(argv: readonly string[], io: BackfillIo): Prom
         ...(io.sleep ? { sleep: io.sleep } : {}),
         ...(io.budget ? { budget: io.budget } : {}),
         requeueAfterMs: args.requeueAfterHours * 3_600_000,
+        queryRecordType,
       },
       {
         range: args,

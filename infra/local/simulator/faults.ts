@@ -54,7 +54,10 @@ export class RestFaults {
     });
   }
 
-  /** The next `count` requests to `endpoint` are refused as over the rate limit (190310 or 190313). */
+  /**
+   * The next `count` requests to `endpoint` are refused as over the rate limit (190310, 190311 or
+   * 190313). `retryAfterSec` is sent only while the readings' `retryAfter` facet is on.
+   */
   rateLimit(endpoint: SimEndpoint | '*', count: number, options: { errorCode?: 190310 | 190311 | 190313; retryAfterSec?: number } = {}): this {
     const errorCode = options.errorCode ?? 190310;
     return this.arm(endpoint, count, {

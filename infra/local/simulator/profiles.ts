@@ -19,6 +19,11 @@ export interface SourceReadings {
   readonly recordingLinkTtlMs: number;
   /** #10: lifetime of AI transcript / minutes links, ms. SDK-GO: 5 min. */
   readonly transcriptLinkTtlMs: number;
+  /**
+   * #11: "时间区间不允许超过31天" read as seconds (a window of exactly 31 × 86 400 s passes) or as
+   * calendar dates in Beijing time (a window may touch at most 31 of them).
+   */
+  readonly windowLimit: 'seconds' | 'calendar-dates';
   /** #8: header names match in any case (Tencent) or only as documented. */
   readonly headerCase: 'any' | 'exact';
   /** #15: rate-limit refusals carry a Retry-After header. */
@@ -45,6 +50,7 @@ const SDK: SourceReadings = {
   recordSizeSkewBytes: 0,
   recordingLinkTtlMs: 6 * 60 * 60 * 1000,
   transcriptLinkTtlMs: 5 * 60 * 1000,
+  windowLimit: 'seconds',
   headerCase: 'any',
   retryAfter: true,
   seriesTimesInEvents: false,
@@ -66,7 +72,8 @@ export const PROFILES = {
   /**
    * Everything production traffic has been seen to do at once: seed form, inexact record_size,
    * series times in events, uploaded recordings without meeting_info, reordered artifacts, no
-   * Retry-After, 5-minute links everywhere, deleted files answered with 9003 and still listed for 3 s.
+   * Retry-After, 5-minute links everywhere, deleted files answered with 9003 and still listed for 3 s,
+   * 31 days counted as calendar dates.
    */
   wild: {
     operatorForm: 'seed',
@@ -74,6 +81,7 @@ export const PROFILES = {
     recordSizeSkewBytes: -4096,
     recordingLinkTtlMs: 5 * 60 * 1000,
     transcriptLinkTtlMs: 5 * 60 * 1000,
+    windowLimit: 'calendar-dates',
     headerCase: 'any',
     retryAfter: false,
     seriesTimesInEvents: true,

@@ -2,7 +2,7 @@
 // protocol checks (§1.4), error bodies (§5.1) and rate limits (§5.3), answering from the
 // SimulatorModel. Download links point at the same server, where DownloadService serves them.
 // Hand-written on node:http because the point is to reproduce Tencent's exact wire behaviour
-// (raw request target, case-sensitive headers), which a framework would normalise away.
+// (raw request target, header names as sent), which a framework would normalise away.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,12 +57,8 @@ export interface SimulatorOptions {
   };
   /** GET /v1/addresses/{id} requires the STS-Token header (apps created from 2026-01-16). */
   readonly requireStsToken?: boolean;
-  /** See SimulatorSettings.legacyRecordsOperator; default false. */
-  readonly legacyRecordsOperator?: boolean;
   /** Accept OAuth (AccessToken + OpenId) requests; default true. */
   readonly allowOAuth?: boolean;
-  /** Header names are case-sensitive at Tencent (DOC-42413); default true. */
-  readonly strictHeaderCase?: boolean;
   /** Link lifetime for the download service created here. */
   readonly linkTtlMs?: number;
   readonly downloads?: DownloadService;
@@ -104,11 +100,6 @@ export interface SimulatorCounters {
 export interface SimulatorSettings {
   requireStsToken: boolean;
   allowOAuth: boolean;
-  /**
-   * GET /v1/records as the older API version documents it (the customer's seed): operator_id only
-   * with operator_id_type 3 (rooms); users are named by `userid`. Other types get 190004.
-   */
-  legacyRecordsOperator: boolean;
   /** The open points' readings being played (profiles.ts); facets may be switched at runtime. */
   readings: SourceReadings;
 }
@@ -244,6 +235,25 @@ function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
 }
 
 const MAX_WINDOW_SEC = 31 * 24 * 60 * 60;
+const BEIJING_OFFSET_SEC = 8 * 60 * 60;
+
+/** #11: "时间区间不允许超过31天" read as seconds (31 × 86 400 passes) or as Beijing calendar dates (at most 31 touched). */
+function windowAllowed(startSec: number, endSec: number, limit: SourceReadings['windowLimit']): boolean {
+  if (limit === 'seconds') return endSec - startSec <= MAX_WINDOW_SEC;
+  const date = (sec: number) => Math.floor((sec + BEIJING_OFFSET_SEC) / 86_400);
+  return date(endSec) - date(startSec) < 31;
+}
+
+/** #2 / #3: the code an account answers the operator form it does not accept with: none of Tencent's sources lists it. */
+export const UNDOCUMENTED_FORM_ERROR = 199_901;
+
+const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([190310, 190311, 190313]);
+
+/** The operator form a request uses: a room (type 3) is named the same way in both. */
+function operatorFormOf(params: URLSearchParams): 'sdk' | 'seed' | 'rooms' | undefined {
+  if (params.get('operator_id')) return params.get('operator_id_type') === '3' ? 'rooms' : 'sdk';
+  return params.get('userid') ? 'seed' : undefined;
+}
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const now = options.now ?? Date.now;
@@ -262,14 +272,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const settings: SimulatorSettings = {
     requireStsToken: options.requireStsToken ?? false,
     allowOAuth: options.allowOAuth ?? true,
-    legacyRecordsOperator: options.legacyRecordsOperator ?? false,
     readings: resolveReadings(options.profile, options.readings),
   };
   const windowSec = options.timestampWindowSec ?? 300;
   const windowMs = options.rateLimits?.windowMs ?? 60_000;
   const appLimit = new WindowCounter(options.rateLimits?.appPerWindow ?? 300, windowMs);
   const corpLimit = new WindowCounter(options.rateLimits?.corpRecordsPerWindow ?? 10, windowMs);
-  const strictCase = options.strictHeaderCase ?? true;
   const seenNonces = new Map<string, number>();
   let baseUrl = '';
 
@@ -283,9 +291,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const key = raw[i]!;
-      if (strictCase ? key === name : key.toLowerCase() === name.toLowerCase()) return raw[i + 1];
+      // #8: Tencent matches header names in any case; 'exact' plays a stricter server than Tencent.
+      if (settings.readings.headerCase === 'exact' ? key === name : key.toLowerCase() === name.toLowerCase()) return raw[i + 1];
     }
     return undefined;
+  }
+
+  /** #15: whether a refusal tells how long to wait; the sources promise no Retry-After. */
+  function retryAfterHeader(seconds: number): Record<string, string> {
+    return settings.readings.retryAfter ? { 'Retry-After': String(seconds) } : {};
   }
 
   function link(artifact: SimArtifact): string {
@@ -373,7 +387,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (start === undefined) throw badParam('start_time 必填');
     if (end === undefined) throw badParam('end_time 必填');
     if (end < start) throw badParam('end_time 不能早于 start_time');
-    if (end - start > MAX_WINDOW_SEC) throw badParam('时间区间不允许超过31天');
+    if (!windowAllowed(start, end, settings.readings.windowLimit)) throw badParam('时间区间不允许超过31天');
     return { startMs: start * 1000, endMs: end * 1000 };
   }
 
@@ -486,6 +500,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!canSee(who, recording)) throw new ApiError(400, 9042, '权限受限: 仅会议创建者或录制管理员可操作');
   }
 
+  /**
+   * #2 / #3: how the account answers this request's operator form: as asked, or (the form it does not
+   * accept) with an undocumented error or an empty answer, per the readings.
+   */
+  function formAnswer(params: URLSearchParams): 'answer' | 'empty' {
+    const { operatorForm, otherFormAnswer } = settings.readings;
+    const form = operatorFormOf(params);
+    if (form === undefined || form === 'rooms' || operatorForm === 'either' || form === operatorForm) return 'answer';
+    if (otherFormAnswer === 'empty') return 'empty';
+    throw new ApiError(400, UNDOCUMENTED_FORM_ERROR, form === 'sdk' ? '不支持的操作者类型' : '缺少操作者参数');
+  }
+
   function findFileOrThrow(recordFileId: string): { file: SimRecordFile; recording: SimMeetingRecording } {
     const file = model.getFile(recordFileId);
     const recording = file ? model.getRecording(file.meetingRecordId) : undefined;
@@ -507,9 +533,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'records': {
         const { startMs, endMs } = timeRange(params);
         const { page, pageSize } = paging(params, 10, 20);
-        if (settings.legacyRecordsOperator && params.get('operator_id') && intParam(params, 'operator_id_type') !== 3) {
-          throw badParam('operator_id_type 当前仅支持 rooms_id，企业内用户请使用 userid 字段');
-        }
+        if (formAnswer(params) === 'empty') return listBody([], page, pageSize, false);
         const who = operator(params, caller);
         if (!who) throw badParam('userid 或 operator_id 必填');
         const queryRecordType = intParam(params, 'query_record_type', 1)!;
@@ -537,9 +561,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return listBody(matching, page, pageSize, true);
       }
       case 'addresses': {
+        const { page, pageSize } = paging(params, 50, 50);
+        if (formAnswer(params) === 'empty') {
+          return { ...pageOf([], page, pageSize).counts, meeting_record_id: params.get('meeting_record_id') ?? '', record_files: [] };
+        }
         const recording = findRecordingOrThrow(params.get('meeting_record_id'));
         requirePermission(operator(params, caller), recording);
-        const { page, pageSize } = paging(params, 50, 50);
         const files = recording.state === 3 ? recording.files : [];
         const { slice, counts } = pageOf(files, page, pageSize);
         return {
@@ -555,6 +582,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         if (settings.requireStsToken && header(req, 'STS-Token') !== credentials.stsToken) {
           throw new ApiError(400, 190303, '鉴权失败: STS-Token 缺失或无效');
         }
+        // A file answer without a single link: what LULAB's connector would see as "nothing to download".
+        if (formAnswer(params) === 'empty') return { record_file_id: id!, meeting_summary: [], ai_meeting_transcripts: [], ai_minutes: [] };
         const { file, recording } = findFileOrThrow(id!);
         requirePermission(operator(params, caller), recording);
         return {
@@ -652,10 +681,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // A refused call consumes no budget (assumed; Tencent does not document it).
       const at = rateNow();
       const appWait = appLimit.wait(at);
-      if (appWait > 0) throw new ApiError(400, 190310, '每分钟总接口调用次数超过限制。', { 'Retry-After': String(appWait) });
+      if (appWait > 0) throw new ApiError(400, 190310, '每分钟总接口调用次数超过限制。', retryAfterHeader(appWait));
       if (endpoint === 'corpRecords') {
         const corpWait = corpLimit.wait(at);
-        if (corpWait > 0) throw new ApiError(400, 190313, '每分钟单接口调用次数超过限制。', { 'Retry-After': String(corpWait) });
+        if (corpWait > 0) throw new ApiError(400, 190313, '每分钟单接口调用次数超过限制。', retryAfterHeader(corpWait));
         corpLimit.take(at);
       }
       appLimit.take(at);
@@ -665,7 +694,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           injected.status,
           injected.errorCode,
           injected.message,
-          injected.retryAfterSec !== undefined ? { 'Retry-After': String(injected.retryAfterSec) } : {},
+          injected.retryAfterSec === undefined ? {} : RATE_LIMIT_CODES.has(injected.errorCode) ? retryAfterHeader(injected.retryAfterSec) : { 'Retry-After': String(injected.retryAfterSec) },
         );
       }
       const result = handleEndpoint(endpoint, id, url.searchParams, req, caller);

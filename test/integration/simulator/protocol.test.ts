@@ -138,8 +138,22 @@ describe('simulator protocol checks', () => {
     expectTencentError(unknownKey, 400, 190303);
     expect(unknownKey.json.error_info!.new_error_code).toBe(200190303);
     expectTencentError(await send({ target: corp(0, 10), headers: { AppId: '123' } }), 400, 190303);
-    // Header names are case-sensitive at Tencent.
-    expectTencentError(await send({ target: corp(0, 10), headers: { 'X-TC-Key': undefined, 'x-tc-key': sim.credentials.secretId } }), 400, 190303);
+  });
+
+  it('matches header names in any case, as Tencent does; headerCase "exact" plays a stricter server (open point #8)', async () => {
+    await start();
+    // SDK-GO's Header.Set canonicalises: X-Tc-Key, Appid, Sdkid, X-Tc-Signature.
+    const canonical = (c: Simulator['credentials']) => ({
+      'X-TC-Key': undefined,
+      'X-Tc-Key': c.secretId,
+      AppId: undefined,
+      Appid: c.appId,
+      ...(c.sdkId ? { SdkId: undefined, Sdkid: c.sdkId } : {}),
+    });
+    expect((await send({ target: corp(0, 10), headers: canonical(sim.credentials) })).status).toBe(200);
+    expect((await send({ target: corp(0, 10), headers: { 'X-TC-Key': undefined, 'x-tc-key': sim.credentials.secretId } })).status).toBe(200);
+    sim.settings.readings.headerCase = 'exact';
+    expectTencentError(await send({ target: corp(0, 10), headers: canonical(sim.credentials) }), 400, 190303);
   });
 
   it('refuses an SdkId sent when none is assigned, and a missing one when assigned (190303)', async () => {
@@ -190,7 +204,7 @@ describe('simulator protocol checks', () => {
     const corpLimited = await send({ target: corp(0, 10) });
     expectTencentError(corpLimited, 400, 190313);
     expect(Number(corpLimited.headers['retry-after'])).toBeGreaterThan(0);
-    const other = `/v1/records?userid=a&start_time=0&end_time=10`;
+    const other = `/v1/records?operator_id=a&operator_id_type=1&start_time=0&end_time=10`;
     expect((await send({ target: other })).status).toBe(200);
     expect((await send({ target: other })).status).toBe(200);
     expect((await send({ target: other })).status).toBe(200);
@@ -199,6 +213,39 @@ describe('simulator protocol checks', () => {
     expect(sim.counters.endpoints.records).toMatchObject({ requests: 4, rejected: 1 });
     clock += 60_000;
     expect((await send({ target: corp(0, 10) })).status).toBe(200);
+  });
+
+  it('sends no Retry-After on rate-limit refusals when the readings say so (open point #15)', async () => {
+    await start({ readings: { retryAfter: false }, rateLimits: { corpRecordsPerWindow: 1 } });
+    expect((await send({ target: corp(0, 10) })).status).toBe(200);
+    const limited = await send({ target: corp(0, 10) });
+    expectTencentError(limited, 400, 190313);
+    expect(limited.headers['retry-after']).toBeUndefined();
+    sim.faults.rateLimit('records', 1, { errorCode: 190310, retryAfterSec: 5 });
+    const injected = await send({ target: `/v1/records?operator_id=a&operator_id_type=1&start_time=0&end_time=10` });
+    expectTencentError(injected, 400, 190310);
+    expect(injected.headers['retry-after']).toBeUndefined();
+  });
+
+  it('answers the operator form the account does not accept with an undocumented code or an empty list (open points #2, #3)', async () => {
+    await start({ profile: 'seed' });
+    const operator = sim.credentials.operatorId;
+    const recording = sim.model.createMeeting({ subject: 'f', hostUserId: operator, files: [{ sizeBytes: 3 }] });
+    const window = `start_time=${nowSec() - 3600}&end_time=${nowSec() + 60}`;
+    const sdk = `operator_id=${operator}&operator_id_type=1`;
+    const refused = await send({ target: `/v1/records?${sdk}&${window}` });
+    expect(refused.status).toBe(400);
+    expect([190004, 190303, 9042, 4051, 9003]).not.toContain(refused.json.error_info!.error_code);
+    const listed = await send({ target: `/v1/records?userid=${operator}&${window}` });
+    expect(listed.json.total_count).toBe(1);
+    // A room is named the same way in both forms.
+    expect((await send({ target: `/v1/records?operator_id=room-1&operator_id_type=3&${window}` })).json.error_info?.error_code).not.toBe(refused.json.error_info!.error_code);
+    sim.settings.readings.otherFormAnswer = 'empty';
+    expect((await send({ target: `/v1/records?${sdk}&${window}` })).json).toMatchObject({ total_count: 0, record_meetings: [] });
+    const fileTarget = `/v1/addresses/${recording.files[0]!.recordFileId}`;
+    expect((await send({ target: `${fileTarget}?${sdk}` })).json).not.toHaveProperty('download_address');
+    expect((await send({ target: `${fileTarget}?userid=${operator}` })).json).toHaveProperty('download_address');
+    expect((await send({ target: `/v1/addresses?meeting_record_id=${recording.meetingRecordId}&${sdk}` })).json).toMatchObject({ record_files: [] });
   });
 
   it('requires the STS-Token on /v1/addresses/{id} only when switched on', async () => {

@@ -3,8 +3,9 @@ import { MAX_WINDOW_SECONDS, splitTimeRange } from '../../../shared/tencent/time
 const DAY = 86_400;
 
 describe('splitTimeRange', () => {
-  it('keeps a range of at most 31 days whole', () => {
-    expect(splitTimeRange(1_000, 1_000 + 31 * DAY)).toEqual([{ startSec: 1_000, endSec: 1_000 + 31 * DAY }]);
+  it('keeps a range of at most 30 days whole, and splits one of exactly 31 days (a margin under Tencent’s 31, open point #11)', () => {
+    expect(splitTimeRange(1_000, 1_000 + 30 * DAY)).toEqual([{ startSec: 1_000, endSec: 1_000 + 30 * DAY }]);
+    expect(splitTimeRange(1_000, 1_000 + 31 * DAY)).toHaveLength(2);
     expect(splitTimeRange(5, 5)).toEqual([{ startSec: 5, endSec: 5 }]);
   });
 
@@ -15,7 +16,7 @@ describe('splitTimeRange', () => {
     expect(windows[0]).toEqual({ startSec: start, endSec: start + MAX_WINDOW_SECONDS });
     for (let i = 1; i < windows.length; i += 1) expect(windows[i]!.startSec).toBe(windows[i - 1]!.endSec);
     expect(windows.at(-1)!.endSec).toBe(start + 100 * DAY);
-    for (const w of windows) expect(w.endSec - w.startSec).toBeLessThanOrEqual(31 * DAY);
+    for (const w of windows) expect(w.endSec - w.startSec).toBeLessThan(31 * DAY);
   });
 
   it('is deterministic and covers every second for arbitrary ranges', () => {
