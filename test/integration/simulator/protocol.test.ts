@@ -152,7 +152,7 @@ describe('simulator protocol checks', () => {
     });
     expect((await send({ target: corp(0, 10), headers: canonical(sim.credentials) })).status).toBe(200);
     expect((await send({ target: corp(0, 10), headers: { 'X-TC-Key': undefined, 'x-tc-key': sim.credentials.secretId } })).status).toBe(200);
-    sim.settings.readings.headerCase = 'exact';
+    sim.settings.readings = { ...sim.settings.readings, headerCase: 'exact' };
     expectTencentError(await send({ target: corp(0, 10), headers: canonical(sim.credentials) }), 400, 190303);
   });
 
@@ -240,7 +240,7 @@ describe('simulator protocol checks', () => {
     expect(listed.json.total_count).toBe(1);
     // A room is named the same way in both forms.
     expect((await send({ target: `/v1/records?operator_id=room-1&operator_id_type=3&${window}` })).json.error_info?.error_code).not.toBe(refused.json.error_info!.error_code);
-    sim.settings.readings.otherFormAnswer = 'empty';
+    sim.settings.readings = { ...sim.settings.readings, otherFormAnswer: 'empty' };
     expect((await send({ target: `/v1/records?${sdk}&${window}` })).json).toMatchObject({ total_count: 0, record_meetings: [] });
     const fileTarget = `/v1/addresses/${recording.files[0]!.recordFileId}`;
     expect((await send({ target: `${fileTarget}?${sdk}` })).json).not.toHaveProperty('download_address');

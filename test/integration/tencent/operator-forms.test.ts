@@ -123,7 +123,7 @@ describe('operator form negotiation', () => {
     const recording = meetingWithTwoFiles();
     const client = clientFor(sim);
     await client.listRecords({ meetingId: recording.meetingId, ...RANGE });
-    sim.settings.readings.operatorForm = 'seed';
+    sim.settings.readings = { ...sim.settings.readings, operatorForm: 'seed' };
     const after = await client.listRecords({ meetingId: recording.meetingId, ...RANGE });
     expect(after.record_meetings).toHaveLength(1);
     expect(client.operatorForms().records).toBe('seed');
