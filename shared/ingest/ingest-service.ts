@@ -31,7 +31,7 @@ import type {
   RecordingStatusMessage,
   RefreshMeetingMessage,
 } from './messages.ts';
-import type { StsTokenStore } from '../tencent/sts-token-store.ts';
+import { StsTokenExpiredError, type StsTokenStore } from '../tencent/sts-token-store.ts';
 import type { RemovedObject } from '../copy/object-versions.ts';
 import { goneAsLinkGone, SourceDeletion, type LinkFailed, type SourceDeletionDeps } from './source-deletion.ts';
 import { askTencentForFile, hintsOf } from './source-presence.ts';
@@ -86,9 +86,11 @@ export interface DeferDelays {
   readonly fileBusy: number;
   readonly notListed: number;
   readonly notReady: number;
+  /** The STS token expired: a fresh one comes with the next common.sts-token event. */
+  readonly stsToken: number;
 }
 
-const DEFAULT_DEFER_SECONDS: DeferDelays = { fileBusy: 120, notListed: 60, notReady: 300 };
+const DEFAULT_DEFER_SECONDS: DeferDelays = { fileBusy: 120, notListed: 60, notReady: 300, stsToken: 300 };
 
 export class IngestService {
   readonly #deps: IngestServiceDeps;
@@ -233,6 +235,10 @@ export class IngestService {
         }
       }
       if (copiedHere) this.#deps.metrics.fileArchived();
+    } catch (error) {
+      if (!(error instanceof StsTokenExpiredError)) throw error;
+      logger.warn('STS token expired; waiting for a fresh common.sts-token event', { ...ids, expiredAt: error.context.expiredAt });
+      [next, why] = ['stsToken', 'the STS token expired'];
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await lease.release();
@@ -331,8 +337,9 @@ export class IngestService {
   }
 
   async #fileAddress(recordFileId: string) {
-    const stsToken = await this.#deps.stsTokens.current();
-    return this.#deps.tencent.getFileAddress(recordFileId, stsToken ? { stsToken } : {});
+    const sts = await this.#deps.stsTokens.state();
+    if (sts.status === 'expired') throw new StsTokenExpiredError('the STS token expired', { recordFileId, expiredAt: new Date(sts.expiredAtMs).toISOString() });
+    return this.#deps.tencent.getFileAddress(recordFileId, sts.status === 'valid' ? { stsToken: sts.token } : {});
   }
 
   async #freshUrl(recordFileId: string, artifact: string, offered: { latest: SourceArtifact[] }): Promise<string> {

@@ -3,6 +3,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../archive/table-design.ts';
 import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
+import { TransientError } from '../errors.ts';
 
 export class StsTokenStore {
   readonly #store: ConditionalItemStore;
@@ -28,8 +29,24 @@ export class StsTokenStore {
 
   /** The stored token while it is valid, else undefined. */
   async current(): Promise<string | undefined> {
-    const item = (await this.#store.get(keys.stsToken())) as { stsToken?: string; expiresAtMs?: number } | undefined;
-    if (!item?.stsToken || (item.expiresAtMs ?? 0) <= this.#now()) return undefined;
-    return item.stsToken;
+    const state = await this.state();
+    return state.status === 'valid' ? state.token : undefined;
   }
+
+  /**
+   * 'none': no token was ever delivered (apps created before 2026-01-16 need none). 'expired': the
+   * app uses tokens and the last one has expired, so a call without one would be refused until the
+   * next common.sts-token event brings a fresh one (open point #13).
+   */
+  async state(): Promise<{ readonly status: 'valid'; readonly token: string } | { readonly status: 'expired'; readonly expiredAtMs: number } | { readonly status: 'none' }> {
+    const item = (await this.#store.get(keys.stsToken())) as { stsToken?: string; expiresAtMs?: number } | undefined;
+    if (!item?.stsToken) return { status: 'none' };
+    const expiresAtMs = item.expiresAtMs ?? 0;
+    return expiresAtMs > this.#now() ? { status: 'valid', token: item.stsToken } : { status: 'expired', expiredAtMs: expiresAtMs };
+  }
+}
+
+/** The app's STS token has expired and no fresh one has arrived yet: wait for it rather than fail. */
+export class StsTokenExpiredError extends TransientError {
+  override name = 'StsTokenExpiredError';
 }

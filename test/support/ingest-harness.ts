@@ -106,7 +106,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.metrics ? { metrics: ingestMetricsOf(options.metrics) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     leaseMs: options.leaseMs ?? 60_000,
-    deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1 },
+    deferSeconds: { fileBusy: 1, notListed: 1, notReady: 1, stsToken: 1 },
     ...(options.continuationLimits ? { continuationLimits: options.continuationLimits } : {}),
   });
   const ingest = createIngestHandler({
