@@ -11,8 +11,6 @@ import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
-import { TencentApiError } from '../../shared/tencent/errors.ts';
-import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { webhookFromEnvironment } from '../../functions/webhook/handler.ts';
 import { ingestFromEnvironment } from '../../functions/ingest/handler.ts';
 import { queryFromEnvironment } from '../../functions/query/handler.ts';
@@ -32,6 +30,7 @@ import { startSimulator, type Simulator, type SimulatorCredentials } from './sim
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
 import { claimLocalStackFile, LOCAL_STACK_FILE_NAME } from './stack-file.ts';
+import { checkTencentCredentials } from './tencent-check.ts';
 
 export interface LocalStackUrls {
   readonly gateway: string;
@@ -61,13 +60,7 @@ export interface StartOptions {
   readonly log?: LocalLog & { child?(component: string): LocalLog };
 }
 
-/** Tencent rejected the credentials; the message says which variables to check. */
-export class TencentCredentialsError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TencentCredentialsError';
-  }
-}
+export { TencentCredentialsError } from './tencent-check.ts';
 
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
@@ -123,7 +116,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     // The functions read their credentials from this environment: locally never a Secrets Manager secret.
     tencentEnv = without(without(tencentEnv, TENCENT_SECRET_ARN_ENV), TENCENT_WEBHOOK_SECRET_ARN_ENV);
     const tencentConfig: TencentConfig = loadTencentConfigFromEnv(tencentEnv);
-    if (!simulator) await checkTencentCredentials(tencentConfig);
+    if (!simulator) log.info(await checkTencentCredentials(tencentConfig));
     requireWebhookSecrets(tencentConfig);
     saveSecrets(config.dataDir, secrets);
 
@@ -297,42 +290,6 @@ function wipeExcept(dataDir: string, keep: string): void {
 function without(env: Readonly<Record<string, string>>, key: string): Record<string, string> {
   const { [key]: _dropped, ...rest } = env;
   return rest;
-}
-
-/** One cheap authenticated call, so wrong credentials are reported at start, not at the first recording. */
-async function checkTencentCredentials(config: TencentConfig): Promise<void> {
-  const client = new TencentMeetingClient(config, { retry: { limit: 1 }, timeoutMs: 10_000 });
-  const endSec = Math.floor(Date.now() / 1000);
-  try {
-    await client.listRecords({ startTimeSec: endSec - 24 * 3600, endTimeSec: endSec, pageSize: 1 });
-  } catch (error) {
-    if (error instanceof TencentApiError) {
-      if (error.errorCode === 190303 || error.errorCode === 9042) {
-        throw new TencentCredentialsError(
-          `Tencent Meeting rejected the credentials (error_code ${error.errorCode}: ${error.tencentMessage}). ` +
-            'Check TENCENT_MEETING_APP_ID and TENCENT_MEETING_SECRET_ID, and set TENCENT_MEETING_SDK_ID only if Tencent assigned one.',
-          { cause: error },
-        );
-      }
-      if (error.errorCode === 200003) {
-        throw new TencentCredentialsError(
-          `Tencent Meeting could not verify the request signature (error_code 200003: ${error.tencentMessage}). Check TENCENT_MEETING_SECRET_KEY.`,
-          { cause: error },
-        );
-      }
-      if (error.errorCode === 190300) {
-        throw new TencentCredentialsError(`Tencent Meeting refused the request timestamp (error_code 190300): this machine's clock is off by more than 5 minutes.`, {
-          cause: error,
-        });
-      }
-      if (error.httpStatus === undefined) {
-        throw new TencentCredentialsError(`Tencent Meeting API at ${config.apiBase} did not answer (${error.tencentMessage}). Check TENCENT_MEETING_API_BASE.`, {
-          cause: error,
-        });
-      }
-    }
-    // Anything else (a user without recordings, a rate limit) says nothing about the credentials.
-  }
 }
 
 export async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
