@@ -4,7 +4,7 @@
 // plans. Each page costs one call from the shared budget and ends with a checkpoint, so the walk
 // can stop at any page (budget spent, invocation out of time, Ctrl-C) and continue there later.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { isMinuteRateLimited } from '../tencent/errors.ts';
+import { isMinuteRateLimited, rateLimitOf, TencentApiError } from '../tencent/errors.ts';
 import { splitTimeRange, type TimeWindow } from '../tencent/time-windows.ts';
 import { acquireWithin, type RateBudget } from './shared-budget.ts';
 import { addTotals, emptyTotals, type CursorStore, type SweepCursor, type SweepTotals } from './cursor.ts';
@@ -118,6 +118,10 @@ export interface SweepOptions {
 
 const CORP_RECORDS_MAX_PAGE_SIZE = 20;
 
+function isDailyQuota(error: unknown): boolean {
+  return error instanceof TencentApiError && rateLimitOf(error.errorCode, error.httpStatus) === 'daily';
+}
+
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -184,7 +188,8 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
             deps.logger?.warn('corp/records rate limit hit outside the shared budget', { sweep: name });
             return pause('rate-limited');
           }
-          if (!isRetryable(error) || attempt >= maxPageAttempts) throw error;
+          // The daily quota does not come back within a run: fail it now; the next run resumes at the cursor.
+          if (!isRetryable(error) || isDailyQuota(error) || attempt >= maxPageAttempts) throw error;
           deps.logger?.warn('corp/records page failed; retrying', { sweep: name, attempt, error: String(error) });
           await sleep(Math.min(10_000, 1000 * 2 ** (attempt - 1)));
           // A retry is another call to Tencent: it pays from the shared budget like the first.

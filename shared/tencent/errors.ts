@@ -3,10 +3,13 @@
 import { ArchiveError, type ErrorContext } from '../errors.ts';
 
 /**
- * How Tencent says "too many requests": a per-`minute` limit (190310 per app, 190313 on
- * corp/records) passes within the minute, so callers wait it out; the `daily` quota (190311) does
- * not come back within a request's or a sweep's lifetime, so it is handed to the queue instead.
- * The one classifier of rate limits: the client's retries, the typed error and the sweep all ask it.
+ * How Tencent says "too many requests" (DOC-105276, open point #15): a per-`minute` limit (190310
+ * per app, 190313 per account-level API such as corp/records) passes within the minute, so callers
+ * wait it out; the `daily` quota (190311, 200 000 calls a day) does not come back within a
+ * request's or a sweep's lifetime, so it is handed to the queue instead. An HTTP 429 without one of
+ * these codes (no source shows Tencent sending one, but a proxy in front of it may) counts as a
+ * per-minute limit. The one classifier of rate limits: the client's retries, the typed error, the
+ * operator-form negotiation and the sweep all ask it.
  */
 export type RateLimit = 'minute' | 'daily';
 
@@ -16,9 +19,9 @@ const RATE_LIMITS: ReadonlyMap<number, RateLimit> = new Map([
   [190311, 'daily'],
 ]);
 
-/** The rate limit a Tencent error_code stands for (a number, or a numeric string), if any. */
-export function rateLimitOf(errorCode: unknown): RateLimit | undefined {
-  return RATE_LIMITS.get(Number(errorCode));
+/** The rate limit a Tencent error_code (a number, or a numeric string) or an HTTP status stands for, if any. */
+export function rateLimitOf(errorCode: unknown, httpStatus?: number): RateLimit | undefined {
+  return RATE_LIMITS.get(Number(errorCode)) ?? (httpStatus === 429 ? 'minute' : undefined);
 }
 
 /**
@@ -27,7 +30,8 @@ export function rateLimitOf(errorCode: unknown): RateLimit | undefined {
  */
 export function isMinuteRateLimited(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth += 1) {
-    const candidate = e as { errorCode?: unknown; code?: unknown; error_code?: unknown; context?: { errorCode?: unknown; error_code?: unknown } };
+    const candidate = e as { errorCode?: unknown; code?: unknown; error_code?: unknown; httpStatus?: number; context?: { errorCode?: unknown; error_code?: unknown } };
+    if (rateLimitOf(undefined, candidate.httpStatus) === 'minute') return true;
     for (const value of [candidate.errorCode, candidate.error_code, candidate.code, candidate.context?.errorCode, candidate.context?.error_code]) {
       if (rateLimitOf(value) === 'minute') return true;
     }
@@ -66,11 +70,11 @@ export interface TencentApiErrorInit {
 export function isRetryableTencentFailure(errorCode: number | undefined, httpStatus: number | undefined): boolean {
   if (errorCode !== undefined) {
     // Either rate limit passes with time (the daily one by the queue's redelivery); 190301: see PERMANENT_CODES.
-    if (rateLimitOf(errorCode) !== undefined || errorCode === 190301) return true;
+    if (rateLimitOf(errorCode, httpStatus) !== undefined || errorCode === 190301) return true;
     if (PERMANENT_CODES.has(errorCode) || GONE_CODES.has(errorCode)) return false;
   }
   if (httpStatus === undefined) return true; // network error or timeout
-  return httpStatus >= 500 || httpStatus === 429 || httpStatus === 408;
+  return httpStatus >= 500 || rateLimitOf(undefined, httpStatus) !== undefined || httpStatus === 408;
 }
 
 export class TencentApiError extends ArchiveError {
@@ -103,7 +107,7 @@ export class TencentApiError extends ArchiveError {
 
   /** Any rate limit, per-minute or daily (rateLimitOf tells which). */
   get isRateLimit(): boolean {
-    return rateLimitOf(this.errorCode) !== undefined;
+    return rateLimitOf(this.errorCode, this.httpStatus) !== undefined;
   }
 }
 

@@ -20,7 +20,7 @@ export interface RetryPolicy {
   /** First backoff for 5xx / network errors; doubles per retry, full jitter. */
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** Backoff after 190310/190313 without Retry-After (Tencent penalises for the rest of the minute). */
+  /** Backoff after a per-minute rate limit (190310/190313/429, see rateLimitOf) without Retry-After (Tencent penalises for the rest of the minute). */
   readonly rateLimitDelayMs: number;
   /** Upper bound on any server-requested Retry-After. */
   readonly maxRetryAfterMs: number;
@@ -171,8 +171,9 @@ export class TencentTransport {
     headers.set('Content-Type', 'application/json');
     headers.set('X-TC-Timestamp', timestamp);
     headers.set('X-TC-Nonce', nonce);
-    // Set here rather than through ky's `headers` option, which lower-cases names when merging;
-    // Tencent matches header names case-sensitively.
+    // Set here rather than through ky's `headers` option, which lower-cases names when merging:
+    // Tencent matches header names in any case (SDK-GO sends X-Tc-Key), but the documented
+    // spelling is what every reading of the sources accepts.
     if (typeof context.stsToken === 'string') headers.set('STS-Token', context.stsToken);
     const auth = this.config.auth;
     if (auth.mode === 'oauth') {
@@ -203,7 +204,7 @@ export class TencentTransport {
       const { code } = errorInfoOf(error.data);
       const status = error.response.status;
       const after = retryAfterMs(error.response.headers);
-      const rateLimit = rateLimitOf(code);
+      const rateLimit = rateLimitOf(code, status);
       // The daily quota does not come back within a request's lifetime: hand it to the queue.
       if (rateLimit === 'daily') return undefined;
       if (rateLimit === 'minute') {

@@ -158,4 +158,17 @@ describe('reconcile sweep (simulator + emulators)', () => {
     const cursor = await new CursorStore({ dynamo: env.resources.clients.dynamo, tableName: env.resources.tableName }).get('sweep');
     expect(cursor).toMatchObject({ status: 'complete' });
   });
+
+  it('stops at the daily quota (190311) without retrying the page, and the next run resumes at its cursor (open point #15)', async () => {
+    const clock = new FakeClock(Date.now());
+    env = await setup(clock);
+    seed(env, 5, clock.now(), 20 * HOUR_MS, () => 1);
+    env.sim.faults.rateLimit('corpRecords', 3, { errorCode: 190311 });
+    await expect(reconcileHandler(env, clock)({}, lambdaContext(45_000))).rejects.toMatchObject({ errorCode: 190311 });
+    // One call: retrying a page spends the shared 10/min budget, and the daily quota will not be back within the run.
+    expect(env.sim.counters.endpoints.corpRecords.requests).toBe(1);
+    env.sim.faults.reset();
+    const next = (await reconcileHandler(env, clock)({}, lambdaContext(600_000))) as ReconcileResult;
+    expect(next).toMatchObject({ status: 'complete', totals: { filesEnqueued: 5 } });
+  });
 });

@@ -14,4 +14,12 @@ describe('rate-limit classifier', () => {
     expect(daily).toMatchObject({ isRateLimit: true, retryable: true });
     expect(isMinuteRateLimited(daily)).toBe(false);
   });
+
+  it('counts an HTTP 429 without a Tencent code as a per-minute limit, waited out like 190310', () => {
+    const proxied = createTencentApiError({ message: 'Too Many Requests', httpStatus: 429, method: 'GET', path: '/v1/records' });
+    expect(proxied).toMatchObject({ isRateLimit: true, retryable: true });
+    expect(isMinuteRateLimited(proxied)).toBe(true);
+    expect(rateLimitOf(undefined, 429)).toBe('minute');
+    expect(rateLimitOf(190311, 429)).toBe('daily');
+  });
 });
