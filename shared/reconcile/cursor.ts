@@ -51,7 +51,7 @@ export function addTotals(a: SweepTotals, b: Partial<SweepTotals>): SweepTotals 
 }
 
 export interface SweepCursor {
-  /** The whole range this run covers, unix seconds; split into ≤31-day windows by the sweep. */
+  /** The whole range this run covers, unix seconds; split into windows of windowSeconds by the sweep. */
   readonly planStartSec: number;
   readonly planEndSec: number;
   /** Next window (index into the split plan) and next page (from 1) to fetch. */
@@ -60,6 +60,8 @@ export interface SweepCursor {
   /** Pages of the current window as Tencent last reported them (0 = not fetched yet). */
   readonly totalPages: number;
   readonly windowCount: number;
+  /** The window length windowIndex counts in; cursors saved before it was recorded used 31 days. */
+  readonly windowSeconds?: number;
   readonly status: 'running' | 'complete';
   readonly totals: SweepTotals;
   readonly startedAtMs: number;
@@ -153,6 +155,7 @@ function toCursor(item: Record<string, unknown>): SweepCursor {
     page: Math.max(1, n(item.page)),
     totalPages: n(item.totalPages),
     windowCount: n(item.windowCount),
+    ...(item.windowSeconds !== undefined ? { windowSeconds: n(item.windowSeconds) } : {}),
     status: item.status === 'complete' ? 'complete' : 'running',
     totals,
     startedAtMs: n(item.startedAtMs),

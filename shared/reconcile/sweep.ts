@@ -5,7 +5,7 @@
 // can stop at any page (budget spent, invocation out of time, Ctrl-C) and continue there later.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isMinuteRateLimited, rateLimitOf, TencentApiError } from '../tencent/errors.ts';
-import { splitTimeRange, type TimeWindow } from '../tencent/time-windows.ts';
+import { MAX_WINDOW_SECONDS, splitTimeRange, type TimeWindow } from '../tencent/time-windows.ts';
 import { acquireWithin, type RateBudget } from './shared-budget.ts';
 import { addTotals, emptyTotals, type CursorStore, type SweepCursor, type SweepTotals } from './cursor.ts';
 import type { FileEnqueuer, FileToEnqueue } from './enqueue.ts';
@@ -118,6 +118,27 @@ export interface SweepOptions {
 
 const CORP_RECORDS_MAX_PAGE_SIZE = 20;
 
+/** Window length of cursors saved before the length was recorded on them. */
+const LEGACY_WINDOW_SECONDS = 31 * 24 * 60 * 60;
+
+/**
+ * A running cursor saved with another window length (a deploy changed it mid-plan) resumes at page 1
+ * of the new window that holds the old window's start: never past anything not yet listed.
+ */
+function reseated(cursor: SweepCursor): SweepCursor {
+  const savedWindowSeconds = cursor.windowSeconds ?? LEGACY_WINDOW_SECONDS;
+  if (savedWindowSeconds === MAX_WINDOW_SECONDS) return cursor;
+  const resumeAtSec = Math.min(cursor.planEndSec, cursor.planStartSec + cursor.windowIndex * savedWindowSeconds);
+  return {
+    ...cursor,
+    windowIndex: Math.floor((resumeAtSec - cursor.planStartSec) / MAX_WINDOW_SECONDS),
+    page: 1,
+    totalPages: 0,
+    windowCount: splitTimeRange(cursor.planStartSec, cursor.planEndSec).length,
+    windowSeconds: MAX_WINDOW_SECONDS,
+  };
+}
+
 function isDailyQuota(error: unknown): boolean {
   return error instanceof TencentApiError && rateLimitOf(error.errorCode, error.httpStatus) === 'daily';
 }
@@ -137,7 +158,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   try {
     let cursor: SweepCursor;
     if (!dryRun && saved && saved.status === 'running') {
-      cursor = saved;
+      cursor = reseated(saved);
     } else if (!dryRun && saved && saved.status === 'complete' && options.whenComplete === 'done') {
       return { status: 'complete', alreadyComplete: true, cursor: saved, run: emptyTotals(), planStartSec: saved.planStartSec, planEndSec: saved.planEndSec };
     } else {
@@ -150,6 +171,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
         page: 1,
         totalPages: 0,
         windowCount: splitTimeRange(range.startSec, range.endSec).length,
+        windowSeconds: MAX_WINDOW_SECONDS,
         status: 'running',
         totals: emptyTotals(),
         startedAtMs: t,

@@ -1,7 +1,9 @@
 // The scheduled sweep against the real HTTP simulator and the emulators.
 import { createReconcileHandler, type ReconcileResult } from '../../../functions/reconcile/handler.ts';
 import { DynamoRateBudget } from '../../../shared/reconcile/shared-budget.ts';
-import { CursorStore } from '../../../shared/reconcile/cursor.ts';
+import { CursorStore, emptyTotals } from '../../../shared/reconcile/cursor.ts';
+import { createSweepDeps } from '../../../shared/reconcile/sources.ts';
+import { runSweep } from '../../../shared/reconcile/sweep.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { destroyClients } from '../../support/aws.ts';
 import { DAY_MS, FakeClock, HOUR_MS, drainQueue, lambdaContext, markArchived, quietEnv, setup } from './support.ts';
@@ -157,6 +159,31 @@ describe('reconcile sweep (simulator + emulators)', () => {
     expect((await drainQueue(env.resources)).length).toBe(50);
     const cursor = await new CursorStore({ dynamo: env.resources.clients.dynamo, tableName: env.resources.tableName }).get('sweep');
     expect(cursor).toMatchObject({ status: 'complete' });
+  });
+
+  it('resumes a plan saved with 31-day windows at the start of the 30-day window that holds its place, skipping nothing (open point #11)', async () => {
+    const clock = new FakeClock(Date.now());
+    env = await setup(clock);
+    const planEndSec = Math.floor(clock.now() / 1000);
+    const planStartSec = planEndSec - 100 * 86_400;
+    const daily = Array.from({ length: 100 }, (_, d) =>
+      env.sim.model.createMeeting({ subject: `day ${d}`, hostUserId: 'user-1', startTimeMs: (planStartSec + d * 86_400 + 3600) * 1000, files: [{ sizeBytes: 100 + d }] }),
+    );
+    // Saved before the deploy: windows of 31 days, the third (days 62–93) half walked (page 3 next).
+    const cursors = new CursorStore({ dynamo: env.resources.clients.dynamo, tableName: env.resources.tableName, now: clock.now });
+    const name = 'backfill:resume';
+    await cursors.acquire(name, 'before-deploy', 1);
+    await cursors.save(name, 'before-deploy', { planStartSec, planEndSec, windowIndex: 2, page: 3, totalPages: 2, windowCount: 4, status: 'running', totals: emptyTotals(), startedAtMs: clock.now(), updatedAtMs: clock.now() }, 1);
+    clock.advance(10);
+    const deps = createSweepDeps({ dynamo: env.resources.clients.dynamo, sqs: env.resources.clients.sqs, tableName: env.resources.tableName, queueUrl: env.resources.ingestQueueUrl, tencent: env.tencentConfig, now: clock.now, sleep: clock.sleep });
+    const result = await runSweep(deps, { name, owner: 'after-deploy', plan: () => ({ startSec: planStartSec, endSec: planEndSec }), whenComplete: 'done', reason: 'backfill', maxWaitMs: () => Number.POSITIVE_INFINITY });
+    expect(result.status).toBe('complete');
+    const enqueued = new Set((await drainQueue(env.resources)).map((m) => m.recordFileId));
+    // Everything from day 62 on (the old window's start) is enqueued; the new window starts at day 60.
+    const expected = daily.filter((_, d) => d >= 62).map((r) => r.files[0]!.recordFileId);
+    expect(expected.filter((id) => !enqueued.has(id))).toEqual([]);
+    const first = new URL(env.sim.counters.log.find((e) => e.endpoint === 'corpRecords')!.target, 'http://x').searchParams;
+    expect([Number(first.get('start_time')), first.get('page')]).toEqual([planStartSec + 60 * 86_400, '1']);
   });
 
   it('stops at the daily quota (190311) without retrying the page, and the next run resumes at its cursor (open point #15)', async () => {
