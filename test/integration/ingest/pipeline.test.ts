@@ -210,8 +210,9 @@ describe('ingest pipeline', () => {
   it('moves a message that cannot succeed on retry to the DLQ at once, with the reason', async () => {
     h = await startHarness();
     const recording = h.sim.model.createMeeting({ subject: 'refused', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    // Tencent refuses the credentials (190303): retrying the same request can never succeed.
-    h.sim.faults.serverErrors('records', 1, { status: 400, errorCode: 190303 });
+    // Tencent refuses the credentials (190303): retrying the same request can never succeed. It
+    // refuses both operator forms alike (a refusal of one form alone sends the other).
+    h.sim.faults.serverErrors('records', 2, { status: 400, errorCode: 190303 });
     await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
     await h.resources.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.resources.ingestQueueUrl, MessageBody: '{"kind":"archive-file"}' }));
     const drained = await h.drain();

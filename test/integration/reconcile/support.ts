@@ -8,6 +8,7 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startSimulator, type Simulator } from '../../../infra/local/simulator/server.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { createTestResources, drainQueue as drainAll } from '../../support/aws.ts';
+import { profileFromEnvironment } from '../../support/simulator.ts';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -34,7 +35,7 @@ export async function setup(clock: FakeClock): Promise<{
   tencentConfig: ReturnType<typeof parseTencentConfig>;
 }> {
   // Signatures use the real clock (the simulator checks ±5 min); only the per-minute limits are faked.
-  const sim = await startSimulator({ rateLimitNow: clock.now, seed: `reconcile-${Math.random()}` });
+  const sim = await startSimulator({ ...profileFromEnvironment(), rateLimitNow: clock.now, seed: `reconcile-${Math.random()}` });
   const resources = await createTestResources();
   const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
   return { sim, resources, index, tencentConfig: parseTencentConfig(sim.env()) };
