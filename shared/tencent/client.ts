@@ -23,7 +23,6 @@ import { TencentTransport, type Query, type TencentClientOptions as TransportOpt
 export type { RetryPolicy } from './transport.ts';
 export type { OperatorForm, OperatorFormEndpoint, OperatorFormFound } from './operator-form.ts';
 
-
 export interface TencentClientOptions extends TransportOptions {
   /** Sent on every /v1/records and /v1/corp/records call that does not name its own; default 0 (all, open point #12). */
   readonly queryRecordType?: QueryRecordType;

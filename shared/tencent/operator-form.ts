@@ -58,12 +58,9 @@ type Outcome<T> = { readonly form: OperatorForm; readonly ok: true; readonly val
  */
 export class OperatorForms {
   readonly #known = new Map<OperatorFormEndpoint, OperatorForm>();
-  readonly #preferred: readonly OperatorForm[];
   readonly #onFound: ((found: OperatorFormFound) => void) | undefined;
 
-  constructor(options: { preferred?: OperatorForm; onFound?: (found: OperatorFormFound) => void } = {}) {
-    const first = options.preferred ?? 'sdk';
-    this.#preferred = [first, OTHER[first]];
+  constructor(options: { onFound?: (found: OperatorFormFound) => void } = {}) {
     this.#onFound = options.onFound;
   }
 
@@ -75,13 +72,15 @@ export class OperatorForms {
   /**
    * Runs `call` with the operator in the accepted form, trying the other form when the answer
    * proves nothing. `isEmpty` says when a successful answer proves nothing (an empty list, a file
-   * without links). Throws when no form gave an answer: a transient failure first (retrying may
-   * tell), then Tencent saying the thing is gone, then the first form's refusal.
+   * without links). Tencent saying the thing is gone, or a rate limit, is thrown at once. When no
+   * form gave a positive answer: a transient failure is thrown first (retrying may tell), then an
+   * empty answer is returned, then the first form's refusal is thrown.
    */
   async run<T>(endpoint: OperatorFormEndpoint, operator: Operator, call: (query: Query) => Promise<T>, isEmpty: (value: T) => boolean): Promise<T> {
     if (operator.type === 3) return call(operatorQuery(operator, 'sdk'));
     const known = this.#known.get(endpoint);
-    const order = known ? [known, OTHER[known]] : this.#preferred;
+    // Unproven, the official SDKs' form goes first: it is what the current docs describe.
+    const order: readonly OperatorForm[] = known ? [known, OTHER[known]] : ['sdk', 'seed'];
     const outcomes: Array<Outcome<T>> = [];
     for (const form of order) {
       const outcome = await attempt(form, () => call(operatorQuery(operator, form)));
