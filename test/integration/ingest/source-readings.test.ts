@@ -8,7 +8,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PROFILE_NAMES } from '../../../infra/local/simulator/profiles.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
-import { meetingFromRecording, recordingCompletedEvent, stsTokenEvent } from '../../../infra/local/simulator/webhook-events.ts';
+import { asTencentSends, meetingFromRecording, recordingCompletedEvent, stsTokenEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { createSweepDeps } from '../../../shared/reconcile/sources.ts';
 import { runSweep } from '../../../shared/reconcile/sweep.ts';
@@ -67,7 +67,9 @@ describe.each(PROFILE_NAMES)('simulator profile %s', (profile) => {
     const cloud = h.sim.model.createMeeting({ subject: '云录制 ☁️', hostUserId: host, files: [{ sizeBytes: MiB + 17, audioBytes: 4096, transcripts: [{ fileType: 'txt' }] }] });
     const uploaded = h.sim.model.createMeeting({ subject: '上传录制 📤', hostUserId: host, recordType: UPLOADED, files: [{ sizeBytes: 2 * MiB + 5 }] });
     for (const recording of [cloud, uploaded]) {
-      const ack = await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), recording.files.map((f) => f.recordFileId)));
+      // As this profile's Tencent sends it (under `wild`, an uploaded recording's event has no meeting_info).
+      const event = asTencentSends(recordingCompletedEvent(meetingFromRecording(recording), recording.files.map((f) => f.recordFileId)), recording, h.sim.settings.readings);
+      const ack = await h.deliver(event);
       expect(ack).toMatchObject({ statusCode: 200, body: 'successfully received callback' });
     }
     expect((await h.drain()).failed).toBe(0);
@@ -107,6 +109,21 @@ describe('STS token expiry (open point #13)', () => {
     await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 3600));
     expect((await h.drain()).failed).toBe(0);
     await expectArchivedExactly(h, recording);
+    expect(await deadLetters(h)).toEqual([]);
+  });
+
+  it('an uploaded recording’s event without meeting_info waits in the queue for a fresh token too', async () => {
+    h = await startHarness({ simulator: { requireStsToken: true } });
+    const nowSec = Math.floor(Date.now() / 1000);
+    await h.deliver(stsTokenEvent('an-expired-token', nowSec - 60));
+    const uploaded = h.sim.model.createMeeting({ subject: 'uploaded', hostUserId: h.sim.credentials.operatorId, recordType: UPLOADED, files: [{ sizeBytes: MiB }] });
+    await h.deliver(withoutMeetingInfo(recordingCompletedEvent(meetingFromRecording(uploaded), [uploaded.files[0]!.recordFileId])));
+    await h.drain({ maxInvocations: 3 });
+    expect(await deadLetters(h)).toEqual([]);
+
+    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 3600));
+    await h.drain();
+    await expectArchivedExactly(h, uploaded);
     expect(await deadLetters(h)).toEqual([]);
   });
 });
