@@ -10,7 +10,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
-import { StsTokenExpiredError, type StsTokenStore } from '../tencent/sts-token-store.ts';
+import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 import { lookupWindows, searchWindow } from './record-windows.ts';
 import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
 import { sendIngestMessages } from './queue.ts';
@@ -90,12 +90,11 @@ export class EventRepairs {
   async resolveFile(message: ResolveFileMessage): Promise<void> {
     const { tencent, logger } = this.#deps;
     const ids = { recordFileId: message.recordFileId };
-    const sts = await this.#deps.stsTokens.state();
-    // Retryable, so the message waits in the queue for the next common.sts-token event, not in the DLQ (open point #13).
-    if (sts.status === 'expired') throw new StsTokenExpiredError('the STS token expired', { ...ids, expiredAt: new Date(sts.expiredAtMs).toISOString() });
+    // An expired token is retryable: the message waits in the queue for the next one, not in the DLQ.
+    const sts = await this.#deps.stsTokens.forRequest(ids);
     let address;
     try {
-      address = await tencent.getFileAddress(message.recordFileId, sts.status === 'valid' ? { stsToken: sts.token } : {});
+      address = await tencent.getFileAddress(message.recordFileId, sts);
     } catch (error) {
       if (!(error instanceof TencentGoneError)) throw error;
       logger.warn('file named by an event without meeting_info is gone at Tencent; nothing to archive', ids);

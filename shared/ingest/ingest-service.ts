@@ -14,7 +14,7 @@ import type { TencentMeetingClient } from '../tencent/client.ts';
 import type { RecordFile, RecordMeeting } from '../tencent/schemas.ts';
 import { sendIngestMessages } from './queue.ts';
 import { artifactsOf, selectArtifacts, type SourceArtifact } from './artifacts.ts';
-import { sharingFromSettings, toFileUpsert, toMeetingUpsert } from './record-upserts.ts';
+import { sharingFromSettings, toFileUpsert, toMeetingUpsert, toStatusUpsert } from './record-upserts.ts';
 import type { CopyLeases } from './copy-lease.ts';
 import { hintedKinds, needsTencent } from './file-completeness.ts';
 import { findMeetingRecording, findRecording, type RecordingFinderDeps } from './find-recording.ts';
@@ -28,7 +28,6 @@ import type {
   ArchiveFileMessage,
   ContinuationState,
   IngestMessage,
-  RecordingStatusMessage,
   RefreshMeetingMessage,
 } from './messages.ts';
 import { StsTokenExpiredError, type StsTokenStore } from '../tencent/sts-token-store.ts';
@@ -78,7 +77,7 @@ const MAX_DEFERRALS = 30;
 
 /**
  * Waiting that is expected rather than a failure: another worker holds the file, Tencent does not
- * list the recording yet, transcoding is not finished. The message is re-sent with a delay instead
+ * list the recording yet, transcoding is not finished, the STS token expired. The message is re-sent with a delay instead
  * of failing, because a failed message only returns after the queue's visibility timeout (6 × the
  * function timeout: 90 minutes in AWS).
  */
@@ -86,7 +85,6 @@ export interface DeferDelays {
   readonly fileBusy: number;
   readonly notListed: number;
   readonly notReady: number;
-  /** The STS token expired: a fresh one comes with the next common.sts-token event. */
   readonly stsToken: number;
 }
 
@@ -118,7 +116,8 @@ export class IngestService {
       case 'refresh-meeting':
         return this.#refreshMeeting(message);
       case 'recording-status':
-        return this.#recordingStatus(message);
+        await this.#deps.index.recordRecordingStatus(toStatusUpsert(message));
+        return;
       case 'archive-meeting':
         return this.#repairs.archiveMeeting(message);
       case 'resolve-file':
@@ -237,8 +236,7 @@ export class IngestService {
       if (copiedHere) this.#deps.metrics.fileArchived();
     } catch (error) {
       if (!(error instanceof StsTokenExpiredError)) throw error;
-      logger.warn('STS token expired; waiting for a fresh common.sts-token event', { ...ids, expiredAt: error.context.expiredAt });
-      [next, why] = ['stsToken', 'the STS token expired'];
+      [next, why] = ['stsToken', 'STS token expired; waiting for a fresh common.sts-token event'];
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await lease.release();
@@ -337,9 +335,7 @@ export class IngestService {
   }
 
   async #fileAddress(recordFileId: string) {
-    const sts = await this.#deps.stsTokens.state();
-    if (sts.status === 'expired') throw new StsTokenExpiredError('the STS token expired', { recordFileId, expiredAt: new Date(sts.expiredAtMs).toISOString() });
-    return this.#deps.tencent.getFileAddress(recordFileId, sts.status === 'valid' ? { stsToken: sts.token } : {});
+    return this.#deps.tencent.getFileAddress(recordFileId, await this.#deps.stsTokens.forRequest({ recordFileId }));
   }
 
   async #freshUrl(recordFileId: string, artifact: string, offered: { latest: SourceArtifact[] }): Promise<string> {
@@ -371,17 +367,5 @@ export class IngestService {
     for (const file of meeting.record_files) {
       await index.upsertRecordFile({ ...toFileUpsert(meeting, file), sharing: sharingFromSettings(file, settings) });
     }
-  }
-
-  async #recordingStatus(message: RecordingStatusMessage): Promise<void> {
-    await this.#deps.index.recordRecordingStatus({
-      meetingId: message.meetingId,
-      ...(message.meetingCode ? { meetingCode: message.meetingCode } : {}),
-      ...(message.subject ? { subject: message.subject } : {}),
-      ...(message.creatorUserId ? { hostUserId: message.creatorUserId } : {}),
-      startTimeMs: message.meetingStartSec !== undefined ? message.meetingStartSec * 1000 : message.operateTimeMs,
-      status: message.status,
-      statusAtMs: message.operateTimeMs,
-    });
   }
 }

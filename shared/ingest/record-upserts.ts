@@ -2,6 +2,7 @@
 // settings) in the shape the archive index upserts them.
 import type { SharingSettings } from '../archive/model.ts';
 import type { RecordFile, RecordMeeting, RecordSettings } from '../tencent/schemas.ts';
+import type { RecordingStatusMessage } from './messages.ts';
 
 export function toMeetingUpsert(meeting: RecordMeeting) {
   return {
@@ -52,5 +53,18 @@ export function toFileUpsert(meeting: RecordMeeting, file: RecordFile) {
     recordEndTimeMs: file.record_end_time,
     recordSize: file.record_size,
     sharing: sharingOf(file),
+  };
+}
+
+/** A lifecycle event's status (recording started, stopped, …) as the index records it. */
+export function toStatusUpsert(message: RecordingStatusMessage) {
+  return {
+    meetingId: message.meetingId,
+    ...(message.meetingCode ? { meetingCode: message.meetingCode } : {}),
+    ...(message.subject ? { subject: message.subject } : {}),
+    ...(message.creatorUserId ? { hostUserId: message.creatorUserId } : {}),
+    startTimeMs: message.meetingStartSec !== undefined ? message.meetingStartSec * 1000 : message.operateTimeMs,
+    status: message.status,
+    statusAtMs: message.operateTimeMs,
   };
 }

@@ -3,7 +3,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../archive/table-design.ts';
 import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
-import { TransientError } from '../errors.ts';
+import { TransientError, type ErrorContext } from '../errors.ts';
 
 export class StsTokenStore {
   readonly #store: ConditionalItemStore;
@@ -25,6 +25,17 @@ export class StsTokenStore {
       { ...keys.stsToken(), stsToken, expiresAtMs },
       { condition: 'attribute_not_exists(pk) OR expiresAtMs <= :expiresAtMs', values: { ':expiresAtMs': expiresAtMs } },
     );
+  }
+
+  /**
+   * What a data-sensitive call sends: the valid token, or nothing when the app never got one. An
+   * expired token throws StsTokenExpiredError (retryable): the call would be refused until the next
+   * common.sts-token event, so the caller waits for it rather than failing (open point #13).
+   */
+  async forRequest(context: ErrorContext = {}): Promise<{ stsToken?: string }> {
+    const state = await this.state();
+    if (state.status === 'expired') throw new StsTokenExpiredError('the STS token expired', { ...context, expiredAt: new Date(state.expiredAtMs).toISOString() });
+    return state.status === 'valid' ? { stsToken: state.token } : {};
   }
 
   /** The stored token while it is valid, else undefined. */
