@@ -3,36 +3,18 @@
 // exact bytes whichever operator form the account accepts (#2, #3), through the webhook and through
 // the reconcile sweep; and an expired STS token waits for a fresh one instead of the DLQ (#13).
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PROFILE_NAMES } from '../../../infra/local/simulator/profiles.ts';
-import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
-import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { asTencentSends, meetingFromRecording, recordingCompletedEvent, stsTokenEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { createSweepDeps } from '../../../shared/reconcile/sources.ts';
 import { runSweep } from '../../../shared/reconcile/sweep.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
+import { expectArchivedExactly } from '../../support/archive-assertions.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 
 const MiB = 1024 * 1024;
 /** Tencent's record_type of an uploaded recording (SDK-GO); query_record_type 1, its default, lists only cloud recordings. */
 const UPLOADED = 2;
-
-async function expectArchivedExactly(h: Harness, recording: SimMeetingRecording): Promise<void> {
-  for (const simFile of recording.files) {
-    const file = await h.index.getRecordFile(simFile.recordFileId);
-    expect(file && fileStatus(file)).toBe('archived');
-    for (const simArtifact of simFile.artifacts) {
-      const archived = file!.artifacts[simArtifact.name]!;
-      expect(archived).toMatchObject({ status: 'archived', bytes: simArtifact.size });
-      const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: archived.bucket!, Key: archived.key! }));
-      const hash = createHash('sha256');
-      for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-      expect(hash.digest('hex')).toBe(await seededSha256(simArtifact.seed, simArtifact.size));
-    }
-  }
-}
 
 async function deadLetters(h: Harness): Promise<string[]> {
   const dead = await h.resources.clients.sqs.send(
