@@ -83,9 +83,10 @@ export async function askTencentForFile(deps: SourcePresenceDeps, recordFileId: 
 }
 
 async function askAddress(deps: SourcePresenceDeps, recordFileId: string): Promise<AddressAnswer> {
+  // An expired STS token is no answer about the file: it throws (retryable) and the caller waits for a fresh one.
+  const sts = await deps.stsTokens.forRequest({ recordFileId });
   try {
-    const stsToken = await deps.stsTokens.current();
-    const address = await deps.tencent.getFileAddress(recordFileId, stsToken ? { stsToken } : {});
+    const address = await deps.tencent.getFileAddress(recordFileId, sts);
     return { kind: 'served', address };
   } catch (error) {
     if (error instanceof TencentApiError && error.errorCode === FILE_DELETED) return { kind: 'deleted' };
