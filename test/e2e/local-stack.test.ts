@@ -344,8 +344,14 @@ describe('local stack (npm start) end to end', () => {
         }
         expect(status).toBe('deleted');
         expect((await api<Addresses>(stack, `/addresses/${file.recordFileId}`)).body.download_address ?? null).toBeNull();
-        // The object itself is gone: the link served before the deletion no longer finds it.
-        expect((await fetch(addresses.body.download_address!)).status).toBe(404);
+        // The object itself goes too (right after the index says deleted, which comes first so a
+        // copy in flight cannot end archived): the link served before the deletion stops finding it.
+        let linkStatus = 200;
+        while (Date.now() < deadline && linkStatus !== 404) {
+          linkStatus = (await fetch(addresses.body.download_address!)).status;
+          if (linkStatus !== 404) await sleep(300);
+        }
+        expect(linkStatus).toBe(404);
 
         // RECONCILE_WINDOW_HOURS: the scheduled sweep plans a 6-hour window (the default is 48).
         const sweepLine = async (): Promise<{ planStart: string; planEnd: string } | undefined> => {
