@@ -3,7 +3,7 @@
 // dropped. Which link a position name meant is not known (that is the bug the stable names fix), so
 // a link is paired with a position-named artifact of its kind and file type only when the bytes it
 // serves (its Content-Range total, one 1-byte GET) equal that artifact's archived bytes and no other
-// candidate has that size. Anything ambiguous is left as it is: the position-named copy stays
+// candidate, archived or linked, has that size. Anything ambiguous is left as it is: the position-named copy stays
 // indexed and served, and the link is copied under its stable name (a second copy, never a loss).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
@@ -37,24 +37,32 @@ export async function adoptPositionNamed(deps: LegacyAdoptionDeps, file: RecordF
   const ids = { meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
   let current = file;
   const unclaimed = new Set(legacy.map((a) => a.artifact));
+  const sameShape = (x: { kind: string; fileType: string }, y: { kind: string; fileType: string }): boolean => x.kind === y.kind && x.fileType === y.fileType;
+  // Every link that could be a legacy artifact is sized first: a size proves the pairing only when
+  // it is unique on both sides (one archived artifact and one link of that kind, type and size).
+  const sized: Array<{ readonly source: SourceArtifact; readonly bytes: number }> = [];
+  const unsized: SourceArtifact[] = [];
   for (const source of sources) {
-    if (current.artifacts[source.artifact]) continue;
-    const candidates = legacy.filter((a) => unclaimed.has(a.artifact) && a.kind === source.kind && a.fileType === source.fileType);
-    if (candidates.length === 0) continue;
-    let bytes: number;
+    if (current.artifacts[source.artifact] || !legacy.some((a) => sameShape(a, source))) continue;
     try {
-      bytes = await sizeOf(source.url);
+      sized.push({ source, bytes: await sizeOf(source.url) });
     } catch (error) {
+      unsized.push(source);
       deps.logger.warn('could not size a link to pair it with a position-named artifact; copying it', { ...ids, artifact: source.artifact, error: String(error) });
-      continue;
     }
+  }
+  for (const { source, bytes } of sized) {
+    const candidates = legacy.filter((a) => unclaimed.has(a.artifact) && sameShape(a, source));
+    if (candidates.length === 0) continue;
     const same = candidates.filter((a) => a.bytes === bytes);
-    if (same.length !== 1) {
+    const rivals = sized.filter((other) => sameShape(other.source, source) && other.bytes === bytes).length - 1 + unsized.filter((other) => sameShape(other, source)).length;
+    if (same.length !== 1 || rivals > 0) {
       deps.logger.info('position-named artifact left as it is; the link is copied under its stable name', {
         ...ids,
         artifact: source.artifact,
         candidates: candidates.map((a) => a.artifact),
         sameSize: same.length,
+        rivalLinks: rivals,
       });
       continue;
     }

@@ -193,6 +193,29 @@ describe('open points Tencent leaves open', () => {
     expect(copiedBytes(h) - copied).toBe(2 * 2048);
   });
 
+  it('#6: a link is not paired with a position-named transcript when another link of the same kind, type and size could be the one it held', async () => {
+    h = await startHarness();
+    const recording = h.sim.model.createMeeting({
+      subject: 'legacy rivals',
+      hostUserId: h.sim.credentials.operatorId,
+      files: [{ sizeBytes: MiB, transcripts: [{ fileType: 'txt', sizeBytes: 5000 }] }],
+    });
+    const simFile = recording.files[0]!;
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [simFile.recordFileId]));
+    expect((await h.drain()).failed).toBe(0);
+    const [first] = simFile.artifacts.filter((a) => a.kind === 'transcript');
+    await h.index.renameArtifact(simFile.meetingRecordId, simFile.recordFileId, archiveNameOf(first!), first!.name);
+    // Tencent now lists a second transcript of exactly the same size: which one the old copy holds is unknowable.
+    h.sim.model.addTextArtifacts(simFile.recordFileId, { transcripts: [{ fileType: 'txt', sizeBytes: 5000 }] });
+    await h.deliver(lifecycleEvents(h, recording)[1]!); // smart.transcripts
+    expect((await h.drain()).failed).toBe(0);
+    const after = (await h.index.getRecordFile(simFile.recordFileId))!;
+    expect(after.artifacts[first!.name]).toMatchObject({ status: 'archived' });
+    for (const artifact of h.sim.model.getFile(simFile.recordFileId)!.artifacts.filter((a) => a.kind === 'transcript')) {
+      expect(after.artifacts[archiveNameOf(artifact)]).toMatchObject({ status: 'archived', bytes: 5000 });
+    }
+  });
+
   it.each([
     ['recordings', { recordingLinkTtlMs: 700 }, { sizeBytes: 20 * MiB }],
     ['AI transcripts', { transcriptLinkTtlMs: 700 }, { sizeBytes: MiB, aiTranscripts: [{ fileType: 'txt' as const, sizeBytes: 20 * MiB }] }],
