@@ -107,6 +107,43 @@ function url(flag: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** The flags that say which stack a command talks to: shared by backfill and `npm run parked`. */
+export const TARGET_OPTIONS = {
+  'stack-outputs': { type: 'string' },
+  stack: { type: 'string' },
+  'queue-url': { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  'dynamodb-endpoint': { type: 'string' },
+  'aws-endpoint': { type: 'string' },
+} as const;
+
+type TargetFlags = { readonly [K in keyof typeof TARGET_OPTIONS]?: string | undefined };
+
+/** parseArgs' messages name the flag ("Unknown option '--form'"); keep them, drop the error code. */
+export function usageErrorOf(error: unknown): UsageError {
+  return new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+}
+
+export function parseTargetFlags(values: TargetFlags): BackfillTarget {
+  const deployed = values['stack-outputs'] ?? values['queue-url'] ?? values.table;
+  const local = values['dynamodb-endpoint'] ?? values['aws-endpoint'];
+  if (deployed !== undefined && local !== undefined && values['stack-outputs'] !== undefined) {
+    throw new UsageError('--stack-outputs targets a deployed stack; it cannot be combined with --dynamodb-endpoint / --aws-endpoint');
+  }
+  if (values.stack !== undefined && values['stack-outputs'] === undefined) throw new UsageError('--stack needs --stack-outputs <file>');
+  if (values.table !== undefined && values.table.trim() === '') throw new UsageError('--table must not be empty');
+  return {
+    ...(values['stack-outputs'] !== undefined ? { stackOutputs: values['stack-outputs'] } : {}),
+    ...(values.stack !== undefined ? { stack: values.stack } : {}),
+    ...(values['queue-url'] !== undefined ? { queueUrl: url('--queue-url', values['queue-url'])! } : {}),
+    ...(values.table !== undefined ? { table: values.table } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values['dynamodb-endpoint'] !== undefined ? { dynamodbEndpoint: url('--dynamodb-endpoint', values['dynamodb-endpoint'])! } : {}),
+    ...(values['aws-endpoint'] !== undefined ? { awsEndpoint: url('--aws-endpoint', values['aws-endpoint'])! } : {}),
+  };
+}
+
 export function parseBackfillArgs(argv: readonly string[], nowMs: number = Date.now()): BackfillArgs {
   let values;
   try {
@@ -122,18 +159,11 @@ export function parseBackfillArgs(argv: readonly string[], nowMs: number = Date.
         'dry-run': { type: 'boolean' },
         restart: { type: 'boolean' },
         'requeue-after-hours': { type: 'string' },
-        'stack-outputs': { type: 'string' },
-        stack: { type: 'string' },
-        'queue-url': { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        'aws-endpoint': { type: 'string' },
+        ...TARGET_OPTIONS,
       },
     }));
   } catch (error) {
-    // parseArgs' messages name the flag ("Unknown option '--form'"); keep them, drop the error code.
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw usageErrorOf(error);
   }
   const empty: BackfillArgs = {
     help: true, startSec: 0, endSec: 0, fromLabel: '', toLabel: '', dryRun: false, restart: false, requeueAfterHours: 168, target: {},
@@ -149,23 +179,7 @@ export function parseBackfillArgs(argv: readonly string[], nowMs: number = Date.
   if (from.sec > nowSec) throw new UsageError(`--from (${values.from}) is in the future`);
   const offsetLabel = values['utc-offset'] && offset !== 0 ? values['utc-offset'] : '';
 
-  const deployed = values['stack-outputs'] ?? values['queue-url'] ?? values.table;
-  const local = values['dynamodb-endpoint'] ?? values['aws-endpoint'];
-  if (deployed !== undefined && local !== undefined && values['stack-outputs'] !== undefined) {
-    throw new UsageError('--stack-outputs targets a deployed stack; it cannot be combined with --dynamodb-endpoint / --aws-endpoint');
-  }
-  if (values.stack !== undefined && values['stack-outputs'] === undefined) throw new UsageError('--stack needs --stack-outputs <file>');
-  if (values.table !== undefined && values.table.trim() === '') throw new UsageError('--table must not be empty');
-
-  const target: BackfillTarget = {
-    ...(values['stack-outputs'] !== undefined ? { stackOutputs: values['stack-outputs'] } : {}),
-    ...(values.stack !== undefined ? { stack: values.stack } : {}),
-    ...(values['queue-url'] !== undefined ? { queueUrl: url('--queue-url', values['queue-url'])! } : {}),
-    ...(values.table !== undefined ? { table: values.table } : {}),
-    ...(values.region !== undefined ? { region: values.region } : {}),
-    ...(values['dynamodb-endpoint'] !== undefined ? { dynamodbEndpoint: url('--dynamodb-endpoint', values['dynamodb-endpoint'])! } : {}),
-    ...(values['aws-endpoint'] !== undefined ? { awsEndpoint: url('--aws-endpoint', values['aws-endpoint'])! } : {}),
-  };
+  const target = parseTargetFlags(values);
   return {
     help: false,
     // Tencent refuses an end_time in the future on some APIs; the present is as far as anything exists.

@@ -11,7 +11,7 @@ import { TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../../shared/tencent/config-k
 import { loadTencentConfig, loadWebhookSecrets } from '../../../shared/tencent/config.ts';
 import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
 import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
-import { UsageError, type BackfillTarget } from '../backfill/args.ts';
+import { parseTargetFlags, TARGET_OPTIONS, usageErrorOf, UsageError, type BackfillTarget } from '../backfill/args.ts';
 import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
 
 export const PARKED_USAGE = `Usage: npm run parked -- [--replay] [--all] [--json] [target flags]
@@ -59,32 +59,13 @@ export function parseParkedArgs(argv: readonly string[]): ParkedArgs {
         replay: { type: 'boolean' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
-        'stack-outputs': { type: 'string' },
-        stack: { type: 'string' },
-        'queue-url': { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        'aws-endpoint': { type: 'string' },
+        ...TARGET_OPTIONS,
       },
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw usageErrorOf(error);
   }
-  if (values.stack !== undefined && values['stack-outputs'] === undefined) throw new UsageError('--stack needs --stack-outputs <file>');
-  const target: BackfillTarget = Object.fromEntries(
-    (
-      [
-        ['stackOutputs', values['stack-outputs']],
-        ['stack', values.stack],
-        ['queueUrl', values['queue-url']],
-        ['table', values.table],
-        ['region', values.region],
-        ['dynamodbEndpoint', values['dynamodb-endpoint']],
-        ['awsEndpoint', values['aws-endpoint']],
-      ] as const
-    ).filter(([, value]) => value !== undefined),
-  );
+  const target = parseTargetFlags(values);
   return { help: values.help ?? false, replay: values.replay ?? false, all: values.all ?? false, json: values.json ?? false, target };
 }
 
