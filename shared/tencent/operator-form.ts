@@ -72,7 +72,8 @@ export class OperatorForms {
   /**
    * Runs `call` with the operator in the accepted form, trying the other form when the answer
    * proves nothing. `isEmpty` says when a successful answer proves nothing (an empty list, a file
-   * without links). Tencent saying the thing is gone, or a rate limit, is thrown at once. When no
+   * without links). A rate limit, a 4051 (file deleted) or a gone answer from the proven form is
+   * thrown at once; a 9003 from an unproven form sends the call in the other form. When no
    * form gave a positive answer: a transient failure is thrown first (retrying may tell), then an
    * empty answer is returned, then the first form's refusal is thrown.
    */
@@ -88,9 +89,11 @@ export class OperatorForms {
         this.#learn(endpoint, form, 'listed');
         return outcome.value;
       }
-      // The file is gone whichever form said so; no form answers that for a file that exists. A
-      // rate limit says nothing about forms, and the other form would only be refused as well.
-      if (!outcome.ok && (outcome.error instanceof TencentGoneError || isRateLimited(outcome.error))) throw outcome.error;
+      // 4051 names the file: no form answers it for a file that exists. 9003 ("meeting does not
+      // exist") is believed from the proven form only: an account may answer it to the form it does
+      // not accept, so from an unproven form it is a refusal like any other. A rate limit says
+      // nothing about forms, and the other form would only be refused as well.
+      if (!outcome.ok && (isGoneAnswer(outcome.error, form === known) || isRateLimited(outcome.error))) throw outcome.error;
       outcomes.push(outcome);
       if (known !== undefined) {
         // A proven form's empty answer is the account's answer; its transient failure says nothing about forms.
@@ -107,6 +110,12 @@ export class OperatorForms {
     this.#known.set(endpoint, form);
     this.#onFound?.({ endpoint, form, evidence });
   }
+}
+
+const FILE_DELETED = 4051;
+
+function isGoneAnswer(error: unknown, fromProvenForm: boolean): boolean {
+  return error instanceof TencentGoneError && (fromProvenForm || error.errorCode === FILE_DELETED);
 }
 
 function isRateLimited(error: unknown): boolean {

@@ -11,8 +11,12 @@ export interface SourceReadings {
    * operator_id_type for rooms (3) only (the customer's seed 000); 'either': both.
    */
   readonly operatorForm: 'sdk' | 'seed' | 'either';
-  /** How the form the account does not accept is answered: an error code no source documents, or an empty list. */
-  readonly otherFormAnswer: 'unknown-error' | 'empty';
+  /**
+   * How the form the account does not accept is answered: an error code no source documents, an
+   * empty list, or 9003 ("会议不存在", as if the meeting did not exist: a code no source ties to the
+   * operator form, but nothing rules it out either).
+   */
+  readonly otherFormAnswer: 'unknown-error' | 'empty' | 'meeting-missing';
   /** #4: record_size reported minus the bytes served (0: exact; may be negative). */
   readonly recordSizeSkewBytes: number;
   /** #10: lifetime of recording (video/audio) download links, ms. SDK-GO: 6 h. */

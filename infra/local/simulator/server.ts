@@ -509,6 +509,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const form = operatorFormOf(params);
     if (form === undefined || form === 'rooms' || operatorForm === 'either' || form === operatorForm) return 'answer';
     if (otherFormAnswer === 'empty') return 'empty';
+    if (otherFormAnswer === 'meeting-missing') throw new ApiError(400, 9003, '会议不存在');
     throw new ApiError(400, UNDOCUMENTED_FORM_ERROR, form === 'sdk' ? '不支持的操作者类型' : '缺少操作者参数');
   }
 

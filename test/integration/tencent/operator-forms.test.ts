@@ -138,6 +138,27 @@ describe('operator form negotiation', () => {
     await expect(clientFor(sim).getFileAddress(fileId)).rejects.toBeInstanceOf(TencentGoneError);
   });
 
+  it('an account answering 9003 to the form it does not accept: an unproven form’s 9003 tries the other form, and the file is found', async () => {
+    await start({ readings: { operatorForm: 'seed', otherFormAnswer: 'meeting-missing' } });
+    const recording = meetingWithTwoFiles();
+    const found: OperatorFormFound[] = [];
+    const client = clientFor(sim, found);
+    const detail = await client.getFileAddress(recording.files[0]!.recordFileId);
+    expect(detail.download_address).toBeDefined();
+    const listed = await client.listRecords({ meetingId: recording.meetingId, ...RANGE });
+    expect(listed.record_meetings.map((m) => m.meeting_record_id)).toEqual([recording.meetingRecordId]);
+    expect(found.map((f) => [f.endpoint, f.form])).toEqual([
+      ['file-address', 'seed'],
+      ['records', 'seed'],
+    ]);
+    // Once seed is proven, a file deleted at the source is reported gone by it, in one request.
+    const deletedId = recording.files[1]!.recordFileId;
+    sim.model.deleteFile(deletedId);
+    sim.counters.reset();
+    await expect(client.getFileAddress(deletedId)).rejects.toBeInstanceOf(TencentGoneError);
+    expect(formsSent()).toEqual(['seed']);
+  });
+
   it('when both forms are refused, the error of the first one tried is thrown, typed and not retryable', async () => {
     await start({ profile: 'sdk' });
     const client = clientFor(sim);
