@@ -9,11 +9,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
-import { TencentGoneError } from '../tencent/errors.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 import { lookupWindows, searchWindow } from './record-windows.ts';
 import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
 import { sendIngestMessages } from './queue.ts';
+import { askTencentForFile } from './source-presence.ts';
 
 export interface EventRepairDeps {
   readonly tencent: TencentMeetingClient;
@@ -88,18 +88,18 @@ export class EventRepairs {
   }
 
   async resolveFile(message: ResolveFileMessage): Promise<void> {
-    const { tencent, logger } = this.#deps;
+    const { logger } = this.#deps;
     const ids = { recordFileId: message.recordFileId };
-    // An expired token is retryable: the message waits in the queue for the next one, not in the DLQ.
-    const sts = await this.#deps.stsTokens.forRequest(ids);
-    let address;
-    try {
-      address = await tencent.getFileAddress(message.recordFileId, sts);
-    } catch (error) {
-      if (!(error instanceof TencentGoneError)) throw error;
-      logger.warn('file named by an event without meeting_info is gone at Tencent; nothing to archive', ids);
+    // One gone answer is no proof (a 9003 may stand for an operator mix-up): the file is dropped only
+    // when the deletion path's confirmation says gone. Knowing no meeting, it cannot check a list, so
+    // a 9003 stays unknown and the message comes back, in the end to the DLQ, never silently lost.
+    const presence = await askTencentForFile(this.#deps, message.recordFileId);
+    if (presence.presence === 'gone') {
+      logger.warn('file named by an event without meeting_info is gone at Tencent; nothing to archive', { ...ids, reason: presence.reason });
       return;
     }
+    if (presence.presence === 'unknown') throw new TransientError(`Tencent gave no clear answer about the file: ${presence.reason}`, ids);
+    const address = presence.address!;
     if (!address.meeting_id) throw new TransientError('GET /v1/addresses did not name the meeting of the file', ids);
     const meetingRecordId = address.meeting_record_id;
     logger.info('event without meeting_info: meeting resolved through /v1/addresses', { ...ids, meetingId: address.meeting_id });

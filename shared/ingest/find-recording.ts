@@ -2,6 +2,7 @@
 // plans until one lists it: a miss widens the search before the worker defers (open point #1).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TencentMeetingClient } from '../tencent/client.ts';
+import { TencentGoneError } from '../tencent/errors.ts';
 import type { RecordFile, RecordMeeting } from '../tencent/schemas.ts';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import { lookupWindows } from './record-windows.ts';
@@ -43,12 +44,27 @@ async function windowsFor(deps: RecordingFinderDeps, message: Hinted, recordFile
   );
 }
 
-/** Every meeting recording of the meeting listed in one window. */
+/**
+ * Every meeting recording of the meeting listed in one window. A gone answer (9003 "meeting does
+ * not exist", 4051) to a list is this window listing nothing: it names no file, and a meeting whose
+ * event carried the wrong times is missing from one window and listed in the next. Thrown on, it
+ * would send the message to the DLQ as non-retryable.
+ */
 async function listWindow(deps: RecordingFinderDeps, message: Hinted, startTimeSec: number, endTimeSec: number): Promise<RecordMeeting[]> {
   const { tencent } = deps;
   const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
   const listed: RecordMeeting[] = [];
-  for await (const meeting of tencent.iterateRecords({ meetingId: message.meetingId, startTimeSec, endTimeSec, ...operator })) listed.push(meeting);
+  try {
+    for await (const meeting of tencent.iterateRecords({ meetingId: message.meetingId, startTimeSec, endTimeSec, ...operator })) listed.push(meeting);
+  } catch (error) {
+    if (!(error instanceof TencentGoneError)) throw error;
+    deps.logger.info('Tencent answered a record list as gone; taking the window as listing nothing', {
+      meetingId: message.meetingId,
+      windowStartSec: startTimeSec,
+      windowEndSec: endTimeSec,
+      errorCode: error.errorCode,
+    });
+  }
   return listed;
 }
 

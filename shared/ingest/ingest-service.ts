@@ -33,7 +33,7 @@ import type {
 import { StsTokenExpiredError, type StsTokenStore } from '../tencent/sts-token-store.ts';
 import type { RemovedObject } from '../copy/object-versions.ts';
 import { goneAsLinkGone, SourceDeletion, type LinkFailed, type SourceDeletionDeps } from './source-deletion.ts';
-import { askTencentForFile, hintsOf } from './source-presence.ts';
+import { askTencentForFile, hintsOf, hintsOfListed } from './source-presence.ts';
 
 export interface IngestServiceDeps {
   readonly tencent: TencentMeetingClient;
@@ -176,8 +176,11 @@ export class IngestService {
 
       // Each copy's fresh address answer lands here too: a list that grows is copied this run (#6).
       const offered: { latest: SourceArtifact[] } = { latest: [] };
-      const presence = await askTencentForFile(this.#deps, message.recordFileId, hintsOf(message));
-      if (presence.presence === 'gone') return void (await this.#deletion.checkDuringCopy(message.recordFileId, hintsOf(message), owner, this.#now(), presence));
+      // Listed a moment ago: a 9003 now is no deletion (a 404 link mid-copy, below, is new evidence and
+      // still confirmed against the list, in the window Tencent listed the file in).
+      const listedHints = { ...hintsOfListed(meeting, file, message.creatorUserId), listedJustNow: true };
+      const presence = await askTencentForFile(this.#deps, message.recordFileId, listedHints);
+      if (presence.presence === 'gone') return void (await this.#deletion.checkDuringCopy(message.recordFileId, listedHints, owner, this.#now(), presence));
       if (presence.presence === 'unknown') {
         [next, why] = ['notReady', `Tencent gave no clear answer about the file: ${presence.reason}`];
         return;
@@ -300,7 +303,7 @@ export class IngestService {
       // Inside the try: a copy that used up its continuations is marked failed with the reason.
       return { ...outcome, continuation: this.#continuations.afterPause(message, source.artifact, outcome.bytesDone) };
     } catch (error) {
-      if (error instanceof SourceLinkGoneError) return this.#deletion.afterLinkGone({ ...logIds, ...hintsOf(message), owner: context.invocationId, base, error });
+      if (error instanceof SourceLinkGoneError) return this.#deletion.afterLinkGone({ ...logIds, ...hintsOfListed(meeting, file, message.creatorUserId), owner: context.invocationId, base, error });
       if (error instanceof IntegrityError) this.#deps.metrics.integrityFailed();
       const reason = error instanceof Error ? error.message : String(error);
       const { applied, artifact } = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });

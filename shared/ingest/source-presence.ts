@@ -17,7 +17,7 @@
 // Unknown never changes the archive; the caller retries later or leaves things as they are.
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { TencentApiError } from '../tencent/errors.ts';
-import type { FileAddress } from '../tencent/schemas.ts';
+import type { FileAddress, RecordFile, RecordMeeting } from '../tencent/schemas.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 
 export type SourcePresence = 'served' | 'gone' | 'unknown';
@@ -38,6 +38,21 @@ export interface SourcePresenceHints {
   readonly recordEndTimeMs?: number;
   /** Operator for /v1/records when none is configured (the meeting's creator). */
   readonly creatorUserId?: string;
+  /**
+   * The caller found the file in a /v1/records list moments ago. A 9003 cannot then be confirmed
+   * as gone: the list just contradicted it (only a 4051 names the file).
+   */
+  readonly listedJustNow?: boolean;
+}
+
+/** The hints of a file just found in a list: where Tencent listed it, not where the message guessed. */
+export function hintsOfListed(meeting: RecordMeeting, file: RecordFile, creatorUserId?: string): SourcePresenceHints {
+  return {
+    meetingId: meeting.meeting_id,
+    recordStartTimeMs: file.record_start_time || meeting.media_start_time,
+    recordEndTimeMs: file.record_end_time || file.record_start_time || meeting.media_start_time,
+    ...(creatorUserId ? { creatorUserId } : {}),
+  };
 }
 
 /** The hints an archive-file message carries: its meeting, and the search window around the recording. */
@@ -73,6 +88,7 @@ export async function askTencentForFile(deps: SourcePresenceDeps, recordFileId: 
   if (again.kind === 'served') return { presence: 'served', reason: 'Tencent serves the file address (after one 9003)', address: again.address };
   if (again.kind === 'deleted') return { presence: 'gone', reason: `Tencent answered ${FILE_DELETED} (file deleted) for the file address` };
   if (again.kind === 'error') return { presence: 'unknown', reason: `9003, then ${again.reason}` };
+  if (hints.listedJustNow) return { presence: 'unknown', reason: 'Tencent answered 9003 twice but listed the file moments ago' };
   if (!hints.meetingId || hints.recordStartTimeMs === undefined) {
     return { presence: 'unknown', reason: 'Tencent answered 9003 twice and the archive knows no meeting and time to check the list' };
   }

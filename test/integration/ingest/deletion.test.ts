@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
 import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { createAwsClients, type AwsClients } from '../../../shared/aws/clients.ts';
-import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
+import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { INGEST_METRIC_NAMES } from '../../../shared/ingest/ingest-metrics.ts';
@@ -21,6 +21,7 @@ import { askTencentForFile } from '../../../shared/ingest/source-presence.ts';
 import { StsTokenStore } from '../../../shared/tencent/sts-token-store.ts';
 import { deleteEveryVersion } from '../../../shared/copy/object-versions.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
+import { sendIngestMessages } from '../../../shared/ingest/queue.ts';
 
 const MiB = 1024 * 1024;
 
@@ -380,5 +381,49 @@ describe('a download link answering 404/410', () => {
     expect(await objectsOfFile(harness, fileId)).toEqual([]);
     expect(await dlqDepth(harness)).toBe(0);
     expect(await leftovers(harness)).toEqual([]);
+  });
+});
+
+describe('a gone answer is confirmed before anything is dropped', () => {
+  const meetingMissing = { status: 400, errorCode: 9003, message: '会议不存在 (injected)' };
+
+  it('under mirror, a file Tencent has just listed keeps its archived copy when its address answers 9003 twice and the message carried the wrong window', async () => {
+    const harness = await start({ deletionPolicy: 'mirror' });
+    const { recording, fileId, key } = await archiveOne(harness);
+    const file = recording.files[0]!;
+    // An event of a recurring meeting whose times point ten days away from the recording (open point #1).
+    const wrongStartSec = Math.floor(file.recordStartTimeMs / 1000) - 10 * 86_400;
+    harness.sim.faults.arm('fileAddress', 2, meetingMissing);
+    await sendIngestMessages(harness.resources.clients.sqs, harness.resources.ingestQueueUrl, [
+      { kind: 'archive-file', reason: 'smart.transcripts', meetingId: recording.meetingId, recordFileId: fileId, windowStartSec: wrongStartSec, windowEndSec: wrongStartSec + 3600, artifacts: ['video'] },
+    ]);
+    expect((await harness.drain()).failed).toBe(0);
+    const after = (await harness.index.getRecordFile(fileId))!;
+    expect({ status: fileStatus(after), flagged: after.sourceDeletedAt }).toEqual({ status: 'archived', flagged: undefined });
+    expect(await objectExists(harness, key)).toBe(true);
+    expect(await dlqDepth(harness)).toBe(0);
+  });
+
+  it('a record list answering 9003 is a window that lists nothing: the file is still archived, not sent to the DLQ', async () => {
+    const harness = await start();
+    const recording = harness.sim.model.createMeeting({ subject: 'list 9003', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const fileId = recording.files[0]!.recordFileId;
+    harness.sim.faults.arm('records', 1, meetingMissing);
+    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+    expect((await harness.drain()).failed).toBe(0);
+    expect(fileStatus((await harness.index.getRecordFile(fileId))!)).toBe('archived');
+    expect(await dlqDepth(harness)).toBe(0);
+  });
+
+  it('an event without meeting_info is not dropped on 9003 answers for its file: the message comes back and the file is archived', async () => {
+    const harness = await start();
+    const uploaded = harness.sim.model.createMeeting({ subject: 'uploaded', hostUserId: harness.sim.credentials.operatorId, recordType: 2, files: [{ sizeBytes: MiB }] });
+    const fileId = uploaded.files[0]!.recordFileId;
+    // Enough 9003s that both looks of the first attempt see only 9003: unknown, so the message is retried.
+    harness.sim.faults.arm('fileAddress', 4, meetingMissing);
+    await harness.deliver(withoutMeetingInfo(recordingCompletedEvent(meetingFromRecording(uploaded), [fileId])));
+    await harness.drain();
+    expect(fileStatus((await harness.index.getRecordFile(fileId))!)).toBe('archived');
+    expect(await dlqDepth(harness)).toBe(0);
   });
 });
