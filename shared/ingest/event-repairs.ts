@@ -90,11 +90,10 @@ export class EventRepairs {
   async resolveFile(message: ResolveFileMessage): Promise<void> {
     const { tencent, logger } = this.#deps;
     const ids = { recordFileId: message.recordFileId };
-    // An expired token is retryable: the message waits in the queue for the next one, not in the DLQ.
-    const sts = await this.#deps.stsTokens.forRequest(ids);
+    // An unusable token (expired, or refused by Tencent) throws StsTokenUnusableError: the caller defers for a fresh one.
     let address;
     try {
-      address = await tencent.getFileAddress(message.recordFileId, sts);
+      address = await this.#deps.stsTokens.call(ids, (sts) => tencent.getFileAddress(message.recordFileId, sts));
     } catch (error) {
       if (!(error instanceof TencentGoneError)) throw error;
       logger.warn('file named by an event without meeting_info is gone at Tencent; nothing to archive', ids);

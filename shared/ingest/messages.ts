@@ -48,6 +48,8 @@ export const ArchiveFileMessage = z.object({
   artifacts: z.optional(z.array(z.string())),
   /** How often the worker already put this message back for later (see IngestService#defer). */
   deferrals: z.optional(count),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
   /** Set on continuations: bounds them (IngestService, ContinuationBudget). */
   continuation: z.optional(ContinuationState),
 });
@@ -62,6 +64,8 @@ export const SourceDeletedMessage = z.object({
   operateTimeMs: count,
   /** How often the worker already put this message back (file busy, Tencent's answer unclear). */
   deferrals: z.optional(count),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
 });
 
 /** Refresh a meeting recording's subject and sharing settings (recording.updated). */
@@ -122,6 +126,8 @@ export const ResolveFileMessage = z.object({
   /** The event's operate_time: the search window is built around it once the meeting is known. */
   operateTimeMs: count,
   artifacts: z.optional(z.array(z.string())),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
 });
 
 export const IngestMessage = z.discriminatedUnion('kind', [
