@@ -109,6 +109,8 @@ export const ArchiveMeetingMessage = z.object({
   /** The event's operate_time (ms) and occurrence start (s): where a miss widens the search from (record-windows.ts). */
   operateTimeMs: z.optional(count),
   occurrenceStartSec: z.optional(count),
+  /** The occurrence the event named (recurring meetings): the search stops at the window listing it. */
+  subMeetingId: z.optional(id),
   creatorUserId: optionalString,
   artifacts: z.optional(z.array(z.string())),
   deferrals: z.optional(count),
