@@ -9,6 +9,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TransientError } from '../errors.ts';
 import type { TencentMeetingClient } from '../tencent/client.ts';
+import type { RecordMeeting } from '../tencent/schemas.ts';
 import type { StsTokenStore } from '../tencent/sts-token-store.ts';
 import { lookupWindows, searchWindow } from './record-windows.ts';
 import type { ArchiveFileMessage, ArchiveMeetingMessage, ResolveFileMessage } from './messages.ts';
@@ -40,7 +41,13 @@ export class EventRepairs {
     const { tencent, logger } = this.#deps;
     const operator = tencent.config.operatorId ? {} : message.creatorUserId ? { userid: message.creatorUserId } : {};
     const files: ArchiveFileMessage[] = [];
+    const queued = new Set<string>();
     let unfinished = 0;
+    // A recurring meeting lists every occurrence: the first window listing any file may hold only
+    // others. When the event names its occurrence, the search goes on until a window holds that one.
+    const occurrence = namedOccurrence(message);
+    let occurrenceFound = false;
+    let occurrenceUnfinished = 0;
     // As for one file (open point #1): the nearest window first, widening on a miss, so a meeting
     // whose event carried a recurring series' times is still found.
     const windows = lookupWindows(
@@ -57,7 +64,14 @@ export class EventRepairs {
       windowsSearched += 1;
       for await (const meeting of tencent.iterateRecords({ meetingId: message.meetingId, startTimeSec: window.startSec, endTimeSec: window.endSec, ...operator })) {
         if (meeting.state !== 3) unfinished += 1;
+        if (occurrence?.(meeting)) {
+          occurrenceFound = true;
+          if (meeting.state !== 3) occurrenceUnfinished += 1;
+        }
         for (const file of meeting.record_files) {
+          // Windows overlap: a recording listed twice is queued once.
+          if (queued.has(file.record_file_id)) continue;
+          queued.add(file.record_file_id);
           files.push({
             kind: 'archive-file',
             reason: message.reason,
@@ -73,7 +87,7 @@ export class EventRepairs {
           });
         }
       }
-      if (files.length > 0 || unfinished > 0) break;
+      if (occurrence ? occurrenceFound : files.length > 0 || unfinished > 0) break;
     }
     if (files.length > 0) await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, files);
     logger.info('event without recording_files: archiving every file of the meeting', {
@@ -81,10 +95,14 @@ export class EventRepairs {
       recordFileIds: files.map((file) => file.recordFileId),
       unfinishedRecordings: unfinished,
       windowsSearched,
+      ...(occurrence ? { subMeetingId: message.subMeetingId, occurrenceStartSec: message.occurrenceStartSec, occurrenceFound } : {}),
     });
     // Nothing listed yet, or a recording still transcoding: its files are looked for again later
     // (archive-file of a file already archived is a no-op, so re-listing the others is harmless).
-    if (files.length === 0 || unfinished > 0) await this.#deferMeeting(message);
+    // Once the named occurrence is found, only its own recordings are waited for; a named
+    // occurrence no window holds (a one-off meeting started off schedule) is waited for as before.
+    const waiting = occurrenceFound ? occurrenceUnfinished > 0 : files.length === 0 || unfinished > 0;
+    if (waiting) await this.#deferMeeting(message);
   }
 
   async resolveFile(message: ResolveFileMessage): Promise<void> {
@@ -126,4 +144,24 @@ export class EventRepairs {
     this.#deps.logger.info('deferring the message', { meetingId: message.meetingId, reason: 'meeting recordings not all listed yet', delaySeconds, deferrals });
     await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
   }
+}
+
+/** A recording starts this long before the occurrence's scheduled start at most (joined early)… */
+const OCCURRENCE_EARLY_SEC = 3_600;
+/** …and this long after it at most (recording switched on late in a long meeting). */
+const OCCURRENCE_LATE_SEC = 12 * 3_600;
+
+/**
+ * Whether a listed recording is the occurrence the event names: by sub_meeting_id should the list
+ * carry it, else by its start against the occurrence's. Undefined when the event names none.
+ */
+function namedOccurrence(message: ArchiveMeetingMessage): ((meeting: RecordMeeting) => boolean) | undefined {
+  const { subMeetingId, occurrenceStartSec } = message;
+  if (!subMeetingId && !occurrenceStartSec) return undefined;
+  return (meeting) => {
+    if (subMeetingId && meeting.sub_meeting_id) return meeting.sub_meeting_id === subMeetingId;
+    if (!occurrenceStartSec) return false;
+    const startSec = meeting.media_start_time / 1000;
+    return startSec >= occurrenceStartSec - OCCURRENCE_EARLY_SEC && startSec <= occurrenceStartSec + OCCURRENCE_LATE_SEC;
+  };
 }

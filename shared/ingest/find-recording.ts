@@ -95,11 +95,11 @@ export async function findRecording(deps: RecordingFinderDeps, message: ArchiveF
       return { meeting, file };
     }
     listed.push(...meetings);
-    // The recording is there but still transcoding: waiting helps, searching elsewhere does not.
-    const sameRecording = listed.find((m) => m.meeting_record_id === message.meetingRecordId);
-    if (sameRecording && sameRecording.state !== 3) return { meeting: sameRecording, file: undefined };
-    const unfinished = listed.find((m) => m.state !== 3);
-    if (unfinished) return { meeting: unfinished, file: undefined };
+    // The message's own recording is there but still transcoding: waiting helps, searching elsewhere
+    // does not. Any other unfinished recording of the meeting proves nothing: in a recurring meeting
+    // it is usually another occurrence, and the file's may lie in a wider window.
+    const ours = listed.find((m) => m.state !== 3 && isMessagesRecording(m, message));
+    if (ours) return { meeting: ours, file: undefined };
   }
   deps.logger.info('no search window lists the recording file', {
     meetingId: message.meetingId,
@@ -109,7 +109,15 @@ export async function findRecording(deps: RecordingFinderDeps, message: ArchiveF
   });
   const sameRecording = listed.find((m) => m.meeting_record_id === message.meetingRecordId);
   if (sameRecording) return { meeting: sameRecording, file: undefined };
-  return listed.length > 0 ? { meeting: listed[0]!, file: undefined } : undefined;
+  // Nothing named it: an unfinished recording (a one-off meeting's, transcoding) is waited for, as before widening.
+  const meeting = listed.find((m) => m.state !== 3) ?? listed[0];
+  return meeting ? { meeting, file: undefined } : undefined;
+}
+
+/** The recording the message names: by its id, or by the occurrence (should the list name it). */
+function isMessagesRecording(meeting: RecordMeeting, message: ArchiveFileMessage): boolean {
+  if (message.meetingRecordId !== undefined && meeting.meeting_record_id === message.meetingRecordId) return true;
+  return message.subMeetingId !== undefined && meeting.sub_meeting_id === message.subMeetingId;
 }
 
 /** The meeting recording a recording.updated event names, across the same windows. */

@@ -30,7 +30,8 @@ import type {
   IngestMessage,
   RefreshMeetingMessage,
 } from './messages.ts';
-import { StsTokenExpiredError, type StsTokenStore } from '../tencent/sts-token-store.ts';
+import { StsTokenUnusableError, type StsTokenStore } from '../tencent/sts-token-store.ts';
+import { deferForStsToken } from './sts-wait.ts';
 import type { RemovedObject } from '../copy/object-versions.ts';
 import { goneAsLinkGone, SourceDeletion, type LinkFailed, type SourceDeletionDeps } from './source-deletion.ts';
 import { askTencentForFile, hintsOf, hintsOfListed } from './source-presence.ts';
@@ -103,7 +104,7 @@ export class IngestService {
     this.#repairs = new EventRepairs(deps);
     this.#continuations = new ContinuationBudget(deps.continuationLimits, deps.metrics, (next) => sendIngestMessages(deps.sqs, deps.queueUrl, [next]));
     const delays = { ...DEFAULT_DEFER_SECONDS, ...deps.deferSeconds };
-    const deferSeconds = { fileBusy: delays.fileBusy, unclear: delays.notListed };
+    const deferSeconds = { fileBusy: delays.fileBusy, unclear: delays.notListed, stsToken: delays.stsToken };
     this.#deletion = new SourceDeletion({ ...deps, leaseMs: deps.leaseMs ?? 16 * 60_000, deferSeconds, now: this.#now });
   }
 
@@ -121,7 +122,12 @@ export class IngestService {
       case 'archive-meeting':
         return this.#repairs.archiveMeeting(message);
       case 'resolve-file':
-        return this.#repairs.resolveFile(message);
+        try {
+          return await this.#repairs.resolveFile(message);
+        } catch (error) {
+          if (!(error instanceof StsTokenUnusableError)) throw error;
+          return deferForStsToken(this.#deps, message, error, this.#delay('stsToken'), { recordFileId: message.recordFileId });
+        }
     }
   }
 
@@ -149,6 +155,7 @@ export class IngestService {
     const copyContext = { ...context, signal: context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost };
     let next: 'done' | 'continue' | keyof DeferDelays = 'done';
     let why = '';
+    let unusableToken: StsTokenUnusableError | undefined;
     let meetingRecordId = message.meetingRecordId;
     let copiedHere = false;
     let continuation: ContinuationState | undefined;
@@ -238,12 +245,13 @@ export class IngestService {
       }
       if (copiedHere) this.#deps.metrics.fileArchived();
     } catch (error) {
-      if (!(error instanceof StsTokenExpiredError)) throw error;
-      [next, why] = ['stsToken', 'STS token expired; waiting for a fresh common.sts-token event'];
+      if (!(error instanceof StsTokenUnusableError)) throw error;
+      [next, unusableToken] = ['stsToken', error];
     } finally {
       // Released before the follow-up is sent, so the continuation does not find the file busy.
       await lease.release();
       if (next === 'continue') await this.#continuations.continueLater(message, meetingRecordId, continuation);
+      else if (unusableToken) await deferForStsToken(this.#deps, message, unusableToken, this.#delay('stsToken'), ids);
       else if (next !== 'done') await this.#defer(message, next, why);
     }
   }
@@ -338,7 +346,7 @@ export class IngestService {
   }
 
   async #fileAddress(recordFileId: string) {
-    return this.#deps.tencent.getFileAddress(recordFileId, await this.#deps.stsTokens.forRequest({ recordFileId }));
+    return this.#deps.stsTokens.call({ recordFileId }, (sts) => this.#deps.tencent.getFileAddress(recordFileId, sts));
   }
 
   async #freshUrl(recordFileId: string, artifact: string, offered: { latest: SourceArtifact[] }): Promise<string> {
@@ -352,10 +360,14 @@ export class IngestService {
     const ids = { meetingId: message.meetingId, recordFileId: message.recordFileId };
     const deferrals = (message.deferrals ?? 0) + 1;
     if (deferrals > MAX_DEFERRALS) throw new TransientError(`${reason}; gave up waiting after ${MAX_DEFERRALS} deferrals`, ids);
-    const delaySeconds = this.#deps.deferSeconds?.[why] ?? DEFAULT_DEFER_SECONDS[why];
+    const delaySeconds = this.#delay(why);
     this.#deps.logger.info('deferring the message', { ...ids, reason, delaySeconds, deferrals });
     await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, [{ ...message, deferrals }], { delaySeconds });
     this.#deps.metrics.deferred();
+  }
+
+  #delay(why: keyof DeferDelays): number {
+    return this.#deps.deferSeconds?.[why] ?? DEFAULT_DEFER_SECONDS[why];
   }
 
   async #refreshMeeting(message: RefreshMeetingMessage): Promise<void> {

@@ -48,6 +48,8 @@ export const ArchiveFileMessage = z.object({
   artifacts: z.optional(z.array(z.string())),
   /** How often the worker already put this message back for later (see IngestService#defer). */
   deferrals: z.optional(count),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
   /** Set on continuations: bounds them (IngestService, ContinuationBudget). */
   continuation: z.optional(ContinuationState),
 });
@@ -62,6 +64,8 @@ export const SourceDeletedMessage = z.object({
   operateTimeMs: count,
   /** How often the worker already put this message back (file busy, Tencent's answer unclear). */
   deferrals: z.optional(count),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
 });
 
 /** Refresh a meeting recording's subject and sharing settings (recording.updated). */
@@ -105,6 +109,8 @@ export const ArchiveMeetingMessage = z.object({
   /** The event's operate_time (ms) and occurrence start (s): where a miss widens the search from (record-windows.ts). */
   operateTimeMs: z.optional(count),
   occurrenceStartSec: z.optional(count),
+  /** The occurrence the event named (recurring meetings): the search stops at the window listing it. */
+  subMeetingId: z.optional(id),
   creatorUserId: optionalString,
   artifacts: z.optional(z.array(z.string())),
   deferrals: z.optional(count),
@@ -122,6 +128,8 @@ export const ResolveFileMessage = z.object({
   /** The event's operate_time: the search window is built around it once the meeting is known. */
   operateTimeMs: count,
   artifacts: z.optional(z.array(z.string())),
+  /** How often the message already waited for a fresh STS token (sts-wait.ts); a budget of its own. */
+  stsWaits: z.optional(count),
 });
 
 export const IngestMessage = z.discriminatedUnion('kind', [

@@ -17,6 +17,8 @@ import type { DeletionPolicy } from '../config/environment.ts';
 import type { RemovedObject } from '../copy/object-versions.ts';
 import { SourceLinkGoneError } from '../errors.ts';
 import { TencentGoneError } from '../tencent/errors.ts';
+import { StsTokenUnusableError } from '../tencent/sts-token-store.ts';
+import { deferForStsToken } from './sts-wait.ts';
 import type { CopyLeases } from './copy-lease.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { SourceDeletedMessage } from './messages.ts';
@@ -43,8 +45,8 @@ export interface SourceDeletionDeps extends SourcePresenceDeps {
   readonly logger: Logger;
   readonly metrics: IngestMetrics;
   readonly leaseMs: number;
-  /** Delay before a deferred deletion is looked at again: a copy holds the file / Tencent's answer was unclear. */
-  readonly deferSeconds: { readonly fileBusy: number; readonly unclear: number };
+  /** Delay before a deferred deletion is looked at again: a copy holds the file / Tencent's answer was unclear / the STS token is unusable. */
+  readonly deferSeconds: { readonly fileBusy: number; readonly unclear: number; readonly stsToken: number };
   readonly now: () => number;
 }
 
@@ -87,10 +89,20 @@ export class SourceDeletion {
     const owner = `deletion-${randomUUID()}`;
     const later: string[] = [];
     let unclear = false;
-    for (const recordFileId of new Set(message.recordFileIds)) {
+    const recordFileIds = [...new Set(message.recordFileIds)];
+    for (const [i, recordFileId] of recordFileIds.entries()) {
       const ids = { meetingId: message.meetingId, recordFileId };
       const known = await this.#deps.index.getRecordFileWithMeeting(recordFileId);
-      const answer = await askTencentForFile(this.#deps, recordFileId, hintsOf(known, message.meetingId));
+      let answer: SourcePresenceAnswer;
+      try {
+        answer = await askTencentForFile(this.#deps, recordFileId, hintsOf(known, message.meetingId));
+      } catch (error) {
+        if (!(error instanceof StsTokenUnusableError)) throw error;
+        // The token is the app's: no file left can be asked about until a fresh one arrives. The
+        // files already deferred keep their own count; a token wait does not use it up.
+        const waiting = { ...message, recordFileIds: [...later, ...recordFileIds.slice(i)], ...(later.length > 0 ? { deferrals: deferrals + 1 } : {}) };
+        return deferForStsToken(this.#deps, waiting, error, this.#deps.deferSeconds.stsToken, { meetingId: message.meetingId, recordFileIds: waiting.recordFileIds });
+      }
       if (answer.presence === 'served') {
         this.#deps.metrics.deletionUnconfirmed();
         logger.warn('deletion not confirmed: Tencent still serves the file; nothing changed', { ...ids, reason: answer.reason, traceId: message.traceId });

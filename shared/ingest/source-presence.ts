@@ -18,7 +18,7 @@
 import type { TencentMeetingClient } from '../tencent/client.ts';
 import { TencentApiError } from '../tencent/errors.ts';
 import type { FileAddress, RecordFile, RecordMeeting } from '../tencent/schemas.ts';
-import type { StsTokenStore } from '../tencent/sts-token-store.ts';
+import { StsTokenUnusableError, type StsTokenStore } from '../tencent/sts-token-store.ts';
 
 export type SourcePresence = 'served' | 'gone' | 'unknown';
 
@@ -99,12 +99,13 @@ export async function askTencentForFile(deps: SourcePresenceDeps, recordFileId: 
 }
 
 async function askAddress(deps: SourcePresenceDeps, recordFileId: string): Promise<AddressAnswer> {
-  // An expired STS token is no answer about the file: it throws (retryable) and the caller waits for a fresh one.
-  const sts = await deps.stsTokens.forRequest({ recordFileId });
+  // An expired or refused STS token is no answer about the file: StsTokenUnusableError is thrown
+  // (retryable) and the caller waits for a fresh token (sts-wait.ts).
   try {
-    const address = await deps.tencent.getFileAddress(recordFileId, sts);
+    const address = await deps.stsTokens.call({ recordFileId }, (sts) => deps.tencent.getFileAddress(recordFileId, sts));
     return { kind: 'served', address };
   } catch (error) {
+    if (error instanceof StsTokenUnusableError) throw error;
     if (error instanceof TencentApiError && error.errorCode === FILE_DELETED) return { kind: 'deleted' };
     if (error instanceof TencentApiError && error.errorCode === MEETING_MISSING) return { kind: 'missing' };
     // Credentials, parameters, signature: no answer about the file, and asking again will not help.

@@ -54,6 +54,8 @@ const recordMeetingSchema = z.object({
   /** Corp-level list (the creator). */
   userid: opt(idSchema),
   media_start_time: numberSchema,
+  /** A recurring meeting's occurrence, should the list name it (no source shows it there; events carry it). */
+  sub_meeting_id: opt(idSchema),
   subject: opt(z.string()),
   /** 1 recording, 2 transcoding, 3 done (record_files only at 3). */
   state: numberSchema,

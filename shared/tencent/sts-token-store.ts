@@ -4,6 +4,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../archive/table-design.ts';
 import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
 import { TransientError, type ErrorContext } from '../errors.ts';
+import { TencentApiError } from './errors.ts';
+
+/**
+ * Codes with which Tencent refuses a call's credentials (190303 鉴权失败). On a call that carried an
+ * STS-Token, the token is the likeliest culprit (Tencent's clock or a revocation disagreeing with
+ * the stored expire_ts, open point #13): a fresh token, not an operator, fixes it.
+ */
+const TOKEN_REFUSAL_CODES: ReadonlySet<number> = new Set([190303]);
 
 export class StsTokenStore {
   readonly #store: ConditionalItemStore;
@@ -38,6 +46,23 @@ export class StsTokenStore {
     return state.status === 'valid' ? { stsToken: state.token } : {};
   }
 
+  /**
+   * One data-sensitive call with the token: the one place that tells "the STS token is unusable"
+   * (expired by our clock, or refused by Tencent while it carried one) from every other failure.
+   * Both throw StsTokenUnusableError, which every handler turns into a wait for a fresh token.
+   */
+  async call<T>(context: ErrorContext, request: (sts: { stsToken?: string }) => Promise<T>): Promise<T> {
+    const sts = await this.forRequest(context);
+    try {
+      return await request(sts);
+    } catch (error) {
+      if (sts.stsToken && error instanceof TencentApiError && error.errorCode !== undefined && TOKEN_REFUSAL_CODES.has(error.errorCode)) {
+        throw new StsTokenRefusedError(`Tencent refused the STS token (${error.errorCode})`, { ...context, errorCode: error.errorCode }, { cause: error });
+      }
+      throw error;
+    }
+  }
+
   /** The stored token while it is valid, else undefined. */
   async current(): Promise<string | undefined> {
     const state = await this.state();
@@ -57,7 +82,17 @@ export class StsTokenStore {
   }
 }
 
-/** The app's STS token has expired and no fresh one has arrived yet: wait for it rather than fail. */
-export class StsTokenExpiredError extends TransientError {
+/** The app's STS token cannot be used until a fresh one arrives: wait for it (deferStsWait) rather than fail. */
+export class StsTokenUnusableError extends TransientError {
+  override name = 'StsTokenUnusableError';
+}
+
+/** The app's STS token has expired by our clock and no fresh one has arrived yet. */
+export class StsTokenExpiredError extends StsTokenUnusableError {
   override name = 'StsTokenExpiredError';
+}
+
+/** Tencent refused a call that carried the stored token, though our clock says it is still valid. */
+export class StsTokenRefusedError extends StsTokenUnusableError {
+  override name = 'StsTokenRefusedError';
 }

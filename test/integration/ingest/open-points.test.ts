@@ -100,6 +100,24 @@ describe('open points Tencent leaves open', () => {
     expect(Math.max(...windows)).toBeLessThanOrEqual(31 * 86_400);
   });
 
+  it('#1: another occurrence still recording does not stop the search for a recurring meeting’s older occurrence: the file is archived, not deferred', async () => {
+    h = await startHarness({ simulator: { readings: { seriesTimesInEvents: true } } });
+    const older = h.sim.model.createMeeting({
+      subject: 'weekly sync',
+      hostUserId: h.sim.credentials.operatorId,
+      startTimeMs: Date.now() - 45 * DAY_MS,
+      recurring: true,
+      files: [{ sizeBytes: MiB, aiMinutes: [{ fileType: 'pdf' }] }],
+    });
+    // Today's occurrence of the same series is being recorded: the nearest window lists it, unfinished.
+    h.sim.model.createMeeting({ subject: 'weekly sync', meetingId: older.meetingId, hostUserId: h.sim.credentials.operatorId, recurring: true, state: 1 });
+    await h.deliver(lifecycleEvents(h, older)[0]!);
+    // Few enough rounds that a message deferred as "not ready" (once a second here) is still waiting.
+    expect((await h.drain({ maxInvocations: 6 })).failed).toBe(0);
+    await expectArchivedExactly(h, older);
+    expect(await deadLetters(h)).toEqual([]);
+  });
+
   it('#1: the sweep repairs a file whose announced transcripts a failed message never copied, though its video is archived', async () => {
     h = await startHarness();
     const recording = h.sim.model.createMeeting({ subject: 'late transcripts', hostUserId: h.sim.credentials.operatorId, startTimeMs: Date.now() - 3_600_000, files: [{ sizeBytes: MiB }] });

@@ -4,7 +4,7 @@
 // the reconcile sweep; and an expired STS token waits for a fresh one instead of the DLQ (#13).
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PROFILE_NAMES } from '../../../infra/local/simulator/profiles.ts';
-import { asTencentSends, meetingFromRecording, recordingCompletedEvent, stsTokenEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
+import { asTencentSends, meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent, stsTokenEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { createSweepDeps } from '../../../shared/reconcile/sources.ts';
 import { runSweep } from '../../../shared/reconcile/sweep.ts';
@@ -94,18 +94,72 @@ describe('STS token expiry (open point #13)', () => {
     expect(await deadLetters(h)).toEqual([]);
   });
 
-  it('an uploaded recording’s event without meeting_info waits in the queue for a fresh token too', async () => {
+  // Both ways a stored token is unusable: expired by our clock, or refused by Tencent (190303) while
+  // our clock still calls it valid. A fresh token always expires later than the unusable one.
+  const unusable = {
+    expired: (nowSec: number) => stsTokenEvent('an-expired-token', nowSec - 60),
+    refused: (nowSec: number) => stsTokenEvent('a-token-tencent-refuses', nowSec + 3600),
+  };
+  /** More receives than the queue's maxReceiveCount (5): a message that fails instead of deferring reaches the DLQ. */
+  const PAST_MAX_RECEIVES = 8;
+
+  it('a token Tencent refuses (190303) while our clock says it is valid waits for a fresh one, never the DLQ', async () => {
     h = await startHarness({ simulator: { requireStsToken: true } });
     const nowSec = Math.floor(Date.now() / 1000);
-    await h.deliver(stsTokenEvent('an-expired-token', nowSec - 60));
+    await h.deliver(unusable.refused(nowSec));
+    const recording = h.sim.model.createMeeting({ subject: 'token refused', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
+
+    const waiting = await h.drain({ maxInvocations: PAST_MAX_RECEIVES });
+    expect(waiting.failed).toBe(0);
+    expect(await deadLetters(h)).toEqual([]);
+    expect(h.sim.counters.endpoints.fileAddress.byErrorCode['190303']).toBeGreaterThan(0);
+    expect(fileStatus((await h.index.getRecordFile(recording.files[0]!.recordFileId))!)).not.toBe('archived');
+
+    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 7200));
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+    expect(await deadLetters(h)).toEqual([]);
+  });
+
+  it.each(Object.keys(unusable) as (keyof typeof unusable)[])('an uploaded recording’s event without meeting_info defers for a fresh token (%s), never the DLQ', async (how) => {
+    h = await startHarness({ simulator: { requireStsToken: true } });
+    const nowSec = Math.floor(Date.now() / 1000);
+    await h.deliver(unusable[how](nowSec));
     const uploaded = h.sim.model.createMeeting({ subject: 'uploaded', hostUserId: h.sim.credentials.operatorId, recordType: UPLOADED, files: [{ sizeBytes: MiB }] });
     await h.deliver(withoutMeetingInfo(recordingCompletedEvent(meetingFromRecording(uploaded), [uploaded.files[0]!.recordFileId])));
-    await h.drain({ maxInvocations: 3 });
+    const waiting = await h.drain({ maxInvocations: PAST_MAX_RECEIVES });
+    expect(waiting.failed).toBe(0);
     expect(await deadLetters(h)).toEqual([]);
 
-    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 3600));
-    await h.drain();
+    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 7200));
+    expect((await h.drain()).failed).toBe(0);
     await expectArchivedExactly(h, uploaded);
+    expect(await deadLetters(h)).toEqual([]);
+  });
+
+  it.each(Object.keys(unusable) as (keyof typeof unusable)[])('a deletion defers for a fresh token (%s), then is confirmed, never the DLQ', async (how) => {
+    // Archived while the app needed no token; from then on it does, and the one it holds is unusable.
+    h = await startHarness();
+    const nowSec = Math.floor(Date.now() / 1000);
+    const recording = h.sim.model.createMeeting({ subject: 'deleted later', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const recordFileId = recording.files[0]!.recordFileId;
+    await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recordFileId]));
+    expect((await h.drain()).failed).toBe(0);
+    await expectArchivedExactly(h, recording);
+
+    h.sim.settings.requireStsToken = true;
+    await h.deliver(unusable[how](nowSec));
+    h.sim.model.deleteFile(recordFileId);
+    await h.deliver(recordingDeletedEvent(meetingFromRecording(recording), [recordFileId]));
+    const waiting = await h.drain({ maxInvocations: PAST_MAX_RECEIVES });
+    expect(waiting.failed).toBe(0);
+    expect(await deadLetters(h)).toEqual([]);
+    expect((await h.index.getRecordFile(recordFileId))!.sourceDeletedAt).toBeUndefined();
+
+    await h.deliver(stsTokenEvent(h.sim.credentials.stsToken, nowSec + 7200));
+    expect((await h.drain()).failed).toBe(0);
+    expect((await h.index.getRecordFile(recordFileId))!.sourceDeletedAt).toBeDefined();
     expect(await deadLetters(h)).toEqual([]);
   });
 });

@@ -109,6 +109,19 @@ describe('a validly signed event is always acknowledged (open point #5)', () => 
     await expectAllArchived(recording);
   });
 
+  it('an empty recording_files naming an occurrence weeks old is not satisfied by a later occurrence the nearest window lists: the named one is archived', async () => {
+    await start();
+    const DAY_MS = 86_400_000;
+    const named = h.sim.model.createMeeting({ subject: 'weekly', hostUserId: h.sim.credentials.operatorId, startTimeMs: Date.now() - 40 * DAY_MS, recurring: {}, files: [{ sizeBytes: 64 * KiB }] });
+    // The same series' occurrence two days ago: the event's own window lists only it.
+    h.sim.model.createMeeting({ subject: 'weekly', meetingId: named.meetingId, hostUserId: h.sim.credentials.operatorId, startTimeMs: Date.now() - 2 * DAY_MS, recurring: {}, files: [{ sizeBytes: 64 * KiB }] });
+    const meeting = meetingFromRecording(named, undefined, { seriesTimesInEvents: true });
+    const [delivery] = await sender().deliver(recordingCompletedEvent(meeting, [], { traceId: 'empty-files-occurrence' }));
+    expect(delivery).toMatchObject({ ok: true });
+    await h.drain();
+    await expectAllArchived(named);
+  });
+
   it('file ids without meeting_info resolve their meeting through /v1/addresses/{id} and are archived', async () => {
     await start();
     const recording = recordingWithFiles('no meeting_info', 2);
