@@ -131,8 +131,10 @@ const unknownEventArb = fc
   .map(([name, traceId, extra]) => ({ event: name, trace_id: traceId, payload: [{ operate_time: operateTimeMs, extra }] }));
 
 /** Plaintexts that are not a valid event: not JSON, JSON of the wrong shape, a known event missing its fields. */
+// Never empty: in plain mode an empty plaintext is an empty `data`, a body carrying no event at all,
+// which is refused (400 invalid_body) before any signature is looked at; there is nothing to keep.
 const invalidPlaintextArb = fc.oneof(
-  fc.string({ maxLength: 200 }).filter((s) => !s.trim().startsWith('{')),
+  fc.string({ minLength: 1, maxLength: 200 }).filter((s) => !s.trim().startsWith('{')),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)).filter((s) => !s.startsWith('{')),
   fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => k !== 'event'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }).map((o) => JSON.stringify(o)),
   fc.constantFrom('recording.completed', 'recording.deleted', 'smart.fullsummary').map((event) => JSON.stringify({ event, trace_id: 'x', payload: [{}] })),
