@@ -9,10 +9,10 @@
 // Reproduce a failure with the printed seed: CHAOS_SEED=<seed> npx jest test/chaos/chaos.test.ts
 // (the plan, sizes, event order and fault choices follow the seed; thread timing does not).
 import { createHash, randomBytes } from 'node:crypto';
+import { queueDepth, scanPrefix } from '../support/chaos-kit.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { startHarness, type Harness } from '../support/ingest-harness.ts';
@@ -417,47 +417,20 @@ describe('chaos', () => {
     const deliveriesDoneAt = Date.now();
 
     // --- Chaos until a while after the last delivery, then calm: the system must converge. -------
-    async function queueDepth(url: string): Promise<number> {
-      const { Attributes: a = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        }),
-      );
-      return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
-    }
-    async function scanPrefix(prefix: string): Promise<Record<string, unknown>[]> {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await harness.resources.clients.dynamo.send(
-          new ScanCommand({
-            TableName: harness.resources.tableName,
-            FilterExpression: 'begins_with(pk, :p)',
-            ExpressionAttributeValues: { ':p': prefix },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
-    }
     let quietSince: number | undefined;
     for (;;) {
       if (Date.now() - started > RUN_LIMIT_MS) {
         stopWorkers = true;
         chaosOn = false;
         throw new Error(
-          `chaos run did not converge within ${RUN_LIMIT_MS / 1000} s (seed ${SEED}): queue ${await queueDepth(queueUrl)}, ` +
-            `leases ${(await scanPrefix('LEASE#')).length}, checkpoints ${(await scanPrefix('COPY#')).length}`,
+          `chaos run did not converge within ${RUN_LIMIT_MS / 1000} s (seed ${SEED}): queue ${await queueDepth(harness, queueUrl)}, ` +
+            `leases ${(await scanPrefix(harness, 'LEASE#')).length}, checkpoints ${(await scanPrefix(harness, 'COPY#')).length}`,
         );
       }
       if (chaosOn && Date.now() - deliveriesDoneAt > CHAOS_AFTER_DELIVERIES_MS) chaosOn = false;
       await sleep(1000);
       if (chaosOn) continue;
-      const idle = inFlight === 0 && (await queueDepth(queueUrl)) === 0 && (await scanPrefix('LEASE#')).length === 0;
+      const idle = inFlight === 0 && (await queueDepth(harness, queueUrl)) === 0 && (await scanPrefix(harness, 'LEASE#')).length === 0;
       if (!idle) {
         quietSince = undefined;
         continue;
@@ -481,15 +454,15 @@ describe('chaos', () => {
     );
 
     // --- Nothing left behind. ----------------------------------------------------------------------
-    const dlq = await queueDepth(harness.resources.ingestDeadLetterQueueUrl);
+    const dlq = await queueDepth(harness, harness.resources.ingestDeadLetterQueueUrl);
     let dlqBodies: string[] = [];
     if (dlq > 0) {
       const peek = await sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.resources.ingestDeadLetterQueueUrl, MaxNumberOfMessages: 10 }));
       dlqBodies = (peek.Messages ?? []).map((m) => m.Body ?? '');
     }
     expect({ dlq, dlqBodies }).toEqual({ dlq: 0, dlqBodies: [] });
-    expect(await queueDepth(queueUrl)).toBe(0);
-    const leftovers = [...(await scanPrefix('COPY#')), ...(await scanPrefix('LEASE#'))];
+    expect(await queueDepth(harness, queueUrl)).toBe(0);
+    const leftovers = [...(await scanPrefix(harness, 'COPY#')), ...(await scanPrefix(harness, 'LEASE#'))];
     if (leftovers.length > 0) console.log(explain(leftovers.map((item) => String(item.pk).split("#")[1] ?? "")));
     expect(leftovers.map((item) => ({ pk: item.pk, phase: item.phase, uploadId: item.uploadId, owner: item.owner }))).toEqual([]);
 
