@@ -2,26 +2,13 @@
 // no progress, or that needs more continuations than one file may take, ends in the DLQ with a
 // reason an operator can read, the artifact marked failed with it, and a metric counted. Real
 // pipeline: simulator (throttled downloads) → webhook → SQS (fauxqs) → ingest → S3 + DynamoDB Local.
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { meetingFromRecording, recordingCompletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import { INGEST_METRIC_NAMES } from '../../../shared/ingest/ingest-metrics.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
 
 const MiB = 1024 * 1024;
-
-class RecordingMetrics extends Metrics {
-  readonly recorded: Array<{ name: string; value: number }> = [];
-
-  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
-    this.recorded.push({ name: args[0], value: args[2] });
-    return super.addMetric(...args);
-  }
-
-  total(name: string): number {
-    return this.recorded.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
-  }
-}
 
 let h: Harness;
 afterEach(async () => {

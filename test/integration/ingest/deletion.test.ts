@@ -6,7 +6,6 @@
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,19 +21,9 @@ import { StsTokenStore } from '../../../shared/tencent/sts-token-store.ts';
 import { deleteEveryVersion } from '../../../shared/copy/object-versions.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { sendIngestMessages } from '../../../shared/ingest/queue.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
 
 const MiB = 1024 * 1024;
-
-class RecordingMetrics extends Metrics {
-  readonly recorded: Array<{ name: string; value: number }> = [];
-  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
-    this.recorded.push({ name: args[0], value: args[2] });
-    return super.addMetric(...args);
-  }
-  total(name: string): number {
-    return this.recorded.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
-  }
-}
 
 let h: Harness | undefined;
 const cleanups: Array<() => Promise<void> | void> = [];

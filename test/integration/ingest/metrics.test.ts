@@ -1,26 +1,12 @@
 // The ingest function's metrics, as CloudWatch would receive them: a recording Metrics (the
 // Powertools class, so the handler flushes it per invocation as in AWS) given to the ingest
 // service and its batch handler, on the real pipeline (simulator → webhook → SQS → ingest → S3).
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { meetingFromRecording, recordingCompletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import { INGEST_METRIC_NAMES } from '../../../shared/ingest/ingest-metrics.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
 
 const MiB = 1024 * 1024;
-
-class RecordingMetrics extends Metrics {
-  readonly recorded: Array<{ name: string; unit: string; value: number }> = [];
-
-  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
-    const [name, unit, value] = args;
-    this.recorded.push({ name, unit, value });
-    return super.addMetric(...args);
-  }
-
-  total(name: string): number {
-    return this.recorded.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
-  }
-}
 
 let h: Harness;
 afterEach(async () => {

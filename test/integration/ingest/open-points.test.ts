@@ -2,7 +2,6 @@
 // end on real components: the simulator plays the reading that a guess would lose, and the
 // archive must still hold every artifact with exact bytes.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import {
   meetingFromRecording,
@@ -17,22 +16,10 @@ import { runBackfillSweep } from '../../../shared/reconcile/backfill.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { archiveNameOf } from '../../support/archive-names.ts';
 import { copiedBytes, expectArchivedExactly } from '../../support/archive-assertions.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
 
 const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;
-
-class RecordingMetrics extends Metrics {
-  readonly recorded: Array<{ name: string; value: number }> = [];
-
-  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
-    this.recorded.push({ name: args[0], value: args[2] });
-    return super.addMetric(...args);
-  }
-
-  total(name: string): number {
-    return this.recorded.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
-  }
-}
 
 async function deadLetters(h: Harness): Promise<string[]> {
   const dead = await h.resources.clients.sqs.send(
