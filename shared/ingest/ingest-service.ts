@@ -311,7 +311,7 @@ export class IngestService {
       // Inside the try: a copy that used up its continuations is marked failed with the reason.
       return { ...outcome, continuation: this.#continuations.afterPause(message, source.artifact, outcome.bytesDone) };
     } catch (error) {
-      if (error instanceof SourceLinkGoneError) return this.#deletion.afterLinkGone({ ...logIds, ...hintsOfListed(meeting, file, message.creatorUserId), owner: context.invocationId, base, error });
+      if (error instanceof SourceLinkGoneError) return this.#deletion.afterLinkGone({ ...logIds, ...hintsOfListed(meeting, file, message.creatorUserId), owner: context.invocationId, error });
       if (error instanceof IntegrityError) this.#deps.metrics.integrityFailed();
       const reason = error instanceof Error ? error.message : String(error);
       const { applied, artifact } = await index.setArtifactStatus(meetingRecordId, file.record_file_id, { ...base, status: 'failed', lastError: reason });

@@ -3,11 +3,12 @@
 // from the archive only once Tencent confirms, for that file, that it no longer serves it
 // (source-presence.ts); an unconfirmed deletion changes nothing and is logged and counted.
 //
-// A confirmed deletion flags the file (`sourceDeletedAt`). Under `retain` that is all: the archive
-// keeps its copy. Under `mirror` the archive also keeps none: with the file's copy lease (or, after
-// waiting long enough, without it), every artifact is set `deleted`, which is final, so a copy still
-// running can never make it `archived` again (it removes what it uploaded instead; see
-// IngestService#copyOne), then every version of every object goes.
+// A confirmed deletion flags the file (`sourceDeletedAt`). Under `retain` the archive keeps its
+// copy; an artifact whose copy had not finished ends `failed` with the reason, its upload aborted.
+// Under `mirror` the archive keeps none: with the file's copy lease (or, after waiting long enough,
+// without it), every artifact is set `deleted`, which is final, so a copy still running can never
+// make it `archived` again (it removes what it uploaded instead; see IngestService#copyOne), then
+// every version of every object goes.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { randomUUID } from 'node:crypto';
@@ -50,6 +51,8 @@ export interface SourceDeletionDeps extends SourcePresenceDeps {
   readonly now: () => number;
 }
 
+const SOURCE_DELETED_BEFORE_ARCHIVED = 'Tencent deleted the file before this artifact was archived';
+
 /** Waiting for a copy to let go of the file this often, then the deletion goes ahead without the lease. */
 const MAX_BUSY_DEFERRALS = 10;
 /** Asking Tencent again this often, then the deletion is left unconfirmed (nothing changes). */
@@ -70,8 +73,6 @@ export interface LinkGoneContext extends SourcePresenceHints {
   readonly artifact: string;
   /** The copy's lease owner (the invocation). */
   readonly owner: string;
-  /** The artifact record the copy was writing. */
-  readonly base: Omit<ArtifactRecord, 'status'>;
   readonly error: Error;
 }
 
@@ -175,8 +176,8 @@ export class SourceDeletion {
    * sees (mirror: `deleted`; retain: `failed` with the reason, the file flagged). Never the DLQ.
    */
   async afterLinkGone(link: LinkGoneContext): Promise<{ status: 'deleted' } | LinkFailed> {
-    const { index, logger } = this.#deps;
-    const { owner: _owner, base: _base, error: _error, creatorUserId: _creator, recordStartTimeMs: _start, recordEndTimeMs: _end, ...logIds } = link;
+    const { logger } = this.#deps;
+    const { owner: _owner, error: _error, creatorUserId: _creator, recordStartTimeMs: _start, recordEndTimeMs: _end, ...logIds } = link;
     const answer = await this.checkDuringCopy(link.recordFileId, link, link.owner, this.#deps.now());
     if (answer.presence === 'served') {
       this.#deps.metrics.linkGoneWhileServed();
@@ -186,16 +187,6 @@ export class SourceDeletion {
     if (answer.presence === 'unknown') {
       logger.warn('download link answered 404/410 and Tencent gave no clear answer; parts kept, asking again later', { ...logIds, reason: answer.reason });
       return { status: 'link-failed', presence: 'unknown', reason: answer.reason };
-    }
-    if (this.#deps.deletionPolicy !== 'mirror') {
-      // Retain: the file is flagged; these bytes can never be completed, so the parts go.
-      await this.#deps.discardCopyState?.(link.recordFileId, link.artifact);
-      await index.setArtifactStatus(link.meetingRecordId, link.recordFileId, {
-        ...link.base,
-        status: 'failed',
-        lastError: 'Tencent deleted the file before this artifact was archived',
-      });
-      logger.warn('Tencent deleted the file before its copy finished; nothing more to copy', logIds);
     }
     return { status: 'deleted' };
   }
@@ -214,25 +205,49 @@ export class SourceDeletion {
     lease: { owner: string; holdsLease: boolean; force: boolean },
   ): Promise<FileVerdict> {
     const { index, leases, logger } = this.#deps;
-    if (this.#deps.deletionPolicy !== 'mirror') {
-      const { marked } = await index.markSourceDeleted({ recordFileIds: [recordFileId] }, atMs);
-      this.#deps.metrics.deletionConfirmed();
-      logger.info('source deletion confirmed by Tencent and recorded', { recordFileId, reason: answer.reason, indexed: marked.length > 0 });
-      return 'done';
-    }
+    const mirror = this.#deps.deletionPolicy === 'mirror';
     const leased = lease.holdsLease || (await leases.acquire(recordFileId, lease.owner, this.#deps.leaseMs));
-    if (!leased && !lease.force) return 'busy';
-    if (!leased) logger.warn('deleting while a copy holds the file; that copy will find its artifact deleted', { recordFileId });
+    if (mirror && !leased && !lease.force) return 'busy';
+    if (mirror && !leased) logger.warn('deleting while a copy holds the file; that copy will find its artifact deleted', { recordFileId });
     try {
-      // Flag first: a copy starting from now on skips the file.
+      // Flag first: a copy starting from now on skips the file (mirror) or asks Tencent (retain).
       const { marked } = await index.markSourceDeleted({ recordFileIds: [recordFileId] }, atMs);
       this.#deps.metrics.deletionConfirmed();
       logger.info('source deletion confirmed by Tencent and recorded', { recordFileId, reason: answer.reason, indexed: marked.length > 0 });
-      const found = await index.getRecordFileWithMeeting(recordFileId);
-      if (found) await this.#removeCopies(found.file, found.meeting);
+      if (mirror) {
+        const found = await index.getRecordFileWithMeeting(recordFileId);
+        if (found) await this.#removeCopies(found.file, found.meeting);
+      } else if (leased) {
+        // Retain, with no copy holding the file: an unfinished copy can never finish. (A copy that
+        // holds it ends its own artifacts: it finishes, or its link fails and it comes here leased.)
+        await this.#endUnfinished(recordFileId);
+      }
       return 'done';
     } finally {
       if (leased && !lease.holdsLease) await leases.release(recordFileId, lease.owner);
+    }
+  }
+
+  /**
+   * Retain: what was archived stays; every artifact not archived (pending, or `copying` from a copy
+   * that paused or died) can never be completed, so it ends `failed` with the reason an operator
+   * reads, and its checkpoint and open multipart upload go.
+   */
+  async #endUnfinished(recordFileId: string): Promise<void> {
+    const found = await this.#deps.index.getRecordFileWithMeeting(recordFileId);
+    if (!found) return;
+    const { file } = found;
+    for (const artifact of Object.values(file.artifacts)) {
+      if (artifact.status === 'archived' || artifact.status === 'deleted') continue;
+      await this.#deps.discardCopyState?.(recordFileId, artifact.artifact);
+      const { lastError: _lastError, ...rest } = artifact;
+      await this.#deps.index.setArtifactStatus(file.meetingRecordId, recordFileId, { ...rest, status: 'failed', lastError: SOURCE_DELETED_BEFORE_ARCHIVED });
+      this.#deps.logger.warn('Tencent deleted the file before its copy finished; nothing more to copy', {
+        meetingId: file.meetingId,
+        meetingRecordId: file.meetingRecordId,
+        recordFileId,
+        artifact: artifact.artifact,
+      });
     }
   }
 

@@ -266,6 +266,32 @@ describe('retain', () => {
     expect(file.artifacts.video).toMatchObject({ status: 'archived', bytes: MiB });
     expect(await sha256Of(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, MiB));
   });
+
+  it('ends a copy Tencent deleted between two invocations in failed with the reason, its checkpoint and upload gone', async () => {
+    // A 2 s "Lambda" and a slow source: the first invocation pauses the copy (artifact `copying`, a
+    // checkpoint, a continuation queued); Tencent then deletes the file before the copy resumes.
+    const harness = await start({ ingestTimeoutMs: 2000, copy: { concurrency: 1, partSizeBytes: 5 * MiB } });
+    const recording = harness.sim.model.createMeeting({ subject: 'paused', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 40 * MiB }] });
+    const fileId = recording.files[0]!.recordFileId;
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: 8 * MiB });
+    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+    await harness.drain({ maxInvocations: 1 });
+    expect((await harness.index.getRecordFile(fileId))!.artifacts.video!.status).toBe('copying');
+    expect(await leftovers(harness)).toContain(`COPY#${fileId}#video`);
+
+    harness.sim.downloads.faults.clear();
+    harness.sim.model.deleteFile(fileId);
+    await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
+    expect((await harness.drain()).failed).toBe(0);
+    const file = (await harness.index.getRecordFile(fileId))!;
+    expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status, lastError: file.artifacts.video!.lastError }).toEqual({
+      flagged: true,
+      status: 'failed',
+      lastError: 'Tencent deleted the file before this artifact was archived',
+    });
+    expect(await leftovers(harness)).toEqual([]);
+    expect(await dlqDepth(harness)).toBe(0);
+  });
 });
 
 describe('a download link answering 404/410', () => {
