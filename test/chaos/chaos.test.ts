@@ -416,12 +416,24 @@ describe('chaos', () => {
     }
     const deliveriesDoneAt = Date.now();
 
+    // What the product logged, by message: the first thing to read when an assertion below fails.
+    const printProductLog = () =>
+      console.log(
+        `chaos log lines (seed ${SEED}):\n` +
+          [...tally.counts.entries()]
+            .filter(([k]) => k.startsWith('log:') || k.startsWith('handler threw'))
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `  ${String(v).padStart(6)}  ${k.slice(4)}`)
+            .join('\n'),
+      );
+
     // --- Chaos until a while after the last delivery, then calm: the system must converge. -------
     let quietSince: number | undefined;
     for (;;) {
       if (Date.now() - started > RUN_LIMIT_MS) {
         stopWorkers = true;
         chaosOn = false;
+        printProductLog();
         throw new Error(
           `chaos run did not converge within ${RUN_LIMIT_MS / 1000} s (seed ${SEED}): queue ${await queueDepth(harness, queueUrl)}, ` +
             `leases ${(await scanPrefix(harness, 'LEASE#')).length}, checkpoints ${(await scanPrefix(harness, 'COPY#')).length}`,
@@ -443,15 +455,7 @@ describe('chaos', () => {
     await Promise.all(workers);
     await monkey;
     const convergedMs = Date.now() - started;
-    // What the product logged, by message: the first thing to read when an assertion below fails.
-    console.log(
-      `chaos log lines (seed ${SEED}):\n` +
-        [...tally.counts.entries()]
-          .filter(([k]) => k.startsWith('log:') || k.startsWith('handler threw'))
-          .sort((a, b) => b[1] - a[1])
-          .map(([k, v]) => `  ${String(v).padStart(6)}  ${k.slice(4)}`)
-          .join('\n'),
-    );
+    printProductLog();
 
     // --- Nothing left behind. ----------------------------------------------------------------------
     const dlq = await queueDepth(harness, harness.resources.ingestDeadLetterQueueUrl);
