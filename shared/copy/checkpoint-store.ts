@@ -37,6 +37,12 @@ export interface CopyCheckpoint {
   /** `completing`: CompleteMultipartUpload was sent; a resume checks whether the object exists. */
   readonly phase: 'uploading' | 'completing';
   readonly updatedAt: string;
+  /**
+   * When the current run (invocation) of the copy started and the bytes it started from: with
+   * updatedAt and bytesDone they give the copy's rate for `npm run status` (absent in older items).
+   */
+  readonly runStartedAt?: string;
+  readonly runStartBytes?: number;
 }
 
 export interface CheckpointStore {
@@ -122,6 +128,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       bytesDone: Number(item.bytesDone),
       phase: item.phase === 'completing' ? 'completing' : 'uploading',
       updatedAt: String(item.updatedAt),
+      ...(item.runStartedAt !== undefined ? { runStartedAt: String(item.runStartedAt), runStartBytes: Number(item.runStartBytes ?? 0) } : {}),
     };
   }
 
@@ -147,6 +154,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
         bytesDone: checkpoint.bytesDone,
         phase: checkpoint.phase,
         updatedAt: checkpoint.updatedAt,
+        ...(checkpoint.runStartedAt !== undefined ? { runStartedAt: checkpoint.runStartedAt, runStartBytes: checkpoint.runStartBytes ?? 0 } : {}),
         ...ttlAttribute(this.now() + this.ttlSeconds * 1000),
       },
       // A worker still running on an upload that another one replaced must not resurrect it.

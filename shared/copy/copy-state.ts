@@ -24,6 +24,8 @@ export interface UploadState {
   readonly context: ErrorContext;
   uploadId: string;
   readonly parts: Map<number, CheckpointPart>;
+  /** This run's start and the bytes it started from (the copy's rate in the checkpoint). */
+  run?: { readonly startedAt: string; readonly startBytes: number };
 }
 
 /** A fresh part plan for the file, from the options' part sizes. */
@@ -60,6 +62,7 @@ export function snapshot(state: UploadState, phase: CopyCheckpoint['phase']): Co
     bytesDone: sumBytes(state.parts),
     phase,
     updatedAt: new Date().toISOString(),
+    ...(state.run ? { runStartedAt: state.run.startedAt, runStartBytes: state.run.startBytes } : {}),
   };
 }
 

@@ -76,6 +76,7 @@ export async function copyMultipart(run: MultipartRun): Promise<CopyResult> {
   }
   const ctx = { ...context, uploadId: state.uploadId };
   const bytesAlready = sumBytes(state.parts);
+  state.run = { startedAt: new Date().toISOString(), startBytes: bytesAlready };
   logger.info(checkpoint ? 'resuming copy' : 'starting copy', {
     ...ctx,
     totalBytes: plan.totalBytes,

@@ -56,7 +56,7 @@ export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
   };
 }
 
-function meetingStatus(files: readonly RecordFileRecord[]): ArchiveStatus {
+export function meetingStatus(files: readonly RecordFileRecord[]): ArchiveStatus {
   if (files.length === 0) return 'pending';
   const statuses = files.map((f) => fileStatus(f));
   if (statuses.every((s) => s === 'deleted')) return 'deleted';

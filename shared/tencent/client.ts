@@ -8,11 +8,13 @@ import { OperatorForms, type Operator, type OperatorForm, type OperatorFormEndpo
 import {
   fileAddressSchema,
   meetingAddressesSchema,
+  meetingsByCodeSchema,
   recordSettingsSchema,
   recordsListSchema,
   type FileAddress,
   type MeetingAddressFile,
   type MeetingAddresses,
+  type MeetingsByCode,
   type RecordMeeting,
   type RecordSettings,
   type RecordsList,
@@ -161,6 +163,18 @@ export class TencentMeetingClient {
       (operator) => this.transport.get(`/v1/records/settings/${encodeURIComponent(meetingRecordId)}`, operator, recordSettingsSchema, { meetingRecordId }),
       () => false,
     );
+  }
+
+  /**
+   * GET /v1/meetings?meeting_code=…: the meetings a 9-digit meeting code names now (`npm run archive
+   * -- --meeting-code`). The docs and the SDKs agree here: a user goes in `userid`, operator_id +
+   * operator_id_type only for a rooms id (3); `instanceid` is required (1, PC). A code Tencent
+   * recycled cannot be looked up: the answer is an error or an empty list, and both mean "none".
+   */
+  async getMeetingsByCode(meetingCode: string): Promise<MeetingsByCode> {
+    const operator = this.operatorOf({});
+    const who: Query = operator.type === 3 ? [['operator_id', operator.id], ['operator_id_type', 3]] : [['userid', operator.id]];
+    return this.transport.get('/v1/meetings', [['meeting_code', meetingCode], ...who, ['instanceid', 1]], meetingsByCodeSchema, { meetingCode });
   }
 
   /**

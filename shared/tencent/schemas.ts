@@ -138,6 +138,24 @@ export const recordSettingsSchema = z.object({
   ),
 });
 
+/**
+ * GET /v1/meetings?meeting_code=… (查询会议, by code): the meetings a code names now. Only what the
+ * archive uses is kept (the answer also carries the meeting password, which is dropped here).
+ */
+export const meetingsByCodeSchema = z.object({
+  meeting_number: opt(numberSchema),
+  meeting_info_list: list(
+    z.object({
+      meeting_id: idSchema,
+      meeting_code: opt(idSchema),
+      subject: opt(z.string()),
+      start_time: opt(looseText),
+      end_time: opt(looseText),
+      status: opt(z.string()),
+    }),
+  ),
+});
+
 export const errorBodySchema = z.object({
   error_info: z.object({
     error_code: numberSchema,
@@ -153,3 +171,4 @@ export type MeetingAddresses = z.output<typeof meetingAddressesSchema>;
 export type MeetingAddressFile = MeetingAddresses['record_files'][number];
 export type FileAddress = z.output<typeof fileAddressSchema>;
 export type RecordSettings = z.output<typeof recordSettingsSchema>;
+export type MeetingsByCode = z.output<typeof meetingsByCodeSchema>;

@@ -12,6 +12,7 @@ export type SimEndpoint =
   | 'recordSettings'
   | 'deleteRecording'
   | 'deleteFile'
+  | 'meetingsByCode'
   | 'unknown';
 
 export const SIM_ENDPOINTS: readonly SimEndpoint[] = [
@@ -22,6 +23,7 @@ export const SIM_ENDPOINTS: readonly SimEndpoint[] = [
   'recordSettings',
   'deleteRecording',
   'deleteFile',
+  'meetingsByCode',
   'unknown',
 ];
 

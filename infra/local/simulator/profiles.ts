@@ -45,6 +45,12 @@ export interface SourceReadings {
   readonly deletedFileAnswer: 4051 | 9003;
   /** #14: ms a deleted file (or recording) stays in GET /v1/records and /v1/corp/records (a lagging list); 0 = gone at once. */
   readonly deletionListLagMs: number;
+  /**
+   * What GET /v1/meetings?meeting_code= answers for a code that names no meeting now (never used,
+   * or recycled: "若会议号被回收则无法通过 Code 查询"). No source gives the answer: 9003 ("会议不存在")
+   * or an empty meeting_info_list.
+   */
+  readonly meetingCodeMiss: 'error-9003' | 'empty';
 }
 
 /** What the simulator did before profiles existed: the SDK's operator form, exact sizes. */
@@ -62,6 +68,7 @@ const SDK: SourceReadings = {
   reorderArtifacts: false,
   deletedFileAnswer: 4051,
   deletionListLagMs: 0,
+  meetingCodeMiss: 'error-9003',
 };
 
 export const PROFILES = {
@@ -77,7 +84,7 @@ export const PROFILES = {
    * Everything production traffic has been seen to do at once: seed form, inexact record_size,
    * series times in events, uploaded recordings without meeting_info, reordered artifacts, no
    * Retry-After, 5-minute links everywhere, deleted files answered with 9003 and still listed for 3 s,
-   * 31 days counted as calendar dates.
+   * 31 days counted as calendar dates, an unknown meeting code answered with an empty list.
    */
   wild: {
     operatorForm: 'seed',
@@ -93,6 +100,7 @@ export const PROFILES = {
     reorderArtifacts: true,
     deletedFileAnswer: 9003,
     deletionListLagMs: 3000,
+    meetingCodeMiss: 'empty',
   },
 } as const satisfies Record<string, SourceReadings>;
 

@@ -207,6 +207,7 @@ function route(method: string, pathname: string): { endpoint: SimEndpoint; id?: 
   if (method === 'GET' && pathname === '/v1/corp/records') return { endpoint: 'corpRecords' };
   if (method === 'GET' && pathname === '/v1/addresses') return { endpoint: 'addresses' };
   if (method === 'DELETE' && pathname === '/v1/records') return { endpoint: 'deleteRecording' };
+  if (method === 'GET' && pathname === '/v1/meetings') return { endpoint: 'meetingsByCode' };
   let match = /^\/v1\/addresses\/([^/]+)$/.exec(pathname);
   if (method === 'GET' && match) return { endpoint: 'fileAddress', id: decodeURIComponent(match[1]!) };
   match = /^\/v1\/records\/settings\/([^/]+)$/.exec(pathname);
@@ -613,6 +614,38 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             allow_view_transcripts: true,
             enable_approve: false,
           },
+        };
+      }
+      case 'meetingsByCode': {
+        // 查询会议 by code: meeting_code, instanceid and userid (or a rooms operator_id) are required.
+        const meetingCode = params.get('meeting_code');
+        if (!meetingCode) throw badParam('meeting_code 必填');
+        if (intParam(params, 'instanceid') === undefined) throw badParam('instanceid 必填');
+        const who = operator(params, caller);
+        if (!who) throw badParam('userid 或 operator_id 必填');
+        // A code names one meeting at a time: when several meetings held it, the code was recycled
+        // and only the latest answers to it.
+        const latest = model
+          .listedView(0)
+          .filter((r) => r.meetingCode === meetingCode && canSee(who, r))
+          .sort((a, b) => b.mediaStartTimeMs - a.mediaStartTimeMs)[0];
+        if (!latest) {
+          if (settings.readings.meetingCodeMiss === 'empty') return { meeting_number: 0, meeting_info_list: [] };
+          throw new ApiError(400, 9003, '会议不存在');
+        }
+        return {
+          meeting_number: 1,
+          meeting_info_list: [
+            {
+              subject: latest.subject,
+              meeting_id: latest.meetingId,
+              meeting_code: latest.meetingCode,
+              status: 'MEETING_STATE_ENDED',
+              hosts: [{ userid: latest.hostUserId }],
+              start_time: String(Math.floor(latest.mediaStartTimeMs / 1000)),
+              end_time: String(Math.floor(latest.mediaStartTimeMs / 1000) + 3600),
+            },
+          ],
         };
       }
       case 'deleteRecording': {
