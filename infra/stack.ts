@@ -109,6 +109,7 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'IngestQueueUrl', { value: ingest.queue.queueUrl, description: 'Where npm run backfill -- --stack-outputs sends work' });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboard.url, description: 'CloudWatch dashboard: webhook, queues, copies, failures, sweeps' });
   }
 }
 

@@ -14,7 +14,7 @@ import { ingestBatchHandler, type IngestBatchDeps } from '../../shared/ingest/sq
 import { buildIngestService } from '../../shared/ingest/wiring.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { createMetrics } from '../../shared/observability/metrics.ts';
+import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfig } from '../../shared/tencent/config.ts';
 
@@ -29,7 +29,7 @@ export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBa
 
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   const logger = deps.logger ?? createLogger('ingest');
-  const metrics = deps.metrics ?? createMetrics('ingest');
+  const metrics = deps.metrics ?? createMetrics(METRIC_SERVICES.ingest);
   return observed(ingestBatchHandler({ ...deps, logger, metrics: ingestMetricsOf(metrics) }), { logger, metrics });
 }
 
@@ -55,7 +55,7 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     s3: platform.clients?.s3 ?? createS3Client({}, env),
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
   };
-  const metrics = platform.metrics ?? createMetrics('ingest');
+  const metrics = platform.metrics ?? createMetrics(METRIC_SERVICES.ingest);
   const service = buildIngestService({
     clients,
     tableName: settings.tableName,

@@ -14,7 +14,7 @@ import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/
 import { httpErrorRenderer, jsonResponse } from '../../shared/http/http-error.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { createMetrics, MetricUnit } from '../../shared/observability/metrics.ts';
+import { createMetrics, METRIC_SERVICES, MetricUnit } from '../../shared/observability/metrics.ts';
 import { ACCOUNT_CALLER, callerOf, type Caller, type JwtAuthorization } from '../../shared/query/caller.ts';
 import { internalError, methodNotAllowed, notFound, unauthenticated } from '../../shared/query/errors.ts';
 import { bearerTokenCheck, decodePathParameters, queryParams, requestMethod, requestPath } from '../../shared/query/http-request.ts';
@@ -54,7 +54,7 @@ const matchRoute = createRouteMatcher<Route>([
 
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? createLogger('archive-query');
-  const metrics = deps.metrics ?? createMetrics('archive-query');
+  const metrics = deps.metrics ?? createMetrics(METRIC_SERVICES.query);
   const service = new ArchiveQueryService({
     index: new ArchiveIndex({ dynamo: deps.dynamo, tableName: deps.tableName }),
     listing: new ArchiveListing({ dynamo: deps.dynamo, tableName: deps.tableName }),

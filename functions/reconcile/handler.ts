@@ -10,7 +10,7 @@ import { reconcileSettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { createMetrics } from '../../shared/observability/metrics.ts';
+import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { runReconcile, type ReconcileResult, type ReconcileRunDeps } from '../../shared/reconcile/reconcile-run.ts';
 import { loadTencentConfig } from '../../shared/tencent/config.ts';
 
@@ -20,7 +20,7 @@ export type ReconcileDeps = Omit<ReconcileRunDeps, 'logger' | 'metrics'> & { rea
 
 export function createReconcileHandler(deps: ReconcileDeps) {
   const logger = deps.logger ?? createLogger('reconcile');
-  const metrics = deps.metrics ?? createMetrics('reconcile');
+  const metrics = deps.metrics ?? createMetrics(METRIC_SERVICES.reconcile);
   return observed<unknown, ReconcileResult>((event, context) => runReconcile({ ...deps, logger, metrics }, event, context), { logger, metrics });
 }
 

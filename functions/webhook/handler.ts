@@ -9,7 +9,7 @@ import { webhookSettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { createMetrics } from '../../shared/observability/metrics.ts';
+import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { loadWebhookSecrets } from '../../shared/tencent/config.ts';
 import { HttpError, httpErrorRenderer } from '../../shared/http/http-error.ts';
 import type { RejectionReason } from '../../shared/webhook/request.ts';
@@ -56,7 +56,7 @@ function respond(outcome: VerificationOutcome | DeliveryOutcome): Result {
 
 export function createWebhookHandler(deps: WebhookDeps) {
   const logger = deps.logger ?? createLogger('webhook');
-  const metrics = deps.metrics ?? createMetrics('webhook');
+  const metrics = deps.metrics ?? createMetrics(METRIC_SERVICES.webhook);
   const service = new WebhookService({
     ...deps,
     logger,

@@ -10,6 +10,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC_SERVICES } from '../../shared/observability/metrics.ts';
+import { WEBHOOK_METRIC_NAMES } from '../../shared/webhook/webhook-metrics.ts';
+import { ArchiveDashboard } from './dashboard.ts';
 import type { ArchiveHttpApi } from './http-api.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
@@ -31,6 +34,7 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: ArchiveDashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -92,7 +96,7 @@ export class Monitoring extends Construct {
     // Open point #5: a parked event was acknowledged to Tencent, so nothing retries it; only an
     // operator's replay archives it, within the parked retention.
     this.add('WebhookEventsParked', {
-      metric: this.webhookCount(props.metricsNamespace, 'WebhookEventParked', period),
+      metric: this.webhookCount(props.metricsNamespace, WEBHOOK_METRIC_NAMES.eventParked, period),
       threshold: 1,
       description:
         'A validly signed Tencent Meeting event did not fit what this release understands; it was acknowledged and kept (log "webhook event parked"). List it with `npm run parked`; replay it with `npm run parked -- --replay` once a release understands it (or the EncodingAESKey is fixed), before WEBHOOK_PARKED_RETENTION_DAYS pass.',
@@ -100,16 +104,17 @@ export class Monitoring extends Construct {
     // Either a captured delivery replayed, or Tencent's clock / timestamp unit disagrees with ours:
     // then every event is refused and Tencent drops them after its retries.
     this.add('WebhookStaleTimestamps', {
-      metric: this.webhookCount(props.metricsNamespace, 'WebhookStaleTimestamp', period),
+      metric: this.webhookCount(props.metricsNamespace, WEBHOOK_METRIC_NAMES.staleTimestamp, period),
       threshold: 1,
       description:
         'Validly signed webhook deliveries were refused for a timestamp outside WEBHOOK_REPLAY_WINDOW_SECONDS: a replayed capture, or a clock or timestamp-unit mismatch with Tencent that refuses real events.',
     });
+    this.dashboard = new ArchiveDashboard(this, 'Dashboard', props);
   }
 
   /** A count the webhook function emits (Powertools EMF: dimension `service` = webhook). */
   private webhookCount(namespace: string, metricName: string, period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: 'webhook' }, statistic: cloudwatch.Stats.SUM, period });
+    return new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: METRIC_SERVICES.webhook }, statistic: cloudwatch.Stats.SUM, period });
   }
 
   private add(id: string, props: { metric: cloudwatch.IMetric; threshold: number; description: string }): void {

@@ -18,7 +18,15 @@ const metricsLogger = {
   error: (...args: unknown[]) => console.error(...args),
 };
 
-export function createMetrics(serviceName: string, env: Readonly<Record<string, string | undefined>> = process.env): Metrics {
+/**
+ * The `service` dimension of each function's metrics (Powertools adds it to every metric): the
+ * handlers create their Metrics with these, and the CloudWatch dashboard and alarms read them.
+ */
+export const METRIC_SERVICES = { webhook: 'webhook', ingest: 'ingest', reconcile: 'reconcile', query: 'archive-query' } as const;
+
+export type MetricService = (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES];
+
+export function createMetrics(serviceName: MetricService | (string & {}), env: Readonly<Record<string, string | undefined>> = process.env): Metrics {
   return new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE, logger: metricsLogger });
 }
 

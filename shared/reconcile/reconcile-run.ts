@@ -15,6 +15,21 @@ import { createSweepDeps, type SweepWiring } from './sources.ts';
 import { runSweep, slidingPlan, type CorpRecordsSource, type StopReason } from './sweep.ts';
 
 export const RECONCILE_CURSOR_NAME = 'sweep';
+
+/** Every metric a sweep publishes (service `reconcile`), as the dashboard reads them. */
+export const RECONCILE_METRIC_NAMES = {
+  corpRecordsPages: 'CorpRecordsPages',
+  meetingsFound: 'MeetingsFound',
+  filesFound: 'FilesFound',
+  bytesFound: 'BytesFound',
+  filesAlreadyArchived: 'FilesAlreadyArchived',
+  filesEnqueued: 'FilesEnqueued',
+  bytesEnqueued: 'BytesEnqueued',
+  sweepsCompleted: 'SweepsCompleted',
+  sweepsPaused: 'SweepsPaused',
+  sweepsSkipped: 'SweepsSkipped',
+} as const;
+const M = RECONCILE_METRIC_NAMES;
 /** After an outage the next sweep reaches back over the gap, but never further than this. */
 export const DEFAULT_MAX_CATCH_UP_HOURS = 7 * 24;
 
@@ -93,7 +108,7 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
       shouldStop: () => (remaining() < reserveMs ? 'time' : undefined),
     });
     recordSweepMetrics(metrics, result.run);
-    metrics.addMetric(result.status === 'complete' ? 'SweepsCompleted' : 'SweepsPaused', MetricUnit.Count, 1);
+    metrics.addMetric(result.status === 'complete' ? M.sweepsCompleted : M.sweepsPaused, MetricUnit.Count, 1);
     logger.info('reconcile sweep finished', {
       status: result.status,
       stopReason: result.stopReason,
@@ -114,17 +129,17 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
     if (!(error instanceof LeaseHeldError)) throw error;
     // An earlier invocation is still sweeping (long budget waits): this one has nothing to add.
     logger.info('reconcile sweep skipped: another invocation holds the cursor', { owner: error.owner, leaseUntilMs: error.leaseUntilMs });
-    metrics.addMetric('SweepsSkipped', MetricUnit.Count, 1);
+    metrics.addMetric(M.sweepsSkipped, MetricUnit.Count, 1);
     return { status: 'skipped', stopReason: 'lease-held' };
   }
 }
 
 function recordSweepMetrics(metrics: Metrics, run: SweepTotals): void {
-  metrics.addMetric('CorpRecordsPages', MetricUnit.Count, run.pages);
-  metrics.addMetric('MeetingsFound', MetricUnit.Count, run.meetings);
-  metrics.addMetric('FilesFound', MetricUnit.Count, run.files);
-  metrics.addMetric('BytesFound', MetricUnit.Bytes, run.bytes);
-  metrics.addMetric('FilesAlreadyArchived', MetricUnit.Count, run.filesArchived);
-  metrics.addMetric('FilesEnqueued', MetricUnit.Count, run.filesEnqueued);
-  metrics.addMetric('BytesEnqueued', MetricUnit.Bytes, run.bytesEnqueued);
+  metrics.addMetric(M.corpRecordsPages, MetricUnit.Count, run.pages);
+  metrics.addMetric(M.meetingsFound, MetricUnit.Count, run.meetings);
+  metrics.addMetric(M.filesFound, MetricUnit.Count, run.files);
+  metrics.addMetric(M.bytesFound, MetricUnit.Bytes, run.bytes);
+  metrics.addMetric(M.filesAlreadyArchived, MetricUnit.Count, run.filesArchived);
+  metrics.addMetric(M.filesEnqueued, MetricUnit.Count, run.filesEnqueued);
+  metrics.addMetric(M.bytesEnqueued, MetricUnit.Bytes, run.bytesEnqueued);
 }

@@ -19,6 +19,7 @@ import { stsTokensOf } from './to-messages.ts';
 import { bodyText, dataField, DEFAULT_MAX_BODY_BYTES, signatureHeaders, WebhookRejection, type RejectionReason, type RequestHeaders } from './request.ts';
 import { sendIngestMessages } from '../ingest/queue.ts';
 import { StsTokenStore } from '../tencent/sts-token-store.ts';
+import type { WebhookMetricName } from './webhook-metrics.ts';
 
 export interface WebhookSecrets {
   readonly token: string;
@@ -278,7 +279,7 @@ export class WebhookService {
     }
   }
 
-  #count(name: string): void {
+  #count(name: WebhookMetricName): void {
     this.#deps.metrics.addMetric(name, MetricUnit.Count, 1);
   }
 
