@@ -500,7 +500,7 @@ describe('monitoring', () => {
 test('outputs: webhook URL, API URL, bucket, table, secret', () => {
   const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
+    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'DashboardUrl', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
   );
   expect(JSON.stringify(outputs.WebhookUrl!.Value)).toContain('/webhooks/tencent-meeting');
   expect(JSON.stringify(outputs.ArchiveApiUrl!.Value)).toContain('/v1/');
