@@ -207,6 +207,9 @@ test('a copy stopped mid-file resumes in a new call without downloading finished
   expect(checkpoint.parts.length).toBeGreaterThanOrEqual(2);
   expect(checkpoint.parts.length).toBeLessThan(6);
   if (first.status === 'incomplete') expect(first.bytesDone).toBe(checkpoint.bytesDone);
+  // The run's start and the bytes it started from: `npm run status` rates the copy from them.
+  expect(checkpoint.runStartBytes).toBe(0);
+  expect(Date.parse(checkpoint.updatedAt) - Date.parse(checkpoint.runStartedAt!)).toBeGreaterThanOrEqual(0);
 
   const servedBefore = service.stats.bytesServed;
   const second = await copyArtifact(baseOptions(src, { concurrency: 2 }));
