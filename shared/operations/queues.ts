@@ -67,7 +67,9 @@ export async function receiveDeadLetters(sqs: SQSClient, dlqUrl: string, max: nu
     new ReceiveMessageCommand({
       QueueUrl: dlqUrl,
       MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-      WaitTimeSeconds: 0,
+      // A long poll, however short, asks every SQS server: a short poll samples some, and an empty
+      // answer from it would end the redrive with messages left behind.
+      WaitTimeSeconds: 1,
       VisibilityTimeout: visibilityTimeout,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
