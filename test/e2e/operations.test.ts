@@ -227,16 +227,4 @@ describe('operations commands against a running local stack', () => {
     const after = await run('redrive', ['--dry-run'], env);
     expect(after.stdout).toContain('0 messages in the dead-letter queue');
   });
-
-  it('each command explains itself with --help and refuses bad arguments with exit code 2', async () => {
-    for (const script of ['status', 'redrive', 'archive']) {
-      const help = await run(script, ['--help'], env);
-      expect(help.code).toBe(0);
-      expect(help.stdout).toContain(`Usage: npm run ${script}`);
-      expect(help.stdout).toContain('--stack-outputs <file>');
-      const bad = await run(script, ['--bogus'], env);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("Unknown option '--bogus'");
-    }
-  });
 });
