@@ -78,7 +78,6 @@ export class BulkArchive {
     const { Items = [] } = await this.#dynamo.send(new ScanCommand({ TableName: this.#tableName }));
     const recordingItems = Items.filter((item) => !String(item.pk).startsWith('COUNT#'));
     if (!recordingItems.some((item) => item.sk === 'MEETING' && String(item.pk).startsWith('REC#'))) throw new Error('the template recording wrote no MEETING item: update bench/support/bulk-archive.ts');
-    process.stderr.write(`template recording: ${recordingItems.map((item) => `${String(item.pk)} / ${String(item.sk)}`).join(', ')}\n`);
     this.#template = recordingItems.map((item) => JSON.stringify(item));
     for (const item of Items) await this.#dynamo.send(new DeleteCommand({ TableName: this.#tableName, Key: { pk: item.pk, sk: item.sk } }));
   }
