@@ -1,7 +1,7 @@
 // Rewrites every counter item (counters.ts) from the index itself. An archive indexed before the
 // YEAR items and per-second DAY counts existed has DAY items with totals only, and the lists would
 // undercount it: one rebuild after upgrading makes its counters what the index now writes. Run it
-// with the ingest worker stopped (`npm start` not running; in AWS the ingest queue's event source
+// while nothing is being archived (locally `npm start` idle; in AWS the ingest queue's event source
 // disabled): it writes whole items, so an ADD made by a worker during the rebuild could be lost.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalItemStore, type ItemKey } from '../aws/conditional-item-store.ts';

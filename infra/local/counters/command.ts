@@ -11,8 +11,8 @@ export const COUNTERS_USAGE = `Usage: npm run counters -- --rebuild [target flag
 
 Rewrites the counters behind the archive API's total_count and paging from the index itself. Needed
 once on an archive indexed before this release's counter layout (lists would otherwise undercount).
-Stop the ingest worker first (stop \`npm start\`, except its emulators; in AWS disable the ingest
-queue's event source): the rebuild writes whole items.
+Run it while nothing is being archived (locally: \`npm start\` idle; in AWS: the ingest queue's
+event source disabled): the rebuild writes whole items. Running it again is harmless.
 
   --rebuild                rewrite every counter item
 
