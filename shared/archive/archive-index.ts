@@ -9,7 +9,6 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
 import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SharingSettings } from './model.ts';
 import {
-  counterDeltas,
   filesOf,
   gsiAttributes,
   itemKeys,
@@ -23,6 +22,7 @@ import {
   type SlotItem,
   type StoredMeeting,
 } from './archive-items.ts';
+import { counterDeltas } from './counters.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
 import { filesApart, mergeFiles, putFilePointer, updateFile, type FileChange, type StoredFileItem } from './file-items.ts';

@@ -11,9 +11,7 @@
 //                                              recording (started/stopped events before the
 //                                              meeting_record_id is known; listed like any other) or
 //                                              a marker naming the real recording it resolved to.
-//   COUNT#<index partition> / DAY#<yyyy-mm-dd> how many listed recordings start on that UTC day in
-//                                              that index partition: total_count and page skipping
-//                                              read these instead of the recordings.
+//   (the COUNT# items that count listed recordings per index partition are counters.ts)
 import { ACCOUNT_PARTITION, ARCHIVE_INDEXES, startSortKey } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordFileRecord, RecordingStatus } from './model.ts';
 
@@ -53,9 +51,6 @@ export type SlotItem = (StoredMeeting & { readonly kind: 'provisional' }) | Reso
 
 export const itemKeys = {
   slot: (meetingId: string) => ({ pk: `PROVISIONAL#${meetingId}`, sk: 'MEETING' }),
-  counter: (partition: string, day: string) => ({ pk: `COUNT#${partition}`, sk: `DAY#${day}` }),
-  counterPk: (partition: string) => `COUNT#${partition}`,
-  dayCounterSk: (day: string) => `DAY#${day}`,
 } as const;
 
 export const partitionValues = {
@@ -80,10 +75,6 @@ export function normaliseStartMs(ms: number): number {
   return Math.max(0, Math.trunc(ms));
 }
 
-function utcDay(ms: number): string {
-  return new Date(normaliseStartMs(ms)).toISOString().slice(0, 10);
-}
-
 /** The GSI attributes of a listed item; empty ids are left out so the item is absent from that index. */
 export function gsiAttributes(
   record: Pick<MeetingRecordingRecord, 'meetingId' | 'meetingCode' | 'hostUserId' | 'mediaStartTimeMs'>,
@@ -97,29 +88,6 @@ export function gsiAttributes(
   if (record.meetingCode) out[ARCHIVE_INDEXES.byMeetingCode.partitionKey] = partitionValues.meetingCode(record.meetingCode);
   if (record.hostUserId) out[ARCHIVE_INDEXES.byUser.partitionKey] = partitionValues.user(record.hostUserId);
   return out;
-}
-
-/** Counter keys (partition + day) one listed item contributes to. */
-function counterSlots(item: StoredMeeting | undefined): string[] {
-  if (!item || item.gsiStartSk === undefined) return [];
-  const day = utcDay(item.mediaStartTimeMs);
-  return [item.gsiAccountPk, item.gsiMeetingIdPk, item.gsiMeetingCodePk, item.gsiUserPk]
-    .filter((p): p is string => typeof p === 'string' && p.length > 0)
-    .map((partition) => `${partition}\u0000${day}`);
-}
-
-/** Net counter changes when `before` is replaced by `after` (either may be absent). */
-export function counterDeltas(before: ReadonlyArray<StoredMeeting | undefined>, after: ReadonlyArray<StoredMeeting | undefined>): Map<string, number> {
-  const deltas = new Map<string, number>();
-  for (const item of before) for (const slot of counterSlots(item)) deltas.set(slot, (deltas.get(slot) ?? 0) - 1);
-  for (const item of after) for (const slot of counterSlots(item)) deltas.set(slot, (deltas.get(slot) ?? 0) + 1);
-  for (const [slot, delta] of deltas) if (delta === 0) deltas.delete(slot);
-  return deltas;
-}
-
-export function splitCounterSlot(slot: string): { partition: string; day: string } {
-  const at = slot.lastIndexOf('\u0000');
-  return { partition: slot.slice(0, at), day: slot.slice(at + 1) };
 }
 
 // recording/paused/stopped form one tier ordered by operate time (pause/resume alternate); later

@@ -9,13 +9,14 @@
 import { enqueuedMarkerKey } from '../reconcile/enqueue.ts';
 import { budgetKey } from '../reconcile/shared-budget.ts';
 import { itemKeys } from './archive-items.ts';
+import { counterKeys } from './counters.ts';
 import { keys } from './table-design.ts';
 
 const ANY = '*';
 const meeting = keys.meeting(ANY).pk; // REC#*: meeting items and their file pointers
 const fileIds = keys.fileById(ANY).pk; // FILE#*: record_file_id → meeting, read consistently
 const provisional = itemKeys.slot(ANY).pk; // PROVISIONAL#*
-const counters = itemKeys.counterPk(ANY); // COUNT#*
+const counters = counterKeys.pk(ANY); // COUNT#*: counters.ts
 const events = keys.event(ANY).pk; // EVENT#*: webhook dedupe markers
 const parked = keys.parkedEvent(ANY).pk; // WEBHOOK#PARKED: signed events the webhook could not map
 const checkpoints = keys.copyCheckpoint(ANY, ANY).pk; // COPY#*#*

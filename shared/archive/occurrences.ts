@@ -9,7 +9,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys, startSortKey } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordingStatus } from './model.ts';
-import { counterDeltas, gsiAttributes, itemKeys, mergeRecordingStatus, normaliseStartMs, optional, partitionValues, provisionalSortId, stateOf } from './archive-items.ts';
+import { gsiAttributes, itemKeys, mergeRecordingStatus, normaliseStartMs, optional, partitionValues, provisionalSortId, stateOf } from './archive-items.ts';
+import { counterDeltas } from './counters.ts';
 import type { ResolvedSlot, SlotItem, StoredMeeting } from './archive-items.ts';
 import type { VersionedItems, VersionedWrite } from './versioned-items.ts';
 

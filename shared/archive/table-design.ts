@@ -11,7 +11,8 @@
 //   FILE#<file_id>          / POINTER           the same pointer on the base table, read consistently: a
 //                                               GSI read misses a file indexed a moment earlier
 //   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
-//   COUNT#<index partition> / DAY#<yyyy-mm-dd>  listed recordings per index partition and UTC day
+//   COUNT#<index partition> / YEAR#<yyyy>       listed recordings per index partition and UTC day (counters.ts)
+//   COUNT#<index partition> / DAY#<yyyy-mm-dd>  the day's total and its recordings per second (counters.ts)
 //   EVENT#<trace_id>        / EVENT             webhook dedupe marker (expires through `ttl`)
 //   WEBHOOK#PARKED          / EVENT#<event id>  a signed event the webhook could not map (expires through `ttl`)
 //   COPY#<file_id>#<artifact> / CHECKPOINT      resumable copy state (upload id, parts, next byte)

@@ -10,7 +10,7 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConditionalItemStore, type ItemKey, type StoredItem } from '../aws/conditional-item-store.ts';
-import { itemKeys, splitCounterSlot } from './archive-items.ts';
+import { counterUpdates, type CounterDeltas } from './counters.ts';
 import { TransientError } from '../errors.ts';
 
 /** One item to put: `before` is the version that was read (undefined: the item must not exist yet). */
@@ -69,7 +69,7 @@ export class VersionedItems {
   }
 
   /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
-  async write(writes: readonly VersionedWrite[], deltas: ReadonlyMap<string, number>): Promise<void> {
+  async write(writes: readonly VersionedWrite[], deltas: CounterDeltas): Promise<void> {
     const conditions = writes.map(({ before }): { condition: string; names?: Record<string, string>; values?: Record<string, unknown> } => {
       if (!before) return { condition: 'attribute_not_exists(pk)' };
       // Version 0: the item exists without one (a file pointer written before it held a record).
@@ -90,18 +90,7 @@ export class VersionedItems {
         ...(values ? { ExpressionAttributeValues: values } : {}),
       };
     });
-    const counters = [...deltas].map(([slot, delta]) => {
-      const { partition, day } = splitCounterSlot(slot);
-      return {
-        Update: {
-          TableName: this.tableName,
-          Key: itemKeys.counter(partition, day),
-          UpdateExpression: 'ADD #n :d SET #p = :p, #day = :day',
-          ExpressionAttributeNames: { '#n': 'n', '#p': 'partition', '#day': 'day' },
-          ExpressionAttributeValues: { ':d': delta, ':p': partition, ':day': day },
-        },
-      };
-    });
+    const counters = counterUpdates(this.tableName, deltas);
     try {
       await this.dynamo.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), ...counters] }));
     } catch (error) {

@@ -41,7 +41,9 @@ describe('ArchiveIndex writes', () => {
   });
 
   const counter = async (partition: string) => {
-    const out = await dynamo.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `COUNT#${partition}` } }));
+    const out = await dynamo.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)', ExpressionAttributeValues: { ':pk': `COUNT#${partition}`, ':day': 'DAY#' } }),
+    );
     return (out.Items ?? []).reduce((sum, item) => sum + Number(item.n), 0);
   };
 

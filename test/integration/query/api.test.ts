@@ -38,7 +38,7 @@ describe('archive query API', () => {
     // A recording known only from a recording.started event shows up too, without an id.
     await index.recordRecordingStatus({ meetingId: '6100999', meetingCode: '8800999', subject: 'live now', hostUserId: 'alice', startTimeMs: T0 + 40 * DAY + 5, status: 'recording' });
     rows.push({ meetingRecordId: '', meetingId: '6100999', meetingCode: '8800999', hostUserId: 'alice', startMs: T0 + 40 * DAY + 5, sortKey: startSortKey(T0 + 40 * DAY + 5, 'P6100999') });
-  });
+  }, 180_000); // 290 recordings through the real write path: minutes on a loaded DynamoDB Local
 
   afterAll(() => {
     destroyClients(resources.clients);

@@ -1,6 +1,7 @@
 // Pure parts of the archive index: status merging, occurrence matching, counters.
 import { OCCURRENCE_WINDOW_MS, sameOccurrence } from '../../../shared/archive/occurrences.ts';
-import { counterDeltas, mergeRecordingStatus, type StoredMeeting } from '../../../shared/archive/archive-items.ts';
+import { mergeRecordingStatus, type StoredMeeting } from '../../../shared/archive/archive-items.ts';
+import { counterDeltas } from '../../../shared/archive/counters.ts';
 
 describe('recording status merge', () => {
   it('moves tiers forward only and orders live events by operate time', () => {
@@ -26,13 +27,13 @@ describe('counter deltas', () => {
 
   it('counts a new item once per partition and moves only what changed', () => {
     expect([...counterDeltas([undefined], [item({})])].sort()).toEqual([
-      ['ACCOUNT\u00002024-01-01', 1],
-      ['MID#1\u00002024-01-01', 1],
-      ['USER#a\u00002024-01-01', 1],
+      ['ACCOUNT\u00001704150000', 1],
+      ['MID#1\u00001704150000', 1],
+      ['USER#a\u00001704150000', 1],
     ]);
     expect([...counterDeltas([item({})], [item({ gsiUserPk: 'USER#b' })])].sort()).toEqual([
-      ['USER#a\u00002024-01-01', -1],
-      ['USER#b\u00002024-01-01', 1],
+      ['USER#a\u00001704150000', -1],
+      ['USER#b\u00001704150000', 1],
     ]);
     expect(counterDeltas([item({})], [item({ subject: 'x' } as never)]).size).toBe(0);
     expect(counterDeltas([item({})], [item({ mediaStartTimeMs: Date.UTC(2024, 0, 2, 1) })]).size).toBe(6);

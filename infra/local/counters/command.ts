@@ -1,0 +1,55 @@
+// `npm run counters -- --rebuild [target flags]`: rewrites the archive's list counters from its
+// index (shared/archive/counter-rebuild.ts), once, after upgrading an archive indexed before the
+// current counter layout. Targets the local stack or a deployed one as `npm run backfill` does.
+import { parseArgs } from 'node:util';
+import type { AwsClients } from '../../../shared/aws/clients.ts';
+import { rebuildCounters, type CounterRebuild } from '../../../shared/archive/counter-rebuild.ts';
+import { parseTargetFlags, TARGET_OPTIONS, usageErrorOf, UsageError } from '../backfill/args.ts';
+import { resolveTarget } from '../backfill/target.ts';
+
+export const COUNTERS_USAGE = `Usage: npm run counters -- --rebuild [target flags]
+
+Rewrites the counters behind the archive API's total_count and paging from the index itself. Needed
+once on an archive indexed before this release's counter layout (lists would otherwise undercount).
+Run it while nothing is being archived (locally: \`npm start\` idle; in AWS: the ingest queue's
+event source disabled): the rebuild writes whole items. Running it again is harmless.
+
+  --rebuild                rewrite every counter item
+
+Target (default: the local stack), as for npm run backfill: --stack-outputs <file>, --stack <name>,
+--queue-url <url>, --table <name>, --region <region>, --dynamodb-endpoint <url>, --aws-endpoint <url>
+  -h, --help               show this help`;
+
+export interface CountersIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Tests: ready clients instead of ones built from the target flags. */
+  readonly clients?: AwsClients;
+}
+
+export async function runCounters(argv: readonly string[], io: CountersIo): Promise<{ exitCode: number; rebuilt?: CounterRebuild }> {
+  const fail = (text: string, exitCode: number) => {
+    io.stderr.write(`counters: ${text}\n`);
+    return { exitCode };
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { help: { type: 'boolean', short: 'h' }, rebuild: { type: 'boolean' }, ...TARGET_OPTIONS } }));
+  } catch (error) {
+    return fail(`${usageErrorOf(error).message}\nRun with --help for usage.`, 2);
+  }
+  if (values.help || !values.rebuild) {
+    (values.help ? io.stdout : io.stderr).write(`${COUNTERS_USAGE}\n`);
+    return { exitCode: values.help ? 0 : 2 };
+  }
+  try {
+    const target = await resolveTarget(parseTargetFlags(values), io.env ?? process.env, io.cwd ?? process.cwd(), io.clients);
+    const rebuilt = await rebuildCounters(target.clients.dynamo, target.tableName);
+    io.stdout.write(`rebuilt ${rebuilt.counterItems} counter items from ${rebuilt.recordings} listed recordings in ${target.description}\n`);
+    return { exitCode: 0, rebuilt };
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error), error instanceof UsageError ? 2 : 1);
+  }
+}
