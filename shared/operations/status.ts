@@ -10,7 +10,8 @@
 //   Query on their partition) and the reconcile sweep's cursor (one GetItem).
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { filesOf, itemKeys, partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
+import { filesOf, partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
+import { counterKeys } from '../archive/counters.ts';
 import { filesApart, mergeFiles } from '../archive/file-items.ts';
 import { fileStatus, type ArchiveStatus, type RecordFileRecord } from '../archive/model.ts';
 import { ARCHIVE_INDEXES, keys, startSortKey } from '../archive/table-design.ts';
@@ -213,8 +214,8 @@ async function countAllRecordings(deps: StatusDeps): Promise<number> {
     const page = await deps.dynamo.send(
       new QueryCommand({
         TableName: deps.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': itemKeys.counterPk(partitionValues.account()) },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+        ExpressionAttributeValues: { ':pk': counterKeys.pk(partitionValues.account()), ':day': 'DAY#' },
         ProjectionExpression: 'n',
         ExclusiveStartKey: start,
       }),
