@@ -37,6 +37,8 @@ export interface ListRecordingsQuery {
   /** 1-based. */
   readonly page: number;
   readonly pageSize: number;
+  /** Only recordings whose subject contains this text (case-sensitive, as DynamoDB's contains()). */
+  readonly subjectContains?: string;
 }
 
 export interface ArchivedRecording {
@@ -87,6 +89,7 @@ export async function listRecordings(dynamo: DynamoDBDocumentClient, tableName: 
   const lo = Math.max(0, Math.trunc(query.fromMs));
   const hi = Math.trunc(query.toMs);
   if (hi < lo) return { totalCount: 0, items: [] };
+  if (query.subjectContains) return listBySubject(dynamo, tableName, query, { index, value, lo, hi, subject: query.subjectContains });
   const range = new RangeReader(dynamo, tableName, index, value, lo, hi);
 
   const offset = (query.page - 1) * query.pageSize;
@@ -258,20 +261,58 @@ class RangeReader {
       const out = await this.dynamo.send(new QueryCommand({ ...pageQuery, Limit: skip + size - items.length, ExclusiveStartKey: startKey }));
       const rows = ((out.Items ?? []) as StoredMeeting[]).slice(skip);
       skip = Math.max(0, skip - (out.Items?.length ?? 0));
-      // A recording too large for one item keeps some files apart (file-items.ts): one more Query each.
-      items.push(
-        ...(await Promise.all(
-          rows.map(async (item) => ({
-            meeting: toMeetingRecord(item),
-            files: filesOf({ files: mergeFiles(item, await filesApart(this.dynamo, this.tableName, item)) }),
-            provisional: item.kind === 'provisional',
-          })),
-        )),
-      );
+      items.push(...(await Promise.all(rows.map((item) => recordingOf(this.dynamo, this.tableName, item)))));
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < size);
     return { items, exhausted: !startKey };
   }
+}
+
+// A recording too large for one item keeps some files apart (file-items.ts): one more Query each.
+async function recordingOf(dynamo: DynamoDBDocumentClient, tableName: string, item: StoredMeeting): Promise<ArchivedRecording> {
+  return {
+    meeting: toMeetingRecord(item),
+    files: filesOf({ files: mergeFiles(item, await filesApart(dynamo, tableName, item)) }),
+    provisional: item.kind === 'provisional',
+  };
+}
+
+/**
+ * A subject filter cannot use the counters (they count every recording): the range is walked with
+ * a server-side filter, so its cost grows with the recordings in the range, not with the matches.
+ * The console narrows by date first; the Tencent-compatible lists never pay this.
+ */
+async function listBySubject(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  query: ListRecordingsQuery,
+  range: { index: IndexDesign; value: string; lo: number; hi: number; subject: string },
+): Promise<ListRecordingsResult> {
+  const { index } = range;
+  const offset = (query.page - 1) * query.pageSize;
+  const pageItems: StoredMeeting[] = [];
+  let totalCount = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        FilterExpression: 'contains(#subject, :subject)',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#subject': 'subject' },
+        ExpressionAttributeValues: { ':pk': range.value, ':lo': startSortKey(range.lo, '').slice(0, -1), ':hi': startSortKey(range.hi, '\uffff'), ':subject': range.subject },
+        ScanIndexForward: false,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of (out.Items ?? []) as StoredMeeting[]) {
+      if (totalCount >= offset && pageItems.length < query.pageSize) pageItems.push(item);
+      totalCount += 1;
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return { totalCount, items: await Promise.all(pageItems.map((item) => recordingOf(dynamo, tableName, item))) };
 }
 
 /**

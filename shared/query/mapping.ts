@@ -1,6 +1,6 @@
 // Archive records → Tencent's response shapes (ids as strings, times in ms), each meeting and file
 // extended with an `archive` object. Sharing passwords and Tencent's links are never stored, so they
-// cannot be served; last errors are not served either (they may quote a source URL).
+// cannot be served; last errors are served only as failure_reason, with every URL removed.
 import type { ArchiveStatus, ArtifactRecord, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
 import { fileStatus } from '../archive/model.ts';
 import type { ArchivedRecording } from '../archive/archive-list.ts';
@@ -18,7 +18,18 @@ function primaryArtifact(file: Pick<RecordFileRecord, 'artifacts'>): ArtifactRec
   return artifacts.find((a) => a.kind === 'video') ?? [...artifacts].sort((a, b) => a.artifact.localeCompare(b.artifact))[0];
 }
 
-function artifactInfo(a: ArtifactRecord): ArtifactInfo {
+/** Bytes already copied of artifacts still copying, keyed `<record_file_id>/<artifact>`. */
+export type CopyProgress = ReadonlyMap<string, number>;
+const NO_PROGRESS: CopyProgress = new Map();
+
+// Errors can quote the source link (signed, short-lived, but still a credential while it lives) or
+// a stack of internals: the reason served keeps the words and drops every URL.
+export function publicFailureReason(lastError: string | undefined): string {
+  const reason = (lastError ?? '').replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<link>').replace(/\s+/g, ' ').trim();
+  return reason ? reason.slice(0, 300) : 'the copy failed (no reason recorded)';
+}
+
+function artifactInfo(a: ArtifactRecord, recordFileId: string, progress: CopyProgress): ArtifactInfo {
   return {
     artifact: a.artifact,
     kind: a.kind,
@@ -29,6 +40,9 @@ function artifactInfo(a: ArtifactRecord): ArtifactInfo {
     bytes: a.status === 'archived' ? (a.bytes ?? null) : null,
     checksum: a.status === 'archived' ? (a.checksum ?? null) : null,
     archived_at: a.status === 'archived' ? ms(a.archivedAt) : null,
+    bytes_copied: a.status === 'copying' ? (progress.get(`${recordFileId}/${a.artifact}`) ?? null) : null,
+    expected_bytes: a.expectedBytes ?? null,
+    failure_reason: a.status === 'failed' ? publicFailureReason(a.lastError) : null,
   };
 }
 
@@ -38,7 +52,7 @@ function recordSizeSkew(file: RecordFileRecord): number | null {
   return video.bytes - (video.expectedBytes ?? file.recordSize);
 }
 
-export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
+export function fileArchive(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS): FileArchiveInfo {
   const status = fileStatus(file);
   const primary = primaryArtifact(file);
   const artifacts = Object.values(file.artifacts).sort((a, b) => a.artifact.localeCompare(b.artifact));
@@ -52,7 +66,7 @@ export function fileArchive(file: RecordFileRecord): FileArchiveInfo {
     archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
     source_deleted_at: ms(file.sourceDeletedAt),
     record_size_skew: recordSizeSkew(file),
-    artifacts: artifacts.map(artifactInfo),
+    artifacts: artifacts.map((a) => artifactInfo(a, file.recordFileId, progress)),
   };
 }
 
@@ -91,7 +105,7 @@ export function meetingArchive(meeting: MeetingRecordingRecord, files: readonly 
   };
 }
 
-export function recordFile(file: RecordFileRecord): RecordFile {
+export function recordFile(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS): RecordFile {
   const s = file.sharing;
   return {
     record_file_id: file.recordFileId,
@@ -103,11 +117,11 @@ export function recordFile(file: RecordFileRecord): RecordFile {
     ...(s.requiredParticipant !== undefined ? { required_participant: s.requiredParticipant } : {}),
     ...(s.sharingExpire !== undefined ? { sharing_expire: s.sharingExpire } : {}),
     ...(s.allowDownload !== undefined ? { allow_download: s.allowDownload } : {}),
-    archive: fileArchive(file),
+    archive: fileArchive(file, progress),
   };
 }
 
-function meetingFields(recording: Pick<ArchivedRecording, 'meeting' | 'files'>) {
+function meetingFields(recording: Pick<ArchivedRecording, 'meeting' | 'files'>, progress: CopyProgress) {
   const { meeting, files } = recording;
   return {
     meeting_record_id: meeting.meetingRecordId,
@@ -118,15 +132,15 @@ function meetingFields(recording: Pick<ArchivedRecording, 'meeting' | 'files'>) 
     state: Math.min(3, Math.max(1, meeting.state)),
     ...(meeting.recordType !== undefined ? { record_type: meeting.recordType } : {}),
     ...(meeting.mediaSetType !== undefined ? { media_set_type: meeting.mediaSetType } : {}),
-    record_files: files.map(recordFile),
+    record_files: files.map((file) => recordFile(file, progress)),
     archive: meetingArchive(meeting, files),
   };
 }
 
-export function userRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>): UserRecordMeeting {
-  return { ...meetingFields(recording), host_user_id: recording.meeting.hostUserId };
+export function userRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>, progress: CopyProgress = NO_PROGRESS): UserRecordMeeting {
+  return { ...meetingFields(recording, progress), host_user_id: recording.meeting.hostUserId };
 }
 
-export function corpRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>): CorpRecordMeeting {
-  return { ...meetingFields(recording), userid: recording.meeting.hostUserId };
+export function corpRecordMeeting(recording: Pick<ArchivedRecording, 'meeting' | 'files'>, progress: CopyProgress = NO_PROGRESS): CorpRecordMeeting {
+  return { ...meetingFields(recording, progress), userid: recording.meeting.hostUserId };
 }

@@ -11,6 +11,8 @@ import {
   ErrorResponse,
   FileArchiveInfo,
   RecordFile,
+  TranscriptsResponse,
+  TranscriptText,
   UserRecordMeeting,
   UserRecordsQuery,
   UserRecordsResponse,
@@ -28,6 +30,8 @@ const COMPONENTS = {
   UserRecordsResponse,
   CorpRecordsResponse,
   AddressesResponse,
+  TranscriptText,
+  TranscriptsResponse,
   ErrorResponse,
 } as const;
 
@@ -109,6 +113,14 @@ export function openApiDocument(): JsonSchema {
           summary: "Download links of one record file's archived copies (Tencent's GET /v1/addresses/{record_file_id}).",
           parameters: [pathId('record_file_id', 'Record file ID.')],
           responses: { '200': ok('Presigned links; artifacts not yet archived are left out.', 'AddressesResponse'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
+        },
+      },
+      '/v1/transcripts/{record_file_id}': {
+        get: {
+          operationId: 'getTranscripts',
+          summary: "Archive extension: the text of a record file's archived txt transcripts (the first 1 MiB of each), for reading in the console.",
+          parameters: [pathId('record_file_id', 'Record file ID.')],
+          responses: { '200': ok('Transcript texts; none until a txt transcript is archived.', 'TranscriptsResponse'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
         },
       },
       '/openapi.json': {

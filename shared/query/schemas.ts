@@ -38,6 +38,14 @@ const paging = {
   end_time: unixSeconds('end_time').describe('End of the range, unix seconds, inclusive (the whole second).'),
   page_size: positive('page_size', MAX_PAGE_SIZE).optional().describe(`Page size, default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.`),
   page: positive('page', 1_000_000_000).optional().describe('Page number from 1, default 1.'),
+  subject: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Archive extension (Tencent has no such parameter): only recordings whose subject contains this text, case-sensitive. Walks the whole time range, so narrow start_time/end_time on large archives.',
+    ),
 };
 
 export const UserRecordsQuery = z.object({
@@ -82,6 +90,9 @@ export const ArtifactInfo = z.strictObject({
   bytes: z.number().int().nonnegative().nullable(),
   checksum: z.string().nullable(),
   archived_at: z.number().int().nullable(),
+  bytes_copied: z.number().int().nonnegative().nullable().describe('While copying in parts: bytes S3 already holds (with `expected_bytes`, the progress); otherwise null.'),
+  expected_bytes: z.number().int().nonnegative().nullable().describe('Bytes the source declared, when known.'),
+  failure_reason: z.string().nullable().describe('Why the last copy attempt failed (links and their signatures removed); null unless status is failed.'),
 });
 export type ArtifactInfo = z.output<typeof ArtifactInfo>;
 
@@ -158,6 +169,21 @@ export const AddressesResponse = z.strictObject({
   ai_minutes: z.array(AddressLink),
 });
 export type AddressesResponse = z.output<typeof AddressesResponse>;
+
+export const TranscriptText = z.strictObject({
+  artifact: z.string(),
+  kind: z.enum(['transcript', 'ai_transcript']),
+  file_type: z.string(),
+  text: z.string().describe('The archived text, decoded as UTF-8.'),
+  truncated: z.boolean().describe('True when the file is longer than the first 1 MiB served here; download it for the rest.'),
+});
+export type TranscriptText = z.output<typeof TranscriptText>;
+
+export const TranscriptsResponse = z.strictObject({
+  record_file_id: z.string(),
+  transcripts: z.array(TranscriptText).describe('Archived plain-text (txt) transcripts of the file; other formats are downloads only.'),
+});
+export type TranscriptsResponse = z.output<typeof TranscriptsResponse>;
 
 export const ErrorResponse = z.strictObject({
   error_info: z.strictObject({ error_code: z.number().int(), message: z.string() }),

@@ -6,11 +6,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type * as z from 'zod';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import type { ArchiveListing, ListPartition } from '../archive/archive-list.ts';
-import type { ArtifactRecord } from '../archive/model.ts';
+import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
 import { ACCOUNT_CALLER, type Caller } from './caller.ts';
 import { badRequest, forbidden, notFound } from './errors.ts';
 import { contentDisposition, downloadFileName } from '../copy/s3-keys.ts';
-import { corpRecordMeeting, userRecordMeeting } from './mapping.ts';
+import { corpRecordMeeting, userRecordMeeting, type CopyProgress } from './mapping.ts';
+import type { CopyProgressReader } from './copy-progress.ts';
 import {
   CorpRecordsQuery,
   DEFAULT_PAGE_SIZE,
@@ -18,6 +19,7 @@ import {
   type AddressLink,
   type AddressesResponse,
   type CorpRecordsResponse,
+  type TranscriptsResponse,
   type UserRecordMeeting,
   type UserRecordsResponse,
 } from './schemas.ts';
@@ -32,7 +34,12 @@ export interface ArchiveQueryServiceOptions {
   /** Used when an artifact does not name its bucket (it always does when written by the ingest worker). */
   readonly bucketName?: string;
   readonly presignTtlSeconds?: number;
+  /** Bytes already copied of artifacts still copying; without it, their progress is null. */
+  readonly copyProgress?: CopyProgressReader;
 }
+
+/** The most of one transcript served inline: longer ones are downloads. */
+export const MAX_TRANSCRIPT_BYTES = 1024 * 1024;
 
 /** Clamps a configured link lifetime into (0, 1 h]: presigned links stay short-lived whatever the config says. */
 export function presignTtl(value: number | undefined): number {
@@ -57,15 +64,17 @@ interface Paging {
   readonly toMs: number;
   readonly page: number;
   readonly pageSize: number;
+  readonly subjectContains?: string;
 }
 
-function paging(query: { start_time: number; end_time: number; page?: number | undefined; page_size?: number | undefined }): Paging {
+function paging(query: { start_time: number; end_time: number; page?: number | undefined; page_size?: number | undefined; subject?: string | undefined }): Paging {
   if (query.end_time < query.start_time) throw badRequest('invalid parameter end_time: must not be before start_time');
   return {
     fromMs: query.start_time * 1000,
     toMs: query.end_time * 1000 + 999,
     page: query.page ?? 1,
     pageSize: query.page_size ?? DEFAULT_PAGE_SIZE,
+    ...(query.subject ? { subjectContains: query.subject } : {}),
   };
 }
 
@@ -74,6 +83,7 @@ export class ArchiveQueryService {
   private readonly listing: ArchiveListing;
   private readonly s3: S3Client;
   private readonly bucketName: string | undefined;
+  private readonly copyProgress: CopyProgressReader;
   readonly presignTtlSeconds: number;
 
   constructor(options: ArchiveQueryServiceOptions) {
@@ -82,6 +92,11 @@ export class ArchiveQueryService {
     this.s3 = options.s3;
     this.bucketName = options.bucketName;
     this.presignTtlSeconds = presignTtl(options.presignTtlSeconds);
+    this.copyProgress = options.copyProgress ?? (async () => new Map());
+  }
+
+  private progressOf(recordings: ReadonlyArray<{ files: readonly RecordFileRecord[] }>): Promise<CopyProgress> {
+    return this.copyProgress(recordings.flatMap((r) => r.files));
   }
 
   /**
@@ -105,7 +120,8 @@ export class ArchiveQueryService {
     else throw badRequest('missing required parameter: one of meeting_id, meeting_code, userid, operator_id');
     const page = paging(query);
     const result = await this.listing.list({ partition, ...page });
-    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(userRecordMeeting) };
+    const progress = await this.progressOf(result.items);
+    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map((r) => userRecordMeeting(r, progress)) };
   }
 
   /** GET /v1/corp/records: every recording of the account (the admin scope only, in JWT mode). */
@@ -114,7 +130,8 @@ export class ArchiveQueryService {
     const query = parseParams(CorpRecordsQuery, params);
     const page = paging(query);
     const result = await this.listing.list({ partition: { by: 'account' }, ...page });
-    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map(corpRecordMeeting) };
+    const progress = await this.progressOf(result.items);
+    return { ...listEnvelope(result.totalCount, result.items.length, page), record_meetings: result.items.map((r) => corpRecordMeeting(r, progress)) };
   }
 
   /** GET /v1/records/{meeting_record_id}: one recording with every file and artifact. */
@@ -123,7 +140,28 @@ export class ArchiveQueryService {
     const recording = await this.index.getRecording(id);
     // Someone else's recording answers as a missing one: its existence is not the caller's to learn.
     if (!recording || !visibleTo(caller, recording.meeting.hostUserId)) throw notFound(`meeting recording ${id} is not in the archive`);
-    return userRecordMeeting(recording);
+    return userRecordMeeting(recording, await this.progressOf([recording]));
+  }
+
+  /** GET /v1/transcripts/{record_file_id}: the archived plain-text transcripts, for reading beside the player. */
+  async getTranscripts(recordFileId: string, caller: Caller = ACCOUNT_CALLER): Promise<TranscriptsResponse> {
+    const id = validId('record_file_id', recordFileId);
+    const found = await this.index.getRecordFileWithMeeting(id);
+    if (!found || !visibleTo(caller, found.meeting.hostUserId)) throw notFound(`record file ${id} is not in the archive`);
+    const texts = Object.values(found.file.artifacts)
+      .filter((a) => (a.kind === 'transcript' || a.kind === 'ai_transcript') && a.fileType.toLowerCase() === 'txt' && a.status === 'archived' && a.key)
+      .sort((a, b) => a.artifact.localeCompare(b.artifact));
+    const transcripts = await Promise.all(
+      texts.map(async (a) => {
+        const out = await this.s3.send(new GetObjectCommand({ Bucket: a.bucket ?? this.bucketName, Key: a.key, Range: `bytes=0-${MAX_TRANSCRIPT_BYTES}` }));
+        const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+        const truncated = bytes.length > MAX_TRANSCRIPT_BYTES;
+        // A cut may fall inside a UTF-8 sequence: the decoder's replacement character marks it.
+        const text = new TextDecoder('utf-8').decode(truncated ? bytes.subarray(0, MAX_TRANSCRIPT_BYTES) : bytes);
+        return { artifact: a.artifact, kind: a.kind as 'transcript' | 'ai_transcript', file_type: a.fileType, text, truncated };
+      }),
+    );
+    return { record_file_id: id, transcripts };
   }
 
   /** GET /v1/addresses/{record_file_id}: presigned links to the archived copies (archived artifacts only). */
@@ -151,6 +189,12 @@ export class ArchiveQueryService {
       ai_meeting_transcripts: aiTranscripts,
       ai_minutes: aiMinutes,
     };
+  }
+
+  /** Where presigned links point (the bucket's S3 endpoint): the console's media-src. */
+  async linkOrigin(): Promise<string | undefined> {
+    if (!this.bucketName) return undefined;
+    return new URL(await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucketName, Key: 'origin' }), { expiresIn: 60 })).origin;
   }
 
   private presign(artifact: ArtifactRecord, fileName: string): Promise<string> {
