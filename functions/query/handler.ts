@@ -21,6 +21,9 @@ import { bearerTokenCheck, decodePathParameters, queryParams, requestMethod, req
 import { openApiDocument } from '../../shared/query/openapi.ts';
 import { createRouteMatcher } from '../../shared/query/route-matcher.ts';
 import { ArchiveQueryService, type QueryParams } from '../../shared/query/service.ts';
+import { checkpointProgressReader } from '../../shared/query/copy-progress.ts';
+import { consoleAuthOf, createConsoleSite, readConsoleAssets, type ConsoleAssets } from '../../shared/console/site.ts';
+import type { ConsoleOidcSettings } from '../../shared/config/environment.ts';
 
 export interface QueryHandlerDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -32,6 +35,9 @@ export interface QueryHandlerDeps {
   readonly presignTtlSeconds?: number;
   /** JWT mode: scopes and the userid claim limit what a caller sees; otherwise account-wide. */
   readonly jwtAuthorization?: JwtAuthorization;
+  /** The console's bundle: with it, `/` and `/console/*` serve the console (without auth). */
+  readonly consoleAssets?: ConsoleAssets;
+  readonly consoleOidc?: ConsoleOidcSettings;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -49,6 +55,7 @@ const matchRoute = createRouteMatcher<Route>([
   { path: '/v1/corp/records', route: { run: (s, q, _p, c) => s.listCorpRecords(q, c) } },
   { path: '/v1/records/{meeting_record_id}', route: { run: (s, _q, p, c) => s.getRecord(p.meeting_record_id!, c) } },
   { path: '/v1/addresses/{record_file_id}', route: { run: (s, _q, p, c) => s.getAddresses(p.record_file_id!, c) } },
+  { path: '/v1/transcripts/{record_file_id}', route: { run: (s, _q, p, c) => s.getTranscripts(p.record_file_id!, c) } },
   { path: '/openapi.json', route: { run: async () => openApiDocument(), public: true }, noTrailingSlash: true },
 ]);
 
@@ -61,7 +68,11 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     s3: deps.s3,
     ...(deps.bucketName ? { bucketName: deps.bucketName } : {}),
     ...(deps.presignTtlSeconds !== undefined ? { presignTtlSeconds: deps.presignTtlSeconds } : {}),
+    copyProgress: checkpointProgressReader(deps.dynamo, deps.tableName),
   });
+  const site = deps.consoleAssets
+    ? createConsoleSite({ assets: deps.consoleAssets, auth: consoleAuthOf(deps), mediaOrigin: () => service.linkOrigin() })
+    : undefined;
   const authorized = deps.apiToken ? bearerTokenCheck(deps.apiToken) : () => true;
 
   // One policy for every route, in this order: unknown path 404, other methods 405, then the token.
@@ -69,6 +80,8 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     // Every invocation publishes at least this (Powertools warns on each empty flush).
     metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
     const path = requestPath(event);
+    const page = requestMethod(event) === 'GET' ? await site?.(path) : undefined;
+    if (page) return page;
     const match = await matchRoute(path);
     if (!match) throw notFound(`no route for ${path.slice(0, 200)}`);
     const method = requestMethod(event);
@@ -90,9 +103,10 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
 }
 
 /** The archive API from its environment: the Lambda entry and `npm start` both build it this way. */
-export function queryFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}): QueryHandler {
+export function queryFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}, consoleAssets?: ConsoleAssets): QueryHandler {
   const settings = querySettings(env);
   return createQueryHandler({
+    ...(consoleAssets ? { consoleAssets } : {}),
     dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
     s3: platform.clients?.s3 ?? createS3Client({}, env),
     ...settings,
@@ -101,4 +115,5 @@ export function queryFromEnvironment(env: FunctionEnvironment, platform: Functio
   });
 }
 
-export const handler = lambdaEntry({ build: async () => queryFromEnvironment(process.env) });
+// The console's bundle sits beside index.mjs in the Lambda package (built by the construct's bundling hook).
+export const handler = lambdaEntry({ build: async () => queryFromEnvironment(process.env, {}, readConsoleAssets(new URL('./console/', import.meta.url))) });

@@ -1,6 +1,7 @@
 // The newcomer's first minute: the simulator verifies the webhook URL the way Tencent does when a
 // subscription is saved, then one demo meeting goes through its lifecycle (started → stopped →
 // completed) with real signed webhooks, and we watch the archive API until its files are archived.
+import { readFileSync } from 'node:fs';
 import { formatBytes } from './console-log.ts';
 import type { LocalLog } from './lambda-context.ts';
 import type { Simulator } from './simulator/server.ts';
@@ -42,7 +43,10 @@ export interface DemoOptions {
   readonly timeoutMs?: number;
 }
 
-const DEMO_VIDEO_BYTES = 48 * 1024 * 1024;
+// A real, playable recording (4 s of a test pattern and a tone, H.264 + AAC in MP4, made once with
+// ffmpeg; see the README's console section), so the console's player shows something on a fresh start.
+export const DEMO_VIDEO = readFileSync(new URL('./simulator/media/demo.mp4', import.meta.url));
+export const DEMO_AUDIO = readFileSync(new URL('./simulator/media/demo-audio.m4a', import.meta.url));
 
 /** What the demo's transcript says: text a newcomer can open, in the speaker/time form Tencent's transcripts use. */
 export const DEMO_TRANSCRIPT = [
@@ -66,11 +70,11 @@ export async function runDemoMeeting(options: DemoOptions): Promise<DemoResult> 
   const lifecycle = await runMeetingLifecycle(simulator, simulatorWebhookSender(simulator, options.webhookUrl), {
     subject: 'Demo: weekly sync',
     hostUserId: host,
-    files: [{ sizeBytes: DEMO_VIDEO_BYTES, audioBytes: 4 * 1024 * 1024, transcripts: [{ fileType: 'txt', text: DEMO_TRANSCRIPT }], durationMs: 25 * 60_000 }],
+    files: [{ sizeBytes: DEMO_VIDEO.length, videoContent: DEMO_VIDEO, audioContent: DEMO_AUDIO, transcripts: [{ fileType: 'txt', text: DEMO_TRANSCRIPT }], durationMs: 4_000 }],
   });
   const { recording } = lifecycle;
   const recordFileIds = recording.files.map((file) => file.recordFileId);
-  log.info(`demo meeting delivered: ${formatBytes(DEMO_VIDEO_BYTES)} video + audio + transcript`, {
+  log.info(`demo meeting delivered: ${formatBytes(DEMO_VIDEO.length)} video + audio + transcript`, {
     meeting_id: recording.meetingId,
     meeting_record_id: recording.meetingRecordId,
   });

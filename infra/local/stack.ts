@@ -14,6 +14,7 @@ import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } f
 import { webhookFromEnvironment } from '../../functions/webhook/handler.ts';
 import { ingestFromEnvironment } from '../../functions/ingest/handler.ts';
 import { queryFromEnvironment } from '../../functions/query/handler.ts';
+import { buildConsoleAssets } from '../../console/build.ts';
 import { reconcileFromEnvironment } from '../../functions/reconcile/handler.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
 import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
@@ -34,6 +35,8 @@ import { checkTencentCredentials } from './tencent-check.ts';
 
 export interface LocalStackUrls {
   readonly gateway: string;
+  /** The archive console (the page shell; it signs in with the API token). */
+  readonly console: string;
   readonly webhook: string;
   readonly api: string;
   readonly healthz: string;
@@ -188,7 +191,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     const webhook = await webhookFromEnvironment(functionEnv, platform('webhook'));
     // The token is enforced in one place, the query handler (as ARCHIVE_API_TOKEN is in AWS); the
     // gateway only routes.
-    const query = queryFromEnvironment(functionEnv, platform('archive-query'));
+    // The console is bundled at start (never committed): the same bytes the Lambda package carries.
+    const query = queryFromEnvironment(functionEnv, platform('archive-query'), await buildConsoleAssets());
     const tencent = {
       mode: simulator ? ('simulator' as const) : ('remote' as const),
       apiBase: tencentConfig.apiBase,
@@ -206,6 +210,9 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
         { methods: 'ANY', path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
         { methods: 'ANY', path: '/v1/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
         { methods: ['GET'], path: '/openapi.json', functionName: 'query', handler: query, timeoutMs: 20_000 },
+        // The console's shell and assets, as the stack's GET / and GET /console/{proxy+} routes.
+        { methods: ['GET'], path: '/', functionName: 'query', handler: query, timeoutMs: 20_000 },
+        { methods: ['GET'], path: '/console/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
         { methods: ['GET'], path: '/healthz', functionName: 'healthz', handler: healthz },
       ],
     });
@@ -213,6 +220,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
 
     const urls: LocalStackUrls = {
       gateway: gateway.url,
+      console: `${gateway.url}/`,
       webhook: `${gateway.url}${WEBHOOK_PATH}`,
       api: `${gateway.url}/v1`,
       healthz: `${gateway.url}/healthz`,

@@ -134,6 +134,7 @@ process.stdout.write(
     '',
     'tencent-meeting-archive is running',
     '',
+    `  Console:       ${started.urls.console}  (sign in with the API token below)`,
     `  Webhook URL:   ${started.urls.webhook}`,
     `  Archive API:   ${started.urls.api}`,
     `  API token:     ${started.apiToken}${tokenNote}`,

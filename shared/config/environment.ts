@@ -30,6 +30,11 @@ export const ENV = {
   jwtReadScope: 'ARCHIVE_JWT_READ_SCOPE',
   jwtAdminScope: 'ARCHIVE_JWT_ADMIN_SCOPE',
   userIdClaim: 'ARCHIVE_USERID_CLAIM',
+  consoleOidcIssuer: 'CONSOLE_OIDC_ISSUER',
+  consoleOidcClientId: 'CONSOLE_OIDC_CLIENT_ID',
+  consoleOidcScopes: 'CONSOLE_OIDC_SCOPES',
+  consoleOidcAuthorizationEndpoint: 'CONSOLE_OIDC_AUTHORIZATION_ENDPOINT',
+  consoleOidcTokenEndpoint: 'CONSOLE_OIDC_TOKEN_ENDPOINT',
   queryRecordType: 'TENCENT_MEETING_QUERY_RECORD_TYPE',
 } as const;
 
@@ -53,6 +58,11 @@ export const MAX_RECONCILE_WINDOW_HOURS = 24 * 366;
 const blankToUndefined = z.blankToUndefined;
 const required = z.preprocess(blankToUndefined, z.string({ error: 'is not set' }).check(z.trim()));
 const optional = z.preprocess(blankToUndefined, z.optional(z.string().check(z.trim())));
+// The console's sign-in endpoints: https, or http on the loopback for a local identity provider.
+const oidcUrl = z.preprocess(
+  blankToUndefined,
+  z.optional(z.string().check(z.regex(/^(https:\/\/[^\s/]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)(\/\S*)?$/, 'must be an https URL (or http on 127.0.0.1)'))),
+);
 const wholeNumber = (min: number, max: number) => {
   const rule = `must be a whole number from ${min} to ${max}`;
   return z.preprocess(
@@ -124,6 +134,11 @@ const schemas = {
     [ENV.jwtReadScope]: optional,
     [ENV.jwtAdminScope]: optional,
     [ENV.userIdClaim]: optional,
+    [ENV.consoleOidcIssuer]: oidcUrl,
+    [ENV.consoleOidcClientId]: optional,
+    [ENV.consoleOidcScopes]: optional,
+    [ENV.consoleOidcAuthorizationEndpoint]: oidcUrl,
+    [ENV.consoleOidcTokenEndpoint]: oidcUrl,
   }),
   reconcile: z.object({
     [ENV.tableName]: required,
@@ -174,6 +189,17 @@ export interface QuerySettings {
   readonly presignTtlSeconds?: number;
   /** Set in JWT mode only: which scopes and claim decide what a caller sees. */
   readonly jwtAuthorization?: JwtAuthorization;
+  /** The console's sign-in (authorization code + PKCE), when an issuer and client id are set. */
+  readonly consoleOidc?: ConsoleOidcSettings;
+}
+
+export interface ConsoleOidcSettings {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** Without them the page reads the issuer's /.well-known/openid-configuration. */
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
 }
 
 export interface ReconcileSettings {
@@ -230,6 +256,20 @@ export function querySettings(env: Env): QuerySettings {
           },
         }
       : {}),
+    ...consoleOidcSettings(raw),
+  };
+}
+
+function consoleOidcSettings(raw: z.infer<(typeof schemas)['query']>): { consoleOidc?: ConsoleOidcSettings } {
+  const issuer = raw[ENV.consoleOidcIssuer];
+  const clientId = raw[ENV.consoleOidcClientId];
+  if (!issuer || !clientId) return {};
+  const readScope = raw[ENV.jwtReadScope] ?? DEFAULT_JWT_AUTHORIZATION.readScope;
+  const scopes = (raw[ENV.consoleOidcScopes] ?? `openid ${readScope}`).split(/\s+/).filter(Boolean);
+  const authorizationEndpoint = raw[ENV.consoleOidcAuthorizationEndpoint];
+  const tokenEndpoint = raw[ENV.consoleOidcTokenEndpoint];
+  return {
+    consoleOidc: { issuer, clientId, scopes, ...(authorizationEndpoint ? { authorizationEndpoint } : {}), ...(tokenEndpoint ? { tokenEndpoint } : {}) },
   };
 }
 

@@ -94,6 +94,10 @@ export interface SimFileSpec {
   readonly durationMs?: number;
   /** Size of the m4a audio track; omitted = no audio artifact. */
   readonly audioBytes?: number;
+  /** Real bytes for the video (a playable MP4); sizeBytes is then ignored. */
+  readonly videoContent?: Uint8Array;
+  /** Real bytes for the audio track; audioBytes is then ignored. */
+  readonly audioContent?: Uint8Array;
   /** meeting_summary transcripts. */
   readonly transcripts?: readonly SimTranscriptSpec[];
   readonly aiTranscripts?: readonly SimTranscriptSpec[];
@@ -311,8 +315,10 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
 
   private buildFile(recording: SimMeetingRecording, spec: SimFileSpec, startMs: number): SimRecordFile {
     const recordFileId = this.nextId('record-file');
-    const artifacts: SimArtifact[] = [this.artifact(recording.meetingCode, recordFileId, 'video', 'video', 'mp4', spec.sizeBytes)];
-    if (spec.audioBytes !== undefined) artifacts.push(this.artifact(recording.meetingCode, recordFileId, 'audio', 'audio', 'm4a', spec.audioBytes));
+    const artifacts: SimArtifact[] = [this.artifact(recording.meetingCode, recordFileId, 'video', 'video', 'mp4', spec.videoContent?.length ?? spec.sizeBytes, spec.videoContent)];
+    if (spec.audioBytes !== undefined || spec.audioContent) {
+      artifacts.push(this.artifact(recording.meetingCode, recordFileId, 'audio', 'audio', 'm4a', spec.audioContent?.length ?? spec.audioBytes ?? 0, spec.audioContent));
+    }
     artifacts.push(...this.textArtifacts(recording.meetingCode, recordFileId, spec, artifacts));
     const file: SimRecordFile = {
       recordFileId,
@@ -320,7 +326,7 @@ export class SimulatorModel extends EventEmitter<{ change: [SimModelChange] }> {
       meetingId: recording.meetingId,
       recordStartTimeMs: startMs,
       recordEndTimeMs: startMs + (spec.durationMs ?? 30 * 60_000),
-      recordSize: spec.sizeBytes,
+      recordSize: spec.videoContent?.length ?? spec.sizeBytes,
       artifacts,
     };
     recording.files.push(file);
