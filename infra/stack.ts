@@ -99,6 +99,7 @@ export class ArchiveStack extends Stack {
     const { storage, httpApi, secret, webhookSecret, ingest, monitoring } = this.archive;
     new CfnOutput(this, 'WebhookUrl', { value: httpApi.webhookUrl, description: 'Paste into the Tencent Meeting event subscription' });
     new CfnOutput(this, 'ArchiveApiUrl', { value: httpApi.archiveApiUrl, description: `Archive API base URL (${httpApi.authMode} auth)` });
+    new CfnOutput(this, 'ConsoleUrl', { value: httpApi.consoleUrl, description: `Archive console (${httpApi.authMode === 'JWT' ? 'sign in through the JWT issuer' : 'needs JWT mode: IAM cannot be signed by a browser'})` });
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
     new CfnOutput(this, 'SecretArn', { value: secret.secretArn, description: 'Put the Tencent Meeting API credentials (JSON) here' });

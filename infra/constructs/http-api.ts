@@ -14,6 +14,20 @@ import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../../shared/q
 import type { ArchiveFunction } from './node-function.ts';
 
 const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
+/** The console's shell, script, style and sign-in config: public, so a browser can load them before signing in. */
+export const CONSOLE_PATHS = ['/', '/console/{proxy+}'] as const;
+
+/** The console's sign-in client at the JWT issuer (authorization code + PKCE, a public client). */
+export interface ConsoleSignInOptions {
+  /** The issuer's client id for the console. @default the first `audience` value */
+  readonly clientId?: string;
+  /** @default ['openid', readScope] */
+  readonly scopes?: string[];
+  /** @default - read from the issuer's /.well-known/openid-configuration */
+  readonly authorizationEndpoint?: string;
+  /** @default - read from the issuer's /.well-known/openid-configuration */
+  readonly tokenEndpoint?: string;
+}
 
 export interface JwtAuthOptions {
   /** e.g. `https://cognito-idp.<region>.amazonaws.com/<pool id>` or your IdP's issuer URL. */
@@ -30,6 +44,8 @@ export interface JwtAuthOptions {
   readonly adminScope?: string;
   /** Claim holding the caller's Tencent userid. @default 'tencent_userid' */
   readonly userIdClaim?: string;
+  /** How the archive console signs users in; its redirect URI is the API's base URL with `/`. */
+  readonly console?: ConsoleSignInOptions;
 }
 
 /** The JWT options with their defaults filled in (shared/query/auth-settings.ts). */
@@ -61,6 +77,8 @@ export class ArchiveHttpApi extends Construct {
   readonly webhookUrl: string;
   /** Base URL of the Tencent-compatible archive API (append `records`, `corp/records`, …). */
   readonly archiveApiUrl: string;
+  /** The archive console (JWT mode signs in there; the issuer's redirect URI). */
+  readonly consoleUrl: string;
   readonly authMode: 'IAM' | 'JWT';
 
   constructor(scope: Construct, id: string, props: ArchiveHttpApiProps) {
@@ -137,9 +155,21 @@ export class ArchiveHttpApi extends Construct {
       });
     }
 
+    // No authorizer: the shell and its assets hold no data (every recording is read through the
+    // routes above, with the caller's token), and a browser must load them before it can sign in.
+    for (const path of CONSOLE_PATHS) {
+      for (const route of this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration: queryIntegration, authorizer: new apigw.HttpNoneAuthorizer() })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: "The archive console's page shell, script, style and sign-in config: static, no archive data; the page reads recordings through the authorized /v1 routes with the user's JWT.",
+        });
+      }
+    }
+
     const base = `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
     this.webhookUrl = `${base}${WEBHOOK_PATH}`;
     this.archiveApiUrl = `${base}/v1/`;
+    this.consoleUrl = `${base}/`;
   }
 
   /** A route-level API Gateway metric of the webhook's POST route (needs detailed metrics). */

@@ -17,6 +17,7 @@ export type ArchiveFunctionFactory = (
     readonly memorySize: number;
     readonly timeout: Duration;
     readonly environment?: Readonly<Record<string, string>>;
+    readonly afterBundling?: (outputDir: string) => string[];
   },
 ) => ArchiveFunction;
 

@@ -44,6 +44,8 @@ export interface ArchiveFunctionProps {
   readonly architecture?: lambda.Architecture;
   /** @default - no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
+  /** Shell commands run after esbuild, given the package's output directory (e.g. to add the console's bundle). */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 export class ArchiveFunction extends Construct {
@@ -81,7 +83,9 @@ export class ArchiveFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: CDK_BUNDLING,
+      bundling: props.afterBundling
+        ? { ...CDK_BUNDLING, commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir, outputDir) => props.afterBundling!(outputDir) } }
+        : CDK_BUNDLING,
       // Only meaningful for SDK v2; v3 reuses connections by default. Off so no stray env appears.
       awsSdkConnectionReuse: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

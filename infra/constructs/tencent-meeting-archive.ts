@@ -218,7 +218,10 @@ export class TencentMeetingArchive extends Construct {
         ...(jwtAuthorization
           ? { [ENV.jwtReadScope]: jwtAuthorization.readScope, [ENV.jwtAdminScope]: jwtAuthorization.adminScope, [ENV.userIdClaim]: jwtAuthorization.userIdClaim }
           : {}),
+        ...(props.jwt ? consoleSignInEnvironment(props.jwt) : {}),
       },
+      // The console's script and style go into the package beside index.mjs (never committed).
+      afterBundling: (outputDir) => [`"${process.execPath}" "${join(projectRoot, 'console', 'build.ts')}" "${join(outputDir, 'console')}"`],
     });
 
     // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction
@@ -359,4 +362,18 @@ export class TencentMeetingArchive extends Construct {
   private logicalIdOf(resource: Construct): string {
     return Stack.of(this).getLogicalId(resource.node.defaultChild as CfnElement);
   }
+}
+
+/** The console's sign-in settings for the query function (shared/config/environment.ts reads them). */
+function consoleSignInEnvironment(jwt: JwtAuthOptions): Record<string, string> {
+  const signIn = jwt.console ?? {};
+  const clientId = signIn.clientId ?? jwt.audience[0];
+  if (!clientId) return {};
+  return {
+    [ENV.consoleOidcIssuer]: jwt.issuer,
+    [ENV.consoleOidcClientId]: clientId,
+    ...(signIn.scopes ? { [ENV.consoleOidcScopes]: signIn.scopes.join(' ') } : {}),
+    ...(signIn.authorizationEndpoint ? { [ENV.consoleOidcAuthorizationEndpoint]: signIn.authorizationEndpoint } : {}),
+    ...(signIn.tokenEndpoint ? { [ENV.consoleOidcTokenEndpoint]: signIn.tokenEndpoint } : {}),
+  };
 }
