@@ -12,6 +12,9 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   jwtIssuer, jwtAudience  JWT auth on the archive API (audience comma-separated); IAM auth otherwise
  *   jwtReadScope, jwtAdminScope, jwtUserIdClaim  JWT mode: own-recordings scope (archive/read),
  *                           account scope (archive/admin), the claim with the Tencent userid (tencent_userid)
+ *   consoleClientId, consoleScopes, consoleAuthorizationEndpoint, consoleTokenEndpoint  JWT mode: the
+ *                           console's sign-in client (default: the first audience), scopes (space-separated;
+ *                           default `openid <read scope>`), endpoints (default: the issuer's discovery document)
  *   deletionPolicy        retain | mirror
  *   queryRecordType       0 (all recordings, default) | 1 (cloud recordings) | 2 (uploaded recordings)
  *   presignTtlSeconds     presigned link lifetime
@@ -65,6 +68,7 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
             ...optionalString('readScope', str('jwtReadScope')),
             ...optionalString('adminScope', str('jwtAdminScope')),
             ...optionalString('userIdClaim', str('jwtUserIdClaim')),
+            ...consoleSignIn(str),
           }
         : undefined,
     deletionPolicy: str('deletionPolicy') as DeletionPolicy | undefined,
@@ -116,4 +120,14 @@ export class ArchiveStack extends Stack {
 
 function optionalString<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function consoleSignIn(str: (key: string) => string | undefined): { console?: NonNullable<NonNullable<TencentMeetingArchiveProps['jwt']>['console']> } {
+  const signIn = {
+    ...optionalString('clientId', str('consoleClientId')),
+    ...(str('consoleScopes') ? { scopes: str('consoleScopes')!.split(/\s+/).filter(Boolean) } : {}),
+    ...optionalString('authorizationEndpoint', str('consoleAuthorizationEndpoint')),
+    ...optionalString('tokenEndpoint', str('consoleTokenEndpoint')),
+  };
+  return Object.keys(signIn).length > 0 ? { console: signIn } : {};
 }

@@ -104,7 +104,9 @@ describe('functions', () => {
     for (const dir of assetDirs) {
       const files = readdirSync(join(assemblyDir, dir)).sort();
       // Legal comments (licence notes, coverage hints) sit beside the bundle, not in the parsed code.
-      expect(files).toEqual([FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.LEGAL.txt`, `${FUNCTION_BUNDLE.outFileName}.map`]);
+      // The query function's package also carries the console (built there, never committed).
+      const consoleDir = files.includes('console') ? ['console'] : [];
+      expect(files).toEqual([...consoleDir, FUNCTION_BUNDLE.outFileName, `${FUNCTION_BUNDLE.outFileName}.LEGAL.txt`, `${FUNCTION_BUNDLE.outFileName}.map`]);
       const code = readFileSync(join(assemblyDir, dir, FUNCTION_BUNDLE.outFileName), 'utf8');
       expect(code.startsWith(FUNCTION_BUNDLE.banner)).toBe(true);
       // Bundled, not resolved from the runtime: no bare import of @aws-sdk/* is left.
@@ -239,6 +241,42 @@ describe('least-privilege IAM per function', () => {
   });
 });
 
+describe('the archive console', () => {
+  test("the query function's package carries the console's script and style, bundled for browsers", () => {
+    const packages = readdirSync(assemblyDir)
+      .filter((d) => d.startsWith('asset.'))
+      .filter((d) => readdirSync(join(assemblyDir, d)).includes('console'));
+    expect(packages).toHaveLength(1);
+    const code = (fnProps('query').Code as { S3Key: string }).S3Key;
+    expect(code).toContain(packages[0]!.slice('asset.'.length));
+    const dir = join(assemblyDir, packages[0]!, 'console');
+    expect(readdirSync(dir).sort()).toEqual(['console.css', 'console.js']);
+    const script = readFileSync(join(dir, 'console.js'), 'utf8');
+    // A browser bundle: no Node built-ins, no eval (the CSP forbids it), the sign-in code inside.
+    expect(script).not.toMatch(/\bfrom\s*["']node:|\beval\(|new Function\(/);
+    expect(script).toContain('code_challenge_method');
+  });
+
+  test('the shell and its assets are public routes on the query function; IAM-only stacks say the console needs JWT mode', () => {
+    for (const key of ['GET /', 'GET /console/{proxy+}']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE', Target: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    }
+    const outputs = template.findOutputs('ConsoleUrl');
+    expect(Object.values(outputs)[0]!.Description).toContain('needs JWT mode');
+    const env = (fnProps('query').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).filter((name) => name.startsWith('CONSOLE_OIDC_'))).toEqual([]);
+  });
+
+  test("the served shell's CSP allows only this origin's script and the bucket's presigned links as media", async () => {
+    const { createConsoleSite, consoleAuthOf } = await import('../../shared/console/site.ts');
+    const site = createConsoleSite({ assets: { script: '', style: '' }, auth: consoleAuthOf({}), mediaOrigin: async () => 'https://archive-bucket.s3.eu-west-1.amazonaws.com' });
+    const shell = await site('/');
+    expect(shell!.headers!['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src https://archive-bucket.s3.eu-west-1.amazonaws.com; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+  });
+});
+
 describe('HTTP API', () => {
   test('webhook routes without gateway auth; archive routes with IAM auth', () => {
     const routes = Object.values(resources(template))
@@ -248,6 +286,9 @@ describe('HTTP API', () => {
     expect(routes).toEqual([
       // Other methods on the webhook reach the function, which answers 405 with Allow, as the README says.
       ['ANY /webhooks/tencent-meeting', 'NONE'],
+      // The console's shell and assets (no data; the page reads /v1 with the user's token).
+      ['GET /', 'NONE'],
+      ['GET /console/{proxy+}', 'NONE'],
       ['GET /openapi.json', 'AWS_IAM'],
       ['GET /v1/{proxy+}', 'AWS_IAM'],
       ['GET /webhooks/tencent-meeting', 'NONE'],
@@ -500,7 +541,7 @@ describe('monitoring', () => {
 test('outputs: webhook URL, API URL, bucket, table, secret', () => {
   const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'DashboardUrl', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
+    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'ConsoleUrl', 'DashboardUrl', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
   );
   expect(JSON.stringify(outputs.WebhookUrl!.Value)).toContain('/webhooks/tencent-meeting');
   expect(JSON.stringify(outputs.ArchiveApiUrl!.Value)).toContain('/v1/');

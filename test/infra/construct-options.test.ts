@@ -66,8 +66,31 @@ describe('a customer configuration with every option changed', () => {
       ARCHIVE_JWT_READ_SCOPE: 'archive/read',
       ARCHIVE_JWT_ADMIN_SCOPE: 'recordings/all',
       ARCHIVE_USERID_CLAIM: 'custom:tencent_userid',
+      // The console signs in at the same issuer, as the API's audience (a public client, no secret).
+      CONSOLE_OIDC_ISSUER: 'https://idp.example.com/',
+      CONSOLE_OIDC_CLIENT_ID: 'archive-api',
     });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{proxy+}', AuthorizationType: 'NONE' });
   });
+
+  test("the console's sign-in client, scopes and endpoints can be named", () => {
+    const { template: custom } = synth({
+      jwt: {
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+        audience: ['api-client'],
+        console: { clientId: 'console-client', scopes: ['openid', 'archive/read', 'archive/admin'], authorizationEndpoint: 'https://archive.auth.eu-west-1.amazoncognito.com/oauth2/authorize', tokenEndpoint: 'https://archive.auth.eu-west-1.amazoncognito.com/oauth2/token' },
+      },
+    });
+    const fn = Object.entries(resources(custom)).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.includes('QueryFunction'))![1];
+    expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      CONSOLE_OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+      CONSOLE_OIDC_CLIENT_ID: 'console-client',
+      CONSOLE_OIDC_SCOPES: 'openid archive/read archive/admin',
+      CONSOLE_OIDC_AUTHORIZATION_ENDPOINT: 'https://archive.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
+      CONSOLE_OIDC_TOKEN_ENDPOINT: 'https://archive.auth.eu-west-1.amazoncognito.com/oauth2/token',
+    });
+  }, 60_000);
 
   test('old recordings move to Glacier Instant Retrieval (presigned links keep working)', () => {
     const bucket = resources(template)[logicalIdOf(template, 'AWS::S3::Bucket', 'Recordings')]!;
@@ -228,6 +251,14 @@ describe('settings from CDK context (infra/stack.ts)', () => {
     });
     expect(props.storage?.coldStorage?.transitionAfter.toDays()).toBe(60);
     expect(props.reconcile?.schedule?.expressionString).toBe('rate(2 hours)');
+  });
+
+  test("the console's sign-in client comes from context too", () => {
+    expect(fromContext({ jwtIssuer: 'https://idp.example.com/', jwtAudience: 'api', consoleClientId: 'console', consoleScopes: 'openid  archive/read', consoleTokenEndpoint: 'https://auth.example.com/token' }).jwt).toEqual({
+      issuer: 'https://idp.example.com/',
+      audience: ['api'],
+      console: { clientId: 'console', scopes: ['openid', 'archive/read'], tokenEndpoint: 'https://auth.example.com/token' },
+    });
   });
 
   test('half a JWT configuration and non-numbers are errors', () => {
