@@ -71,11 +71,11 @@ describe('OpenAPI document', () => {
 
   it('describes every route with resolvable schemas', () => {
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths as object).sort()).toEqual(['/openapi.json', '/v1/addresses/{record_file_id}', '/v1/corp/records', '/v1/records', '/v1/records/{meeting_record_id}']);
+    expect(Object.keys(document.paths as object).sort()).toEqual(['/openapi.json', '/v1/addresses/{record_file_id}', '/v1/corp/records', '/v1/records', '/v1/records/{meeting_record_id}', '/v1/transcripts/{record_file_id}']);
     const text = JSON.stringify(document);
     for (const [, name] of text.matchAll(/"#\/components\/schemas\/([A-Za-z]+)"/g)) expect((document.components as any).schemas[name!]).toBeDefined();
     const parameters = (document.paths as any)['/v1/records'].get.parameters.map((p: any) => [p.name, p.required]);
-    expect(parameters).toEqual(expect.arrayContaining([['start_time', true], ['end_time', true], ['meeting_id', false], ['page_size', false]]));
+    expect(parameters).toEqual(expect.arrayContaining([['start_time', true], ['end_time', true], ['meeting_id', false], ['page_size', false], ['subject', false]]));
   });
 
   it('rejects responses that break the contract (the validator really validates)', () => {
