@@ -91,7 +91,8 @@ export async function renderList(root: HTMLElement, api: ArchiveApi, filters: Li
   }
   const rows = list.record_meetings.map((m) => {
     const start = m.media_start_time;
-    const end = Math.max(...m.record_files.map((f) => f.record_end_time), start);
+    // What was recorded: the files' lengths (a paused meeting's gaps are not in it).
+    const recorded = m.record_files.reduce((sum, f) => sum + Math.max(0, f.record_end_time - f.record_start_time), 0);
     const subject = m.meeting_record_id ? h('a', { href: `#/record/${encodeURIComponent(m.meeting_record_id)}` }, m.subject || '(no subject)') : h('span', {}, m.subject || '(no subject)');
     return h(
       'tr',
@@ -99,7 +100,7 @@ export async function renderList(root: HTMLElement, api: ArchiveApi, filters: Li
       h('td', { class: 'subject' }, subject, h('div', { class: 'code' }, m.meeting_code)),
       h('td', {}, m.host_user_id ?? m.userid ?? ''),
       h('td', {}, timeElement(start)),
-      h('td', {}, formatDuration(end - start)),
+      h('td', {}, formatDuration(recorded)),
       h('td', { class: 'num' }, meetingSize(m)),
       h('td', {}, statusBadges(m.archive, artifactsOf(m.record_files))),
     );
