@@ -4,12 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE, type ConsoleAssets } from '../shared/console/site.ts';
 
 const ENTRY = fileURLToPath(new URL('./src/main.ts', import.meta.url));
 
 export async function buildConsoleAssets(): Promise<ConsoleAssets> {
+  // esbuild's service child is not needed after this one build: stopped, so a running stack
+  // carries no idle child process (and `npm start`'s stop has one fewer to wait for).
   const result = await build({
     entryPoints: [ENTRY],
     bundle: true,
@@ -23,7 +25,7 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     entryNames: 'console',
     write: false,
     logLevel: 'warning',
-  });
+  }).finally(() => stop());
   const text = (suffix: string) => {
     const file = result.outputFiles.find((f) => f.path.endsWith(suffix));
     if (!file) throw new Error(`esbuild wrote no ${suffix} for the console`);
