@@ -20,7 +20,21 @@ export interface StackProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * On a loaded machine DynamoDB Local may take longer than the stack's 30 s to start (the stack
+ * then exits: "could not start"): a user would start it again, and so does this, up to 3 times.
+ */
 export async function startStackProcess(extraEnv: Record<string, string> = {}): Promise<StackProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(extraEnv);
+    } catch (error) {
+      if (attempt >= 3 || !/could not start/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(extraEnv: Record<string, string>): Promise<StackProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'archive-stack-'));
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
@@ -38,6 +52,7 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
   while (!/^Ready\. /m.test(output) && !exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   if (!/^Ready\. /m.test(output)) {
     child.kill('SIGKILL');
+    await exit;
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`the stack did not become ready:\n${output}`);
   }
