@@ -11,14 +11,16 @@ import type { CopyProgress } from '../../shared/copy/artifact-copier.ts';
 import type { IngestService } from '../../shared/ingest/ingest-service.ts';
 import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
 import { ingestBatchHandler, type IngestBatchDeps } from '../../shared/ingest/sqs-batch.ts';
-import { buildIngestService } from '../../shared/ingest/wiring.ts';
+import { archiveIndexOf, buildIngestService } from '../../shared/ingest/wiring.ts';
+import { ArchiveFailureEvents } from '../../shared/events/failure-events.ts';
+import { buildArchiveEventOutbox, type ArchiveEventsPlatform } from '../../shared/events/wiring.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfig } from '../../shared/tencent/config.ts';
 
-export interface IngestHandlerDeps extends Pick<IngestBatchDeps, 'deadlineMarginMs' | 'deadLetter'> {
+export interface IngestHandlerDeps extends Pick<IngestBatchDeps, 'deadlineMarginMs' | 'deadLetter' | 'failures' | 'maxReceiveCount'> {
   readonly service: IngestService;
   readonly logger?: Logger;
   /** Where the batch's own counts (messages, retries) go; the service is given its own view of it. */
@@ -34,7 +36,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
 }
 
 /** What the local stack adds to the ingest function: limits of its own, not settings. */
-export interface IngestPlatform extends FunctionPlatform {
+export interface IngestPlatform extends FunctionPlatform, ArchiveEventsPlatform {
   /** How long a copy lease lasts: a little longer than the function timeout, as in AWS. */
   readonly leaseMs?: number;
   /** Progress of every copy (the local console's progress lines). */
@@ -56,7 +58,9 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
   };
   const metrics = platform.metrics ?? createMetrics(METRIC_SERVICES.ingest);
+  const outbox = buildArchiveEventOutbox({ ...platform, dynamo: clients.dynamo, tableName: settings.tableName, target: settings.events, logger, metrics, env });
   const service = buildIngestService({
+    outbox,
     clients,
     tableName: settings.tableName,
     bucketName: settings.bucketName,
@@ -71,7 +75,9 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     ...(platform.leaseMs !== undefined ? { leaseMs: platform.leaseMs } : {}),
   });
   const deadLetter = settings.deadLetterQueueUrl ? { deadLetter: { sqs: clients.sqs, queueUrl: settings.deadLetterQueueUrl } } : {};
-  return createIngestHandler({ service, logger, metrics, ...deadLetter });
+  const failures = new ArchiveFailureEvents({ index: archiveIndexOf({ clients, tableName: settings.tableName, outbox }), outbox });
+  const maxReceiveCount = settings.maxReceiveCount !== undefined ? { maxReceiveCount: settings.maxReceiveCount } : {};
+  return createIngestHandler({ service, logger, metrics, failures, ...maxReceiveCount, ...deadLetter });
 }
 
 /** A fingerprint of the Tencent credentials (read through a 5-minute cache): a rotated SecretKey rebuilds the handler on a warm worker. */

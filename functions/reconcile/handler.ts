@@ -13,6 +13,7 @@ import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { runReconcile, type ReconcileResult, type ReconcileRunDeps } from '../../shared/reconcile/reconcile-run.ts';
 import { loadTencentConfig } from '../../shared/tencent/config.ts';
+import { buildArchiveEventOutbox, type ArchiveEventsPlatform } from '../../shared/events/wiring.ts';
 
 export type { ReconcileEvent, ReconcileResult } from '../../shared/reconcile/reconcile-run.ts';
 
@@ -25,10 +26,14 @@ export function createReconcileHandler(deps: ReconcileDeps) {
 }
 
 /** The sweep from its environment: the Lambda entry and `npm start` both build it this way. */
-export async function reconcileFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform = {}) {
+export async function reconcileFromEnvironment(env: FunctionEnvironment, platform: FunctionPlatform & ArchiveEventsPlatform = {}) {
   const settings = reconcileSettings(env);
+  const dynamo = platform.clients?.dynamo ?? createDynamoClient({}, env);
+  const logger = platform.logger ?? createLogger('reconcile');
+  const metrics = platform.metrics ?? createMetrics('reconcile');
   return createReconcileHandler({
-    dynamo: platform.clients?.dynamo ?? createDynamoClient({}, env),
+    dynamo,
+    outbox: buildArchiveEventOutbox({ ...platform, dynamo, tableName: settings.tableName, target: settings.events, logger, metrics, env }),
     sqs: platform.clients?.sqs ?? createSqsClient({}, env),
     tableName: settings.tableName,
     queueUrl: settings.queueUrl,
@@ -36,8 +41,8 @@ export async function reconcileFromEnvironment(env: FunctionEnvironment, platfor
     tencent: () => loadTencentConfig(env),
     queryRecordType: settings.queryRecordType,
     ...(settings.windowHours !== undefined ? { windowHours: settings.windowHours } : {}),
-    ...(platform.logger ? { logger: platform.logger } : {}),
-    ...(platform.metrics ? { metrics: platform.metrics } : {}),
+    logger,
+    metrics,
   });
 }
 

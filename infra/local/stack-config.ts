@@ -78,10 +78,18 @@ Environment (all optional):
   The functions' own settings apply as in AWS: DELETION_POLICY (retain)  PRESIGN_TTL_SECONDS (600)
     RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
     DOWNLOAD_ALLOW_INSECURE_LOOPBACK (true locally, false in AWS)  DOWNLOAD_HOST_ALLOWLIST (any public host)
+    ARCHIVE_EVENTS_FILE (DATA_DIR/events.jsonl locally; archive events as JSON lines, tail -f it)
 `;
 
 /** Function variables the local stack sets itself: its resources' names, and the API token it resolves. */
-const SUPPLIED_BY_THE_STACK: ReadonlySet<string> = new Set([ENV.tableName, ENV.bucketName, ENV.ingestQueueUrl, ENV.ingestDeadLetterQueueUrl, ENV.archiveApiToken]);
+const SUPPLIED_BY_THE_STACK: ReadonlySet<string> = new Set([
+  ENV.tableName,
+  ENV.bucketName,
+  ENV.ingestQueueUrl,
+  ENV.ingestDeadLetterQueueUrl,
+  ENV.archiveApiToken,
+  ENV.ingestMaxReceiveCount,
+]);
 
 /**
  * Every function setting the user set, checked now by the functions' own parsers (with stand-in

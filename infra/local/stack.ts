@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
@@ -64,6 +65,9 @@ export interface StartOptions {
 }
 
 export { TencentCredentialsError } from './tencent-check.ts';
+
+/** Where `npm start` appends archive events (ARCHIVE_EVENTS_FILE), under DATA_DIR. */
+export const LOCAL_EVENTS_FILE_NAME = 'events.jsonl';
 
 
 export async function startLocalStack(config: LocalStackConfig, options: StartOptions = {}): Promise<LocalStack> {
@@ -143,6 +147,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       // The simulator's download links are http://127.0.0.1 (DOWNLOAD_ALLOW_INSECURE_LOOPBACK=false
       // turns this off, e.g. to try the AWS policy against a real Tencent API).
       [ENV.downloadAllowInsecureLoopback]: 'true',
+      // No EventBridge locally: archive events are appended here (tail -f it), unless the user names another file.
+      [ENV.archiveEventsFile]: join(config.dataDir, LOCAL_EVENTS_FILE_NAME),
       ...config.functionSettings,
       ...tencentEnv,
       [ENV.tableName]: resources.tableName,
@@ -150,9 +156,16 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       [ENV.ingestQueueUrl]: resources.ingestQueueUrl,
       [ENV.ingestDeadLetterQueueUrl]: resources.ingestDeadLetterQueueUrl,
       [ENV.archiveApiToken]: apiToken,
+      // The local queue's redrive count (resources.ts), as the CDK stack sets the deployed queue's.
+      [ENV.ingestMaxReceiveCount]: String(INGEST_MAX_RECEIVE_COUNT),
     };
     // On the console (npm start) the functions' entries read as console lines; without one, JSON as in AWS.
-    const platform = (name: string) => ({ clients, logger: options.log ? createConsoleFunctionLogger(name, child(name)) : createLogger(name) });
+    const eventsLog = child('events');
+    const platform = (name: string) => ({
+      clients,
+      logger: options.log ? createConsoleFunctionLogger(name, child(name)) : createLogger(name),
+      printEvent: (line: string) => eventsLog.info(line),
+    });
 
     const ingestLog = child('ingest');
     const progress = createProgressReporter(ingestLog);

@@ -7,7 +7,7 @@
 // meeting_record_id is not known yet are occurrences.ts.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
-import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SharingSettings } from './model.ts';
+import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SourceDeletedBy } from './model.ts';
 import {
   filesOf,
   gsiAttributes,
@@ -16,6 +16,7 @@ import {
   normaliseStartMs,
   optional,
   partitionValues,
+  safeSharing,
   stateOf,
   statusOfState,
   toMeetingRecord,
@@ -25,7 +26,7 @@ import {
 import { counterDeltas } from './counters.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
-import { filesApart, mergeFiles, putFilePointer, updateFile, type FileChange, type StoredFileItem } from './file-items.ts';
+import { filesApart, mergeFiles, putFilePointer, updateFile, type DispatchEvents, type FileChange, type StoredFileItem } from './file-items.ts';
 import { NotFoundError } from '../errors.ts';
 
 export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
@@ -57,6 +58,8 @@ export interface ArchiveIndexOptions {
   readonly now?: () => Date;
   /** Attempts for one optimistic write before giving up with a TransientError. */
   readonly maxAttempts?: number;
+  /** Publishes the archive events file changes record (ArchiveEventOutbox#dispatch); without it they wait for the sweep. */
+  readonly dispatchEvents?: DispatchEvents;
 }
 
 const MAX_ERROR_LENGTH = 1000;
@@ -67,8 +70,10 @@ export class ArchiveIndex {
   private readonly now: () => Date;
   private readonly items: VersionedItems;
   private readonly provisional: ProvisionalRecordings;
+  private readonly dispatchEvents: DispatchEvents | undefined;
 
   constructor(options: ArchiveIndexOptions) {
+    this.dispatchEvents = options.dispatchEvents;
     this.dynamo = options.dynamo;
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
@@ -151,6 +156,7 @@ export class ArchiveIndex {
         artifacts: existing?.artifacts ?? {},
         ...optional('announced', existing?.announced),
         ...optional('sourceDeletedAt', existing?.sourceDeletedAt),
+        ...optional('sourceDeletedBy', existing?.sourceDeletedBy),
         updatedAt: existing?.updatedAt ?? '',
       };
       if (existing && sameContent(existing, record)) return { result: { created: false, record: existing } };
@@ -223,15 +229,18 @@ export class ArchiveIndex {
   /**
    * Tencent deleted its copy: flags the files (and the meeting once all its files are flagged, or
    * when the whole meeting recording is given). A flag only: archive statuses are untouched, and
-   * the first deletion time is kept.
+   * the first deletion time (and who deleted it: Tencent's own users, or the archive's source
+   * cleanup) is kept. Each file flagged publishes `Recording Deleted At Source`.
    */
   async markSourceDeleted(
     target: { readonly meetingRecordId: string } | { readonly recordFileIds: readonly string[] },
     at: Date | number | string,
+    deletedBy: SourceDeletedBy = 'tencent',
   ): Promise<MarkSourceDeletedResult> {
     const when = new Date(at).toISOString();
+    const flag = { at: when, by: deletedBy };
     if ('meetingRecordId' in target) {
-      const marked = await this.flagDeleted(target.meetingRecordId, undefined, when);
+      const marked = await this.flagDeleted(target.meetingRecordId, undefined, flag);
       return marked ? { marked, unknown: [] } : { marked: [], unknown: [target.meetingRecordId] };
     }
     const byMeeting = new Map<string, string[]>();
@@ -243,7 +252,7 @@ export class ArchiveIndex {
     }
     const marked: string[] = [];
     for (const [meetingRecordId, ids] of byMeeting) {
-      const done = await this.flagDeleted(meetingRecordId, ids, when);
+      const done = await this.flagDeleted(meetingRecordId, ids, flag);
       if (done) marked.push(...done);
       else unknown.push(...ids);
     }
@@ -303,7 +312,7 @@ export class ArchiveIndex {
   }
 
   private updateFile<T>(meetingRecordId: string, recordFileId: string, change: (file: RecordFileRecord | undefined) => FileChange<T>): Promise<T> {
-    return updateFile(this.items, this.now, meetingRecordId, recordFileId, change);
+    return updateFile(this.items, this.now, meetingRecordId, recordFileId, change, this.dispatchEvents);
   }
 
   private async getMeetingItem(meetingRecordId: string): Promise<StoredMeeting | undefined> {
@@ -332,7 +341,7 @@ export class ArchiveIndex {
     return item?.meetingRecordId ? { meetingRecordId: item.meetingRecordId } : undefined;
   }
 
-  private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, when: string): Promise<string[] | undefined> {
+  private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, { at: when, by }: { at: string; by: SourceDeletedBy }): Promise<string[] | undefined> {
     const item = await this.getMeetingItem(meetingRecordId);
     if (!item) return undefined;
     const files = await this.allFiles(item);
@@ -341,7 +350,7 @@ export class ArchiveIndex {
     // One write per file: its record may live inline or apart (file-items.ts).
     for (const id of ids) {
       await this.updateFile<void>(meetingRecordId, id, (file) =>
-        !file || file.sourceDeletedAt ? { result: undefined } : { file: { ...file, sourceDeletedAt: when, updatedAt: this.now().toISOString() }, result: undefined },
+        !file || file.sourceDeletedAt ? { result: undefined } : { file: { ...file, sourceDeletedAt: when, sourceDeletedBy: by, updatedAt: this.now().toISOString() }, result: undefined },
       );
     }
     const flagged = new Set(ids);
@@ -382,17 +391,4 @@ export class ArchiveIndex {
 
 function requireId(value: string | undefined, name: string): void {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} is required`);
-}
-
-/** Only the documented, non-secret sharing fields: a password or link passed by mistake is dropped. */
-function safeSharing(input: SharingSettings): SharingSettings {
-  const sharing = input as SharingSettings & { password?: unknown };
-  const out: { -readonly [K in keyof SharingSettings]: SharingSettings[K] } = { sharingState: Number(sharing.sharingState) || 0 };
-  if (typeof sharing.requiredSameCorp === 'boolean') out.requiredSameCorp = sharing.requiredSameCorp;
-  if (typeof sharing.requiredParticipant === 'boolean') out.requiredParticipant = sharing.requiredParticipant;
-  if (typeof sharing.sharingExpire === 'number') out.sharingExpire = sharing.sharingExpire;
-  if (typeof sharing.allowDownload === 'boolean') out.allowDownload = sharing.allowDownload;
-  if (typeof sharing.hasPassword === 'boolean') out.hasPassword = sharing.hasPassword;
-  else if (typeof sharing.password === 'string') out.hasPassword = sharing.password.length > 0;
-  return out;
 }

@@ -13,7 +13,7 @@
 //                                              a marker naming the real recording it resolved to.
 //   (the COUNT# items that count listed recordings per index partition are counters.ts)
 import { ACCOUNT_PARTITION, ARCHIVE_INDEXES, startSortKey } from './table-design.ts';
-import type { MeetingRecordingRecord, RecordFileRecord, RecordingStatus } from './model.ts';
+import type { MeetingRecordingRecord, RecordFileRecord, RecordingStatus, SharingSettings } from './model.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -140,4 +140,17 @@ export function filesOf(item: Pick<StoredMeeting, 'files'>): RecordFileRecord[] 
   return Object.values(item.files ?? {}).sort(
     (a, b) => a.recordStartTimeMs - b.recordStartTimeMs || (a.recordFileId < b.recordFileId ? -1 : a.recordFileId > b.recordFileId ? 1 : 0),
   );
+}
+
+/** Only the documented, non-secret sharing fields: a password or link passed by mistake is dropped. */
+export function safeSharing(input: SharingSettings): SharingSettings {
+  const sharing = input as SharingSettings & { password?: unknown };
+  const out: { -readonly [K in keyof SharingSettings]: SharingSettings[K] } = { sharingState: Number(sharing.sharingState) || 0 };
+  if (typeof sharing.requiredSameCorp === 'boolean') out.requiredSameCorp = sharing.requiredSameCorp;
+  if (typeof sharing.requiredParticipant === 'boolean') out.requiredParticipant = sharing.requiredParticipant;
+  if (typeof sharing.sharingExpire === 'number') out.sharingExpire = sharing.sharingExpire;
+  if (typeof sharing.allowDownload === 'boolean') out.allowDownload = sharing.allowDownload;
+  if (typeof sharing.hasPassword === 'boolean') out.hasPassword = sharing.hasPassword;
+  else if (typeof sharing.password === 'string') out.hasPassword = sharing.password.length > 0;
+  return out;
 }

@@ -13,8 +13,11 @@ import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
 import type { RecordFileRecord } from './model.ts';
 import { partitionValues, type StoredMeeting } from './archive-items.ts';
-import type { VersionedItems } from './versioned-items.ts';
+import type { VersionedItems, VersionedWrite } from './versioned-items.ts';
 import { NotFoundError } from '../errors.ts';
+import type { ArchiveEvent } from '../events/archive-events.ts';
+import { pendingEventItem } from '../events/outbox.ts';
+import { fileTransitionEvents } from '../events/transitions.ts';
 
 /**
  * Largest MEETING item written, as JSON bytes (DynamoDB counts attribute names and values; JSON's
@@ -99,32 +102,44 @@ export interface FileChange<T> {
   readonly result: T;
 }
 
-/** One read-modify-write of one file, wherever it lives; see the module comment. */
+/** Publishes the events a file change recorded (shared/events/outbox.ts); never throws. */
+export type DispatchEvents = (events: readonly ArchiveEvent[]) => Promise<void>;
+
+/**
+ * One read-modify-write of one file, wherever it lives; see the module comment. The archive events
+ * the change makes (shared/events/transitions.ts) are put in the same write, then dispatched.
+ */
 export async function updateFile<T>(
   items: VersionedItems,
   now: () => Date,
   meetingRecordId: string,
   recordFileId: string,
   change: (existing: RecordFileRecord | undefined, meeting: StoredMeeting) => FileChange<T>,
+  dispatch?: DispatchEvents,
 ): Promise<T> {
-  return items.retrying(async () => {
+  const { result, events } = await items.retrying(async (): Promise<{ result: T; events: ArchiveEvent[] }> => {
     const meeting = await items.get<StoredMeeting>(keys.meeting(meetingRecordId));
     if (!meeting) throw new NotFoundError('meeting recording is not indexed: upsert it first', { meetingRecordId, recordFileId });
     const inline = meeting.files?.[recordFileId];
     const apart = inline ? undefined : meeting.filesApart ? await items.get<StoredFileItem>(keys.file(meetingRecordId, recordFileId)) : undefined;
-    const { file, result } = change(inline ?? apart?.file, meeting);
-    if (!file) return result;
-    const updatedAt = now().toISOString();
+    const existing = inline ?? apart?.file;
+    const { file, result } = change(existing, meeting);
+    if (!file) return { result, events: [] };
+    const at = now();
+    const events = fileTransitionEvents(existing, file, meeting, at);
+    const outbox: VersionedWrite[] = events.map((event) => ({ before: undefined, after: pendingEventItem(event, at.getTime()), unconditional: true }));
+    const write = (writes: VersionedWrite[]) => items.write([...writes, ...outbox], new Map());
+    const updatedAt = at.toISOString();
     if (apart?.file) {
-      await items.write([{ before: { version: apart.version ?? 0 }, after: { ...apart, file, version: (apart.version ?? 0) + 1 } }], new Map());
-      return result;
+      await write([{ before: { version: apart.version ?? 0 }, after: { ...apart, file, version: (apart.version ?? 0) + 1 } }]);
+      return { result, events };
     }
     const inPlace: StoredMeeting = { ...meeting, files: { ...meeting.files, [recordFileId]: file }, version: meeting.version + 1, updatedAt };
     // Once files live apart, new ones go apart from the start: an inline file would soon move, and
     // every inline write contends for the one MEETING item.
     if ((inline || !meeting.filesApart) && itemBytes(inPlace) <= MEETING_ITEM_BUDGET_BYTES) {
-      await items.write([{ before: meeting, after: inPlace }], new Map());
-      return result;
+      await write([{ before: meeting, after: inPlace }]);
+      return { result, events };
     }
     const pointer = apart ?? (await items.get<StoredFileItem>(keys.file(meetingRecordId, recordFileId)));
     const fileItem: StoredFileItem = {
@@ -141,11 +156,13 @@ export async function updateFile<T>(
     const fileWrite = { before: pointer ? { version: pointer.version ?? 0 } : undefined, after: fileItem };
     // A new file of a meeting already flagged goes apart alone: the MEETING item is not rewritten.
     if (!inline && meeting.filesApart) {
-      await items.write([fileWrite], new Map());
-      return result;
+      await write([fileWrite]);
+      return { result, events };
     }
     const { [recordFileId]: _moved, ...rest } = meeting.files ?? {};
-    await items.write([{ before: meeting, after: { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt } }, fileWrite], new Map());
-    return result;
+    await write([{ before: meeting, after: { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt } }, fileWrite]);
+    return { result, events };
   });
+  if (events.length > 0) await dispatch?.(events);
+  return result;
 }

@@ -30,6 +30,11 @@ export interface ArtifactRecord {
   readonly archivedAt?: string;
   readonly lastError?: string;
   readonly attempts?: number;
+  /**
+   * Why a `deleted` artifact's archived copy was removed: `mirror` (Tencent's deletion mirrored,
+   * the default) or `expiry` (the archive's retention). Carried by `Recording Removed From Archive`.
+   */
+  readonly removedBy?: 'mirror' | 'expiry';
 }
 
 /** Lifecycle of a meeting recording as the archive has seen it. */
@@ -79,8 +84,12 @@ export interface RecordFileRecord {
    */
   readonly announced?: readonly string[];
   readonly sourceDeletedAt?: string;
+  /** Who deleted Tencent's copy: `tencent` (confirmed after recording.deleted) or `archive` (source cleanup). */
+  readonly sourceDeletedBy?: SourceDeletedBy;
   readonly updatedAt: string;
 }
+
+export type SourceDeletedBy = 'tencent' | 'archive';
 
 /** Announcements (RecordFileRecord.announced) no indexed artifact answers yet. */
 export function missingAnnouncedKinds(file: Pick<RecordFileRecord, 'artifacts' | 'announced'>): string[] {

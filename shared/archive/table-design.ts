@@ -20,6 +20,10 @@
 //   LEASE#<file_id>         / LEASE             which worker is copying a file, until when
 //   TENCENT#STS_TOKEN       / TOKEN             the latest STS token delivered by common.sts-token
 //   RECONCILE#<name>        / CURSOR            reconcile / backfill progress
+//   OUTBOX#PENDING          / EVENT#<event id>  an archive event recorded with its change, not yet published
+//                                               (shared/events/outbox.ts; the reconcile sweep publishes leftovers)
+//   OUTBOX#ONCE#<event id>  / ONCE              an event that has no state change of its own was recorded
+//                                               (a message that gave up); expires through `ttl`
 //
 // Secondary indexes serve every list of the archive API with a Query (never a Scan). Index sort
 // keys are `<start_ms zero-padded>#<meeting_record_id>` so results order by recording start time
@@ -50,6 +54,7 @@ export const ARCHIVE_INDEXES = {
 
 export const ACCOUNT_PARTITION = 'ACCOUNT';
 export const PARKED_EVENTS_PARTITION = 'WEBHOOK#PARKED';
+export const OUTBOX_PENDING_PARTITION = 'OUTBOX#PENDING';
 
 export const keys = {
   meeting: (meetingRecordId: string) => ({ pk: `REC#${meetingRecordId}`, sk: 'MEETING' }),
@@ -68,6 +73,9 @@ export const keys = {
   copyLease: (recordFileId: string) => ({ pk: `LEASE#${recordFileId}`, sk: 'LEASE' }),
   stsToken: () => ({ pk: 'TENCENT#STS_TOKEN', sk: 'TOKEN' }),
   reconcileCursor: (name: string) => ({ pk: `RECONCILE#${name}`, sk: 'CURSOR' }),
+  /** One partition for the outbox: it holds events for the moment between their write and their publication. */
+  outboxPending: (eventId: string) => ({ pk: OUTBOX_PENDING_PARTITION, sk: `EVENT#${eventId}` }),
+  outboxOnce: (eventId: string) => ({ pk: `OUTBOX#ONCE#${eventId}`, sk: 'ONCE' }),
 } as const;
 
 /** Sort key of every index: zero-padded start time in ms, then the id for a stable order. */

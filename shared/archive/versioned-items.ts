@@ -13,10 +13,15 @@ import { ConditionalItemStore, type ItemKey, type StoredItem } from '../aws/cond
 import { counterUpdates, type CounterDeltas } from './counters.ts';
 import { TransientError } from '../errors.ts';
 
-/** One item to put: `before` is the version that was read (undefined: the item must not exist yet). */
+/**
+ * One item to put: `before` is the version that was read (undefined: the item must not exist yet),
+ * or `unconditional` for an item that rides along with a conditioned one (an outbox event: the
+ * change's own condition is its guard).
+ */
 export interface VersionedWrite {
   readonly before: { readonly version: number } | undefined;
   readonly after: object;
+  readonly unconditional?: boolean;
 }
 
 export interface VersionedItemsOptions {
@@ -70,7 +75,8 @@ export class VersionedItems {
 
   /** Puts items conditioned on the versions read, plus counter deltas, all or nothing. */
   async write(writes: readonly VersionedWrite[], deltas: CounterDeltas): Promise<void> {
-    const conditions = writes.map(({ before }): { condition: string; names?: Record<string, string>; values?: Record<string, unknown> } => {
+    const conditions = writes.map(({ before, unconditional }): { condition?: string; names?: Record<string, string>; values?: Record<string, unknown> } => {
+      if (unconditional) return {};
       if (!before) return { condition: 'attribute_not_exists(pk)' };
       // Version 0: the item exists without one (a file pointer written before it held a record).
       if (before.version === 0) return { condition: 'attribute_not_exists(#v)', names: { '#v': 'version' } };
@@ -85,7 +91,7 @@ export class VersionedItems {
       return {
         TableName: this.tableName,
         Item: after as Record<string, unknown>,
-        ConditionExpression: condition,
+        ...(condition ? { ConditionExpression: condition } : {}),
         ...(names ? { ExpressionAttributeNames: names } : {}),
         ...(values ? { ExpressionAttributeValues: values } : {}),
       };

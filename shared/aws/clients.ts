@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
@@ -52,6 +53,11 @@ export function createSqsClient(options: AwsClientOptions = {}, env: NodeJS.Proc
   // URL's host: in AWS they are the same, and fauxqs's queue URLs (http://sqs.us-east-1.127.0.0.1:…)
   // are no URL to Node's parser, which made the SDK print a TypeError stack on every send.
   return new SQSClient({ ...common(options.awsEndpoint, options, env), useQueueUrlAsEndpoint: false });
+}
+
+/** Archive events (shared/events/eventbridge-publisher.ts); AWS_ENDPOINT_URL_EVENTBRIDGE moves it, as for the others. */
+export function createEventBridgeClient(options: Pick<AwsClientOptions, 'region'> = {}, env: NodeJS.ProcessEnv = process.env): EventBridgeClient {
+  return new EventBridgeClient(common(undefined, options, env));
 }
 
 export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

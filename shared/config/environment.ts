@@ -36,6 +36,9 @@ export const ENV = {
   consoleOidcAuthorizationEndpoint: 'CONSOLE_OIDC_AUTHORIZATION_ENDPOINT',
   consoleOidcTokenEndpoint: 'CONSOLE_OIDC_TOKEN_ENDPOINT',
   queryRecordType: 'TENCENT_MEETING_QUERY_RECORD_TYPE',
+  archiveEventBusName: 'ARCHIVE_EVENT_BUS_NAME',
+  archiveEventsFile: 'ARCHIVE_EVENTS_FILE',
+  ingestMaxReceiveCount: 'INGEST_MAX_RECEIVE_COUNT',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -52,6 +55,13 @@ export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
  */
 export type QueryRecordType = 0 | 1 | 2;
 export const DEFAULT_QUERY_RECORD_TYPE: QueryRecordType = 0;
+/**
+ * Where archive events go (shared/events/): EventBridge, on the bus ARCHIVE_EVENT_BUS_NAME (the
+ * account's default bus unless set), or, when ARCHIVE_EVENTS_FILE is set, appended to that file
+ * as JSON lines (npm start sets `<DATA_DIR>/events.jsonl`; there is no EventBridge locally).
+ */
+export type ArchiveEventsTarget = { readonly kind: 'eventbridge'; readonly busName: string } | { readonly kind: 'file'; readonly path: string };
+
 /** A year and a day: a sweep (or a scheduled override) never plans further back than this. */
 export const MAX_RECONCILE_WINDOW_HOURS = 24 * 366;
 
@@ -101,6 +111,18 @@ const queryRecordType = z.preprocess(
   ),
 );
 
+// A bus name or ARN, as PutEvents takes it.
+const EVENT_BUS = /^(arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
+const eventSettings = {
+  [ENV.archiveEventBusName]: z.preprocess(blankToUndefined, z.optional(z.string().check(z.trim(), z.regex(EVENT_BUS, 'must be an event bus name or ARN')))),
+  [ENV.archiveEventsFile]: z.preprocess(blankToUndefined, z.optional(z.string().check(z.trim()))),
+};
+
+function eventsTarget(raw: { [ENV.archiveEventBusName]?: string | undefined; [ENV.archiveEventsFile]?: string | undefined }): ArchiveEventsTarget {
+  const path = raw[ENV.archiveEventsFile];
+  return path ? { kind: 'file', path } : { kind: 'eventbridge', busName: raw[ENV.archiveEventBusName] ?? 'default' };
+}
+
 const schemas = {
   webhook: z.object({
     [ENV.tableName]: required,
@@ -122,6 +144,9 @@ const schemas = {
     [ENV.downloadAllowInsecureLoopback]: flag,
     [ENV.downloadHostAllowlist]: hostSuffixes,
     [ENV.queryRecordType]: queryRecordType,
+    ...eventSettings,
+    // The queue's redrive count (the stack sets it): the receive after which a failure is final.
+    [ENV.ingestMaxReceiveCount]: wholeNumber(1, 1000),
   }),
   query: z.object({
     [ENV.tableName]: required,
@@ -144,6 +169,7 @@ const schemas = {
     [ENV.tableName]: required,
     [ENV.ingestQueueUrl]: required,
     [ENV.queryRecordType]: queryRecordType,
+    ...eventSettings,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
       z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(MAX_RECONCILE_WINDOW_HOURS, `must be at most ${MAX_RECONCILE_WINDOW_HOURS} hours`))),
@@ -180,6 +206,8 @@ export interface IngestSettings {
   readonly maxPartSizeBytes?: number;
   readonly downloadPolicy: DownloadPolicy;
   readonly queryRecordType: QueryRecordType;
+  readonly events: ArchiveEventsTarget;
+  readonly maxReceiveCount?: number;
 }
 
 export interface QuerySettings {
@@ -207,6 +235,7 @@ export interface ReconcileSettings {
   readonly queueUrl: string;
   readonly windowHours?: number;
   readonly queryRecordType: QueryRecordType;
+  readonly events: ArchiveEventsTarget;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -232,6 +261,8 @@ export function ingestSettings(env: Env): IngestSettings {
     deletionPolicy: raw[ENV.deletionPolicy],
     downloadPolicy: { allowInsecureLoopback: raw[ENV.downloadAllowInsecureLoopback] === 'true', hostAllowlist: hostSuffixList(raw[ENV.downloadHostAllowlist]) },
     queryRecordType: raw[ENV.queryRecordType],
+    events: eventsTarget(raw),
+    ...(raw[ENV.ingestMaxReceiveCount] !== undefined ? { maxReceiveCount: raw[ENV.ingestMaxReceiveCount] } : {}),
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(maxPartSizeBytes !== undefined ? { maxPartSizeBytes } : {}),
   };
@@ -280,6 +311,7 @@ export function reconcileSettings(env: Env): ReconcileSettings {
     tableName: raw[ENV.tableName],
     queueUrl: raw[ENV.ingestQueueUrl],
     queryRecordType: raw[ENV.queryRecordType],
+    events: eventsTarget(raw),
     ...(windowHours !== undefined ? { windowHours } : {}),
   };
 }

@@ -262,6 +262,7 @@ export class SourceDeletion {
         kind: artifact.kind,
         fileType: artifact.fileType,
         status: 'deleted',
+        removedBy: 'mirror',
       });
       await this.#deps.discardCopyState?.(file.recordFileId, artifact.artifact);
       const locations = new Map<string, ObjectLocation>();

@@ -12,6 +12,8 @@ import { isRetryable, ValidationError } from '../errors.ts';
 import type { IngestService } from './ingest-service.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { IngestMessage } from './messages.ts';
+import { INGEST_MAX_RECEIVE_COUNT } from '../archive/table-design.ts';
+import type { ArchiveFailureEvents } from '../events/failure-events.ts';
 
 export interface IngestBatchDeps {
   readonly service: IngestService;
@@ -24,6 +26,10 @@ export interface IngestBatchDeps {
   readonly deadlineMarginMs?: number;
   /** Where messages that cannot succeed on retry go at once; without it they take the redrive path. */
   readonly deadLetter?: { readonly sqs: SQSClient; readonly queueUrl: string };
+  /** Records `Recording Archive Failed` for a message that gives up (shared/events/failure-events.ts). */
+  readonly failures?: Pick<ArchiveFailureEvents, 'gaveUp'>;
+  /** Receives after which SQS moves a failing message to the DLQ. @default INGEST_MAX_RECEIVE_COUNT */
+  readonly maxReceiveCount?: number;
 }
 
 export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
@@ -41,18 +47,25 @@ export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, con
     const hardStop = AbortSignal.timeout(Math.max(0, Math.floor(remaining - Math.min(5_000, remaining / 8))));
     const processor = new BatchProcessor(EventType.SQS);
     const recordHandler = async (record: SQSRecord): Promise<void> => {
+      let message: IngestMessage | undefined;
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
       try {
-        const message = parseMessage(record);
+        message = parseMessage(record);
         logger.appendKeys({ messageId: record.messageId, kind: message.kind, ...idsOf(message) });
         await deps.service.handle(message, {
           invocationId: `${context.awsRequestId}:${record.messageId}`,
           deadline,
           signal: hardStop,
-          receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+          receiveCount,
         });
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (deps.deadLetter && !isRetryable(error)) {
+        const toDeadLetter = deps.deadLetter !== undefined && !isRetryable(error);
+        // Recorded before the message leaves: if this fails, the message comes back and tries again.
+        if (toDeadLetter || receiveCount >= (deps.maxReceiveCount ?? INGEST_MAX_RECEIVE_COUNT)) {
+          await deps.failures?.gaveUp({ message, messageId: record.messageId, receiveCount, reason, kind: toDeadLetter ? 'dead-letter' : 'retries-exhausted' });
+        }
+        if (deps.deadLetter && toDeadLetter) {
           await deps.deadLetter.sqs.send(
             new SendMessageCommand({
               QueueUrl: deps.deadLetter.queueUrl,

@@ -16,6 +16,13 @@ import { createSourceSizer } from './legacy-artifacts.ts';
 import { IngestService, type IngestServiceDeps } from './ingest-service.ts';
 import { UNCOUNTED, type IngestMetrics } from './ingest-metrics.ts';
 import { StsTokenStore } from '../tencent/sts-token-store.ts';
+import type { ArchiveEventOutbox } from '../events/outbox.ts';
+
+/** The worker's index: every file change it writes records its archive events, dispatched through the outbox. */
+export function archiveIndexOf(wiring: Pick<IngestWiring, 'clients' | 'tableName' | 'outbox'>): ArchiveIndex {
+  const outbox = wiring.outbox;
+  return new ArchiveIndex({ dynamo: wiring.clients.dynamo, tableName: wiring.tableName, ...(outbox ? { dispatchEvents: (events) => outbox.dispatch(events) } : {}) });
+}
 
 export interface IngestWiring {
   readonly clients: AwsClients;
@@ -34,6 +41,8 @@ export interface IngestWiring {
   readonly leaseMs?: number;
   readonly deferSeconds?: IngestServiceDeps['deferSeconds'];
   readonly continuationLimits?: IngestServiceDeps['continuationLimits'];
+  /** Records and publishes the archive events of every file change (shared/events/outbox.ts). */
+  readonly outbox?: Pick<ArchiveEventOutbox, 'dispatch'>;
 }
 
 export function buildIngestService(wiring: IngestWiring): IngestService {
@@ -41,7 +50,7 @@ export function buildIngestService(wiring: IngestWiring): IngestService {
   const { dynamo, s3, sqs } = wiring.clients;
   return new IngestService({
     tencent: wiring.tencent,
-    index: new ArchiveIndex({ dynamo, tableName: wiring.tableName }),
+    index: archiveIndexOf(wiring),
     leases: new CopyLeases(dynamo, wiring.tableName),
     stsTokens: new StsTokenStore(dynamo, wiring.tableName),
     copyArtifact: createCopyArtifactFn({ ...wiring, logger }),

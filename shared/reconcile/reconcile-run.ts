@@ -11,6 +11,7 @@ import { DEFAULT_RECONCILE_WINDOW_HOURS, MAX_RECONCILE_WINDOW_HOURS, type QueryR
 import { MetricUnit, type Metrics } from '../observability/metrics.ts';
 import type { TencentConfig } from '../tencent/config.ts';
 import { LeaseHeldError, type SweepTotals } from './cursor.ts';
+import type { ArchiveEventOutbox } from '../events/outbox.ts';
 import { createSweepDeps, type SweepWiring } from './sources.ts';
 import { runSweep, slidingPlan, type CorpRecordsSource, type StopReason } from './sweep.ts';
 
@@ -71,6 +72,19 @@ export interface ReconcileRunDeps {
   readonly reserveMs?: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Publishes archive events their writers left pending (shared/events/outbox.ts), before each sweep. */
+  readonly outbox?: Pick<ArchiveEventOutbox, 'republishPending'>;
+  /** Pending events younger than this are left to their writer. @default DEFAULT_REPUBLISH_MIN_AGE_MS (5 min) */
+  readonly republishMinAgeMs?: number;
+}
+
+/** Publishes what the outbox holds; a failure here must not cost the sweep its run. */
+async function republishPendingEvents(deps: ReconcileRunDeps): Promise<void> {
+  try {
+    await deps.outbox?.republishPending(deps.republishMinAgeMs);
+  } catch (error) {
+    deps.logger.warn('pending archive events could not be republished; trying again next sweep', { error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, context: Context): Promise<ReconcileResult> {
@@ -78,6 +92,7 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
   const now = deps.now ?? Date.now;
   const reserveMs = deps.reserveMs ?? 30_000;
   const event = ReconcileEvent.parse(rawEvent ?? {});
+  await republishPendingEvents(deps);
   const windowHours = event.windowHours ?? deps.windowHours ?? DEFAULT_RECONCILE_WINDOW_HOURS;
   const sweepDeps = createSweepDeps({
     dynamo: deps.dynamo,
