@@ -2,6 +2,7 @@
 // from CDK context (cdk.json "context" or `cdk deploy -c key=value`), plus the outputs an operator
 // needs after deploying.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type TencentMeetingArchiveProps } from './constructs/tencent-meeting-archive.ts';
@@ -25,6 +26,7 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   reconcileSchedule     an EventBridge Scheduler expression, e.g. "rate(6 hours)"
  *   ingestMaxConcurrency  concurrent copier invocations
  *   throttleRateLimit, throttleBurstLimit  HTTP API stage throttling
+ *   eventBusName, eventBusArn  where archive events go (default: the account's default bus)
  */
 export function archivePropsFromContext(scope: Construct): TencentMeetingArchiveProps {
   const raw = (key: string): unknown => scope.node.tryGetContext(key);
@@ -57,6 +59,14 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
   const rateLimit = num('throttleRateLimit');
   const burstLimit = num('throttleBurstLimit');
   const maxConcurrency = num('ingestMaxConcurrency');
+  const eventBusName = str('eventBusName');
+  const eventBusArn = str('eventBusArn');
+  if (eventBusName && eventBusArn) throw new Error('context eventBusName and eventBusArn name the same thing: set one');
+  const eventBus = eventBusArn
+    ? events.EventBus.fromEventBusArn(scope, 'ArchiveEventBus', eventBusArn)
+    : eventBusName
+      ? events.EventBus.fromEventBusName(scope, 'ArchiveEventBus', eventBusName)
+      : undefined;
 
   return {
     alarmEmail: str('alarmEmail'),
@@ -86,6 +96,7 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
           },
     ingest: maxConcurrency === undefined ? undefined : { maxConcurrency },
     throttle: rateLimit === undefined && burstLimit === undefined ? undefined : { rateLimit, burstLimit },
+    ...(eventBus ? { eventBus } : {}),
   };
 }
 
@@ -115,6 +126,7 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboard.url, description: 'CloudWatch dashboard: webhook, queues, copies, failures, sweeps' });
+    new CfnOutput(this, 'ArchiveEventBusArn', { value: this.archive.eventBus.eventBusArn, description: 'Archive events (source tencent-meeting-archive) arrive here: add your rules to this bus' });
   }
 }
 

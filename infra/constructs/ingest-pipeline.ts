@@ -85,6 +85,8 @@ export class IngestPipeline extends Construct {
       environment: {
         [ENV.ingestQueueUrl]: this.queue.queueUrl,
         [ENV.ingestDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        // The receive after which a failure is final: its `Recording Archive Failed` is published then.
+        [ENV.ingestMaxReceiveCount]: String(this.maxReceiveCount),
       },
     });
     // Grants ReceiveMessage/DeleteMessage/ChangeMessageVisibility/GetQueueAttributes/GetQueueUrl

@@ -6,6 +6,7 @@
 //   new TencentMeetingArchive(this, 'Archive', { alarmEmail: 'ops@example.com' });
 import { isAbsolute, join } from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,7 +14,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_QUERY_RECORD_TYPE, ENV, type DeletionPolicy, type QueryRecordType } from '../../shared/config/environment.ts';
-import { ITEM_ACCESS } from '../../shared/archive/key-access.ts';
+import { ITEM_ACCESS, RECONCILE_DELETES } from '../../shared/archive/key-access.ts';
 import { RECORDINGS_PREFIX } from '../../shared/copy/s3-keys.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
@@ -102,6 +103,13 @@ export interface TencentMeetingArchiveProps {
    * @default replayWindowSeconds 3600, parkedRetentionDays 30
    */
   readonly webhook?: { readonly replayWindowSeconds?: number; readonly parkedRetentionDays?: number };
+  /**
+   * Where archive events (Recording Archived, Recording Archive Failed, Recording Deleted At Source,
+   * Recording Removed From Archive; source `tencent-meeting-archive`) are published. Only the
+   * functions that publish (ingest, reconcile) may put events, on this bus only.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
   /** Use an existing Tencent API credentials secret (same JSON keys). @default - a new secret */
   readonly existingSecret?: secretsmanager.ISecret;
   /** Use an existing webhook secret (token and AES key). @default - a new secret with a generated token */
@@ -142,6 +150,8 @@ export class TencentMeetingArchive extends Construct {
   readonly monitoring: Monitoring;
   readonly functions: Readonly<Partial<Record<FunctionName, ArchiveFunction>>>;
   readonly reconcileSchedule?: scheduler.Schedule;
+  /** Where the archive events go (the `eventBus` prop, or the account's default bus). */
+  readonly eventBus: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: TencentMeetingArchiveProps = {}) {
     super(scope, id);
@@ -165,6 +175,7 @@ export class TencentMeetingArchive extends Construct {
       throw new Error(`queryRecordType must be 0, 1 or 2, got ${String(queryRecordType)}`);
     }
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
     const serviceName = props.serviceName ?? 'tencent-meeting-archive';
     const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
 
@@ -302,6 +313,7 @@ export class TencentMeetingArchive extends Construct {
       StringLike: { 's3:prefix': [`${RECORDINGS_PREFIX}*`] },
     });
     this.allowSecretRead(ingestFn);
+    this.allowPublishEvents(ingestFn);
 
     // query: read the index through keys and indexes only; presign GETs of archived copies.
     queryFn.allow('ArchiveIndexRead', ['dynamodb:GetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.query.reads));
@@ -314,6 +326,8 @@ export class TencentMeetingArchive extends Construct {
       reconcileFn.allow('ReconcileItemsRead', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.reconcile.reads));
       reconcileFn.allow('ReconcileItemsWrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], [table], leadingKeys(ITEM_ACCESS.reconcile.writes));
       reconcileFn.allow('ReconcileIndexQueries', ['dynamodb:Query'], indexes);
+      reconcileFn.allow('ClearPublishedEvents', ['dynamodb:DeleteItem'], [table], leadingKeys(RECONCILE_DELETES));
+      this.allowPublishEvents(reconcileFn);
       this.ingest.allowSend(reconcileFn);
       this.allowSecretRead(reconcileFn);
     }
@@ -351,6 +365,13 @@ export class TencentMeetingArchive extends Construct {
       alarmEmail: props.alarmEmail,
       metricsNamespace: serviceName,
     });
+  }
+
+  /** events:PutEvents on the archive's bus only, and the bus in the function's environment. */
+  private allowPublishEvents(fn: ArchiveFunction): void {
+    fn.allow('PublishArchiveEvents', ['events:PutEvents'], [this.eventBus.eventBusArn]);
+    // As an ARN, so a bus in another account (a central one) works as well as one in this account.
+    fn.function.addEnvironment(ENV.archiveEventBusName, this.eventBus.eventBusArn);
   }
 
   /** GetSecretValue + DescribeSecret on the one credentials secret. */

@@ -25,6 +25,8 @@ const stsToken = keys.stsToken().pk; // TENCENT#STS_TOKEN
 const cursors = keys.reconcileCursor(ANY).pk; // RECONCILE#*
 const enqueuedMarkers = enqueuedMarkerKey(ANY).pk; // ENQUEUED#*
 const budgets = budgetKey(ANY).pk; // BUDGET#*
+const pendingEvents = keys.outboxPending(ANY).pk; // OUTBOX#PENDING: archive events not yet published
+const onceMarkers = keys.outboxOnce(ANY).pk; // OUTBOX#ONCE#*: events recorded once per SQS message
 
 export interface ItemAccess {
   /** Partition keys of items it reads with GetItem / BatchGetItem / Query on the table. */
@@ -37,8 +39,12 @@ export const ITEM_ACCESS = {
   webhook: { reads: [], writes: [events, stsToken, parked] },
   ingest: {
     reads: [meeting, fileIds, provisional, counters, checkpoints, leases, stsToken],
-    writes: [meeting, fileIds, provisional, counters, checkpoints, leases],
+    writes: [meeting, fileIds, provisional, counters, checkpoints, leases, pendingEvents, onceMarkers],
   },
   query: { reads: [meeting, fileIds, counters], writes: [] },
-  reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers], writes: [cursors, budgets, enqueuedMarkers] },
+  // The sweep publishes archive events left pending (shared/events/outbox.ts), and deletes each once published.
+  reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers, pendingEvents], writes: [cursors, budgets, enqueuedMarkers] },
 } as const satisfies Record<'webhook' | 'ingest' | 'query' | 'reconcile', ItemAccess>;
+
+/** Items the reconcile sweep deletes: archive events once it published them, nothing else. */
+export const RECONCILE_DELETES = [pendingEvents] as const;
