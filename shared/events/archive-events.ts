@@ -3,7 +3,8 @@
 // generated from them (npm run events:schemas), and tests check emitted events against both.
 //
 // One event per record file (the unit Tencent lists, archives and deletes), carrying its meeting
-// recording's ids. Never a download link, token or secret: keys, sizes and checksums only.
+// recording's ids. Never a download link, token or secret: keys, sizes and checksums only. Strict
+// objects: a field nobody documented (a link passed on by mistake) is refused, never sent.
 import * as z from '../validation/zod.ts';
 import type { ArchiveStatus, ArtifactKind } from '../archive/model.ts';
 
@@ -29,7 +30,7 @@ const bytes = (description: string) => z.int().check(z.minimum(0), z.describe(de
 const timestamp = (description: string) => z.iso.datetime().check(z.describe(description));
 
 const Artifact = z
-  .object({
+  .strictObject({
     artifact: id('Stable name of the artifact within its file: video, audio, transcript-<hash>-<type>, …'),
     kind: z.enum(ARTIFACT_KINDS),
     file_type: z.string().check(z.describe("Tencent's file type: mp4, m4a, txt, pdf, docx, …")),
@@ -61,7 +62,7 @@ const common = {
 };
 
 export const RecordingArchivedDetail = z
-  .object({
+  .strictObject({
     ...common,
     total_bytes: bytes('Bytes of every archived artifact together'),
     archived_at: timestamp('When the last artifact was archived'),
@@ -78,14 +79,14 @@ export const FAILURE_KINDS = ['dead-letter', 'retries-exhausted', 'source-delete
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export const RecordingArchiveFailedDetail = z
-  .object({
+  .strictObject({
     ...common,
     // A message can give up before Tencent listed the recording: then only the message's ids are known.
     meeting_id: z.optional(common.meeting_id),
     meeting_record_id: z.optional(common.meeting_record_id),
     record_file_id: z.optional(common.record_file_id),
     subject: z.optional(common.subject),
-    failure: z.object({
+    failure: z.strictObject({
       kind: z.enum(FAILURE_KINDS).check(
         z.describe(
           'dead-letter: a message that cannot succeed on retry went to the DLQ at once; retries-exhausted: its last receive failed and SQS moves it to the DLQ; source-deleted: Tencent deleted the file before every artifact was archived',
@@ -104,7 +105,7 @@ export const RecordingArchiveFailedDetail = z
   );
 
 export const RecordingDeletedAtSourceDetail = z
-  .object({
+  .strictObject({
     ...common,
     deleted_by: z.enum(['tencent', 'archive']).check(z.describe('tencent: deleted at Tencent by someone else, confirmed by Tencent; archive: the archive\'s source cleanup deleted it')),
     source_deleted_at: timestamp('When the deletion happened (the event\'s operate_time, or when it was confirmed)'),
@@ -112,7 +113,7 @@ export const RecordingDeletedAtSourceDetail = z
   .check(z.meta({ title: DETAIL_TYPES.deletedAtSource, description: "Tencent no longer holds the record file. The archive's copies (artifacts) stay unless a Recording Removed From Archive follows." }));
 
 export const RecordingRemovedFromArchiveDetail = z
-  .object({
+  .strictObject({
     ...common,
     removed_by: z.enum(['mirror', 'expiry']).check(z.describe('mirror: the deletion policy mirrors a deletion at Tencent; expiry: the archive\'s retention expired it')),
     removed_at: timestamp('When the archive stopped serving the copies; their object versions are deleted right after'),

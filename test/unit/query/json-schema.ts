@@ -2,7 +2,8 @@
 // keywords it does not know, so a schema it cannot check fails loudly instead of passing silently.
 type Schema = Record<string, unknown>;
 
-const ANNOTATIONS = new Set(['description', 'title', '$schema', '$id', 'default', 'examples']);
+// `format` is an annotation in 2020-12; zod pairs its date-time with a pattern, which is checked.
+const ANNOTATIONS = new Set(['description', 'title', '$schema', '$id', 'default', 'examples', 'format']);
 const KNOWN = new Set([
   ...ANNOTATIONS,
   '$ref', 'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'anyOf', 'oneOf', 'allOf',
