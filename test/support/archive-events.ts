@@ -21,7 +21,7 @@ export function committedSchema(detailType: ArchiveEventDetailType): Record<stri
 }
 
 /** The problems of one event against its committed schema (empty when it conforms). */
-export function schemaProblems(event: { 'detail-type': ArchiveEventDetailType }): string[] {
+export function schemaProblems<E extends { readonly 'detail-type': ArchiveEventDetailType }>(event: E): string[] {
   const schema = committedSchema(event['detail-type']);
   return validate(schema, event, schema);
 }

@@ -15,7 +15,14 @@ import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
 import type { CopyProgress, CopySettings } from '../../shared/copy/artifact-copier.ts';
-import { buildIngestService } from '../../shared/ingest/wiring.ts';
+import { archiveIndexOf, buildIngestService } from '../../shared/ingest/wiring.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchiveEventOutbox } from '../../shared/events/outbox.ts';
+import { ArchiveFailureEvents } from '../../shared/events/failure-events.ts';
+import { FileEventPublisher } from '../../shared/events/file-publisher.ts';
+import type { ArchiveEventPublisher } from '../../shared/events/publisher.ts';
 import type { DownloadPolicy } from '../../shared/copy/download-policy.ts';
 import { ingestMetricsOf } from '../../shared/ingest/ingest-metrics.ts';
 import type { DeletionPolicy } from '../../shared/config/environment.ts';
@@ -53,6 +60,8 @@ export interface HarnessOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Bounds on a copy's continuations (the product's defaults when absent). */
   readonly continuationLimits?: HarnessContinuationLimits;
+  /** Where archive events go; default a JSON-lines file in a temporary directory (`eventsFile`), as under npm start. */
+  readonly eventPublisher?: ArchiveEventPublisher;
 }
 
 type HarnessContinuationLimits = NonNullable<Parameters<typeof buildIngestService>[0]['continuationLimits']>;
@@ -92,7 +101,15 @@ export async function startHarness(options: HarnessOptions = {}) {
   const webhook = webhookWith(encodingAesKey);
   // A subscription is in one mode at a time; this one plays the subscription switched over.
   let otherWebhook: typeof webhook | undefined;
+  const eventsFile = join(mkdtempSync(join(tmpdir(), 'archive-events-')), 'events.jsonl');
+  const outbox = new ArchiveEventOutbox({
+    dynamo: clients.dynamo,
+    tableName: resources.tableName,
+    publisher: options.eventPublisher ?? new FileEventPublisher({ path: eventsFile, print: () => undefined }),
+    logger,
+  });
   const service = buildIngestService({
+    outbox,
     clients,
     tableName: resources.tableName,
     bucketName: resources.bucketName,
@@ -115,6 +132,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     deadlineMarginMs: options.deadlineMarginMs ?? 0,
     deadLetter: { sqs: clients.sqs, queueUrl: resources.ingestDeadLetterQueueUrl },
+    failures: new ArchiveFailureEvents({ index: archiveIndexOf({ clients, tableName: resources.tableName, outbox }), outbox }),
   });
   const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
   const queueArn = (
@@ -209,5 +227,5 @@ export async function startHarness(options: HarnessOptions = {}) {
     destroyClients(resources.clients);
   }
 
-  return { sim, resources, tencent, index, webhook, ingest, service, logger, queueArn, deliver, drain, stop, encodingAesKey };
+  return { sim, resources, tencent, index, webhook, ingest, service, logger, queueArn, deliver, drain, stop, encodingAesKey, outbox, eventsFile };
 }
