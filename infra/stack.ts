@@ -2,7 +2,6 @@
 // from CDK context (cdk.json "context" or `cdk deploy -c key=value`), plus the outputs an operator
 // needs after deploying.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type TencentMeetingArchiveProps } from './constructs/tencent-meeting-archive.ts';
@@ -26,7 +25,7 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   reconcileSchedule     an EventBridge Scheduler expression, e.g. "rate(6 hours)"
  *   ingestMaxConcurrency  concurrent copier invocations
  *   throttleRateLimit, throttleBurstLimit  HTTP API stage throttling
- *   eventBusName, eventBusArn  where archive events go (default: the account's default bus)
+ *   eventBus              the event bus (name or ARN) archive events go to (default: the account's default bus)
  */
 export function archivePropsFromContext(scope: Construct): TencentMeetingArchiveProps {
   const raw = (key: string): unknown => scope.node.tryGetContext(key);
@@ -59,14 +58,7 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
   const rateLimit = num('throttleRateLimit');
   const burstLimit = num('throttleBurstLimit');
   const maxConcurrency = num('ingestMaxConcurrency');
-  const eventBusName = str('eventBusName');
-  const eventBusArn = str('eventBusArn');
-  if (eventBusName && eventBusArn) throw new Error('context eventBusName and eventBusArn name the same thing: set one');
-  const eventBus = eventBusArn
-    ? events.EventBus.fromEventBusArn(scope, 'ArchiveEventBus', eventBusArn)
-    : eventBusName
-      ? events.EventBus.fromEventBusName(scope, 'ArchiveEventBus', eventBusName)
-      : undefined;
+  const eventBus = str('eventBus');
 
   return {
     alarmEmail: str('alarmEmail'),

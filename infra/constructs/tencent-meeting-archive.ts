@@ -106,10 +106,11 @@ export interface TencentMeetingArchiveProps {
   /**
    * Where archive events (Recording Archived, Recording Archive Failed, Recording Deleted At Source,
    * Recording Removed From Archive; source `tencent-meeting-archive`) are published. Only the
-   * functions that publish (ingest, reconcile) may put events, on this bus only.
+   * functions that publish (ingest, reconcile) may put events, on this bus only. A bus, or a bus's
+   * name or ARN (a bus in another account: its policy must let this account put events).
    * @default - the account's default event bus
    */
-  readonly eventBus?: events.IEventBus;
+  readonly eventBus?: events.IEventBus | string;
   /** Use an existing Tencent API credentials secret (same JSON keys). @default - a new secret */
   readonly existingSecret?: secretsmanager.ISecret;
   /** Use an existing webhook secret (token and AES key). @default - a new secret with a generated token */
@@ -125,6 +126,12 @@ const DEFAULT_SIZING: Readonly<Record<FunctionName, Required<FunctionSizing>>> =
   // Tencent allows corp/records ~10 calls a minute, so a sweep is slow by design.
   reconcile: { memorySize: 512, timeout: Duration.minutes(15) },
 };
+
+function eventBusOf(scope: Construct, bus: events.IEventBus | string | undefined): events.IEventBus {
+  if (bus === undefined) return events.EventBus.fromEventBusName(scope, 'DefaultEventBus', 'default');
+  if (typeof bus !== 'string') return bus;
+  return bus.startsWith('arn:') ? events.EventBus.fromEventBusArn(scope, 'ArchiveEventBus', bus) : events.EventBus.fromEventBusName(scope, 'ArchiveEventBus', bus);
+}
 
 /** The webhook's settings as its environment, checked at synth against the bounds the function enforces. */
 function webhookEnvironment(options: TencentMeetingArchiveProps['webhook'] = {}): Record<string, string> {
@@ -175,7 +182,7 @@ export class TencentMeetingArchive extends Construct {
       throw new Error(`queryRecordType must be 0, 1 or 2, got ${String(queryRecordType)}`);
     }
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    this.eventBus = eventBusOf(this, props.eventBus);
     const serviceName = props.serviceName ?? 'tencent-meeting-archive';
     const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
 

@@ -42,6 +42,7 @@ const queueArn = () => arn('AWS::SQS::Queue', 'IngestQueue');
 const deadLetterQueueArn = () => arn('AWS::SQS::Queue', 'IngestDeadLetterQueue');
 const secretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentialsSecret');
 const webhookSecretRef = () => ref('AWS::SecretsManager::Secret', 'TencentCredentialsWebhookSecret');
+const defaultBusArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] };
 
 describe('functions', () => {
   const expected = {
@@ -136,6 +137,7 @@ describe('least-privilege IAM per function', () => {
   const send = () => ({ sid: 'SendIngestMessages', actions: ['sqs:SendMessage'], resources: [queueArn()] });
   const leadingKeys = (...patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
   const indexQueries = (sid: string) => ({ sid, actions: ['dynamodb:Query'], resources: indexArns() });
+  const publishEvents = () => ({ sid: 'PublishArchiveEvents', actions: ['events:PutEvents'], resources: [defaultBusArn] });
 
   test('webhook: only its own items (dedupe markers, STS token), send to the queue, read the webhook secret only', () => {
     expect(roleStatements(template, fnIds.webhook)).toEqual([
@@ -158,6 +160,8 @@ describe('least-privilege IAM per function', () => {
   test('ingest: its own items by leading key, GSI queries (no Scan), objects under recordings/ only (all versions), queue, API secret', () => {
     const statements = roleStatements(template, fnIds.ingest);
     const items = ['REC#*', 'FILE#*', 'PROVISIONAL#*', 'COUNT#*', 'COPY#*#*', 'LEASE#*'];
+    // Archive events: recorded in the same writes as the changes (OUTBOX#PENDING), and once per SQS message (OUTBOX#ONCE#*).
+    const outbox = ['OUTBOX#PENDING', 'OUTBOX#ONCE#*'];
     expect(statements).toEqual([
       logs('ingest'),
       {
@@ -171,7 +175,7 @@ describe('least-privilege IAM per function', () => {
         sid: 'IndexItemsWrite',
         actions: ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [tableArn()],
-        conditions: leadingKeys(...items),
+        conditions: leadingKeys(...items, ...outbox),
       },
       indexQueries('IndexQueries'),
       {
@@ -187,6 +191,7 @@ describe('least-privilege IAM per function', () => {
         conditions: { StringLike: { 's3:prefix': ['recordings/*'] } },
       },
       secretRead(),
+      publishEvents(),
     ]);
     expect(allActions(statements)).not.toContain('dynamodb:Scan');
   });
@@ -207,7 +212,7 @@ describe('least-privilege IAM per function', () => {
         sid: 'ReconcileItemsRead',
         actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         resources: [tableArn()],
-        conditions: leadingKeys('REC#*', 'RECONCILE#*', 'BUDGET#*', 'ENQUEUED#*'),
+        conditions: leadingKeys('REC#*', 'RECONCILE#*', 'BUDGET#*', 'ENQUEUED#*', 'OUTBOX#PENDING'),
       },
       {
         sid: 'ReconcileItemsWrite',
@@ -216,9 +221,23 @@ describe('least-privilege IAM per function', () => {
         conditions: leadingKeys('RECONCILE#*', 'BUDGET#*', 'ENQUEUED#*'),
       },
       indexQueries('ReconcileIndexQueries'),
+      // The sweep publishes archive events left pending, then deletes them: nothing else.
+      { sid: 'ClearPublishedEvents', actions: ['dynamodb:DeleteItem'], resources: [tableArn()], conditions: leadingKeys('OUTBOX#PENDING') },
+      publishEvents(),
       send(),
       secretRead(),
     ]);
+  });
+
+  test('archive events: PutEvents on the default bus only, for the functions that publish; they are told the bus, the others neither', () => {
+    const env = (name: keyof typeof fnIds) => (fnProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const name of ['ingest', 'reconcile'] as const) expect(env(name)[ENV.archiveEventBusName]).toEqual(defaultBusArn);
+    for (const name of ['webhook', 'query'] as const) {
+      expect(env(name)[ENV.archiveEventBusName]).toBeUndefined();
+      expect(allActions(roleStatements(template, fnIds[name])).filter((a) => a.startsWith('events:'))).toEqual([]);
+    }
+    // The stack tells where rules go.
+    template.hasOutput('ArchiveEventBusArn', { Value: defaultBusArn });
   });
 
   test('every item action on the table is bounded by leading keys; every object action by the recordings/ prefix', () => {
@@ -541,7 +560,7 @@ describe('monitoring', () => {
 test('outputs: webhook URL, API URL, bucket, table, secret', () => {
   const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ['AlarmTopicArn', 'ArchiveApiUrl', 'BucketName', 'ConsoleUrl', 'DashboardUrl', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
+    ['AlarmTopicArn', 'ArchiveApiUrl', 'ArchiveEventBusArn', 'BucketName', 'ConsoleUrl', 'DashboardUrl', 'IngestDeadLetterQueueUrl', 'IngestQueueUrl', 'SecretArn', 'TableName', 'WebhookSecretArn', 'WebhookUrl'].sort(),
   );
   expect(JSON.stringify(outputs.WebhookUrl!.Value)).toContain('/webhooks/tencent-meeting');
   expect(JSON.stringify(outputs.ArchiveApiUrl!.Value)).toContain('/v1/');

@@ -42,6 +42,7 @@ describe('a customer configuration with every option changed', () => {
       throttle: { rateLimit: 5, burstLimit: 10 },
       reconcile: { schedule: scheduler.ScheduleExpression.expression('rate(6 hours)') },
       webhook: { replayWindowSeconds: 900, parkedRetentionDays: 90 },
+      eventBus: 'arn:aws:events:eu-west-1:111122223333:event-bus/central-archive',
     }));
   }, 60_000);
 
@@ -133,6 +134,17 @@ describe('a customer configuration with every option changed', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 3008, Timeout: 600 });
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 3600, RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }) });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 3, ScalingConfig: { MaximumConcurrency: 4 } });
+  });
+
+  test('archive events go to the given bus: PutEvents on it alone, its ARN in the publishing functions\' environment, the redrive count beside it', () => {
+    const bus = 'arn:aws:events:eu-west-1:111122223333:event-bus/central-archive';
+    for (const fragment of ['IngestFunction', 'ReconcileFunction']) {
+      expect(roleStatements(template, fragment)).toContainEqual({ sid: 'PublishArchiveEvents', actions: ['events:PutEvents'], resources: [bus] });
+      const fn = resources(template)[logicalIdOf(template, 'AWS::Lambda::Function', fragment)]!;
+      expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.ARCHIVE_EVENT_BUS_NAME).toBe(bus);
+    }
+    const ingest = resources(template)[logicalIdOf(template, 'AWS::Lambda::Function', 'IngestFunction')]!;
+    expect((ingest.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.INGEST_MAX_RECEIVE_COUNT).toBe('8');
   });
 
   test('stage throttling and the reconcile schedule', () => {
@@ -238,6 +250,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       reconcileSchedule: 'rate(2 hours)',
       ingestMaxConcurrency: '3',
       throttleRateLimit: '20',
+      eventBus: 'archive-events',
     });
     expect(props).toMatchObject({
       alarmEmail: 'ops@example.com',
@@ -248,6 +261,7 @@ describe('settings from CDK context (infra/stack.ts)', () => {
       ingest: { maxConcurrency: 3 },
       throttle: { rateLimit: 20 },
       reconcile: { enabled: false },
+      eventBus: 'archive-events',
     });
     expect(props.storage?.coldStorage?.transitionAfter.toDays()).toBe(60);
     expect(props.reconcile?.schedule?.expressionString).toBe('rate(2 hours)');
