@@ -15,6 +15,7 @@ import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
 import type { SimRecordFile } from '../../infra/local/simulator/model.ts';
 import { DEMO_VIDEO } from '../../infra/local/demo.ts';
 import { formatBytes } from '../../infra/local/console-log.ts';
+import { ofType, readEventLines } from '../support/archive-events.ts';
 
 jest.setTimeout(240_000);
 
@@ -393,8 +394,9 @@ describe('local stack (npm start) end to end', () => {
     });
   });
 
-  it('by default runs the simulator and archives the demo meeting on its own', async () => {
-    const stack = await startStack(baseEnv(tempDir()));
+  it('by default runs the simulator and archives the demo meeting on its own, and publishes its Recording Archived to .data/events.jsonl', async () => {
+    const dataDir = tempDir();
+    const stack = await startStack(baseEnv(dataDir));
     try {
       expect(stack.output()).toContain('webhook URL verified by the simulator');
       const deadline = Date.now() + 120_000;
@@ -412,6 +414,15 @@ describe('local stack (npm start) end to end', () => {
       // The demo's video is a real, playable MP4 (the console plays it), copied whole.
       expect(stack.output()).toContain(`/video: ${formatBytes(DEMO_VIDEO.length)}`);
       await waitFor(() => /demo meeting archived/.test(stack.output()));
+
+      // One Recording Archived per demo file, as a JSON line matching its committed schema, and a console line.
+      const eventsFile = join(dataDir, 'events.jsonl');
+      await waitFor(() => ofType(readEventLines(eventsFile), 'Recording Archived').length >= demo!.record_files.length);
+      const archived = ofType(readEventLines(eventsFile), 'Recording Archived');
+      expect(archived.map((e) => e.detail.record_file_id).sort()).toEqual(demo!.record_files.map((f) => f.record_file_id).sort());
+      expect(archived.every((e) => e.detail.meeting_record_id === demo!.meeting_record_id && e.detail.subject === 'Demo: weekly sync')).toBe(true);
+      expect(archived[0]!.detail.artifacts.map((a) => a.status)).toEqual(archived[0]!.detail.artifacts.map(() => 'archived'));
+      expect(stack.output()).toMatch(new RegExp(`\\[events\\] event Recording Archived  .*record_file_id=${archived[0]!.detail.record_file_id}`));
 
       // The download link saves under the name it asks for, as S3 does with response-content-disposition.
       const { body: addresses } = await api<Addresses>(stack, `/addresses/${demo!.record_files[0]!.record_file_id}`);
