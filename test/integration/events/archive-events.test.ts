@@ -288,6 +288,29 @@ describe('Recording Archive Failed', () => {
     expect(failed[0]!.detail).toMatchObject({ meeting_id: recording.meetingId, record_file_id: fileId });
   });
 
+  it('retain: a copy Tencent deleted between two invocations is published once as source-deleted, with the reason, beside its deletion', async () => {
+    // A 4 s "Lambda" and a slow source: the first invocation leaves the copy unfinished; Tencent then deletes the file.
+    const harness = await start({ ingestTimeoutMs: 4000, copy: { concurrency: 1, partSizeBytes: 5 * MiB } });
+    const recording = harness.sim.model.createMeeting({ subject: 'paused', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 40 * MiB }] });
+    const fileId = recording.files[0]!.recordFileId;
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: 4 * MiB });
+    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+    await harness.drain({ maxInvocations: 1 });
+    expect(['pending', 'copying']).toContain((await harness.index.getRecordFile(fileId))!.artifacts.video!.status);
+    harness.sim.downloads.faults.clear();
+    harness.sim.model.deleteFile(fileId);
+    await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
+    await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
+    expect((await harness.drain()).failed).toBe(0);
+    const events = readEventLines(harness.eventsFile);
+    expect(events.map((e) => e['detail-type']).sort()).toEqual([DETAIL_TYPES.failed, DETAIL_TYPES.deletedAtSource].sort());
+    expect(ofType(events, DETAIL_TYPES.failed)[0]!.detail).toMatchObject({
+      record_file_id: fileId,
+      failure: { kind: 'source-deleted', reason: 'Tencent deleted the file before this artifact was archived' },
+      artifacts: [expect.objectContaining({ artifact: 'video', status: 'failed' })],
+    });
+  });
+
   it('a file Tencent deletes while an artifact of it has failed is published once as source-deleted, beside its deletion', async () => {
     const harness = await start();
     const recording = harness.sim.model.createMeeting({ subject: 'lost', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
