@@ -30,7 +30,7 @@ export async function reconcileFromEnvironment(env: FunctionEnvironment, platfor
   const settings = reconcileSettings(env);
   const dynamo = platform.clients?.dynamo ?? createDynamoClient({}, env);
   const logger = platform.logger ?? createLogger('reconcile');
-  const metrics = platform.metrics ?? createMetrics('reconcile');
+  const metrics = platform.metrics ?? createMetrics(METRIC_SERVICES.reconcile);
   return createReconcileHandler({
     dynamo,
     outbox: buildArchiveEventOutbox({ ...platform, dynamo, tableName: settings.tableName, target: settings.events, logger, metrics, env }),
