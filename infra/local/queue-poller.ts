@@ -308,13 +308,17 @@ async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readon
   return deleted;
 }
 
+/**
+ * Hands messages back: visible again in 1 s. Not 0: fauxqs with its SQLite store (as `npm start`
+ * runs it) answers ReceiptHandleIsInvalid to a visibility of 0 and loses the message.
+ */
 async function release(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
   for (let i = 0; i < messages.length; i += 10) {
     const chunk = messages.slice(i, i + 10);
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queueUrl,
-        Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 })),
+        Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 1 })),
       }),
     );
   }

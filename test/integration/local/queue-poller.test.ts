@@ -1,7 +1,12 @@
 // The queue poller against the real fauxqs queue (with its RedrivePolicy and DLQ from
 // ensureLocalResources): Lambda's SQS semantics, message by message.
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestResources } from '../../support/aws.ts';
 import { startQueuePoller, validBatchItemFailures, type InvocationOutcome, type QueuePoller, type SqsFunction } from '../../../infra/local/queue-poller.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../../shared/archive/table-design.ts';
@@ -259,5 +264,44 @@ describe('queue poller (Lambda SQS event source semantics) on fauxqs', () => {
     // and handed it back once more.
     expect(Number(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(2);
     expect(settled).toHaveLength(0);
+  });
+});
+
+/** fauxqs with its SQLite store, in a child process (fauxqs is ESM-only; jest's resolver cannot load it). */
+async function startPersistentFauxqs(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const script = `import { startFauxqs } from 'fauxqs'; const f = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, dataDir: process.argv[1] }); console.log(f.port);`;
+  const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, dataDir], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { endpoint: `http://127.0.0.1:${Number(line.toString().trim())}`, child };
+}
+
+describe('queue poller on fauxqs with persistence, as npm start runs it', () => {
+  it('hands an abandoned batch back without losing it (fauxqs drops a message whose visibility is set to 0)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'poller-persist-'));
+    const fauxqs = await startPersistentFauxqs(join(dataDir, 'fauxqs'));
+    const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'ingest' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'abandoned' }));
+      let release: (() => void) | undefined;
+      const poller = await startQueuePoller({
+        sqs,
+        queueUrl: QueueUrl!,
+        functionName: 'ingest',
+        timeoutMs: 10_000,
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 120,
+        handler: () => new Promise<void>((resolve) => (release = resolve)),
+      });
+      await waitFor(() => release, 'the invocation to start');
+      await poller.stop({ graceMs: 50 });
+      release!();
+      const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));
+      expect(again.Messages?.map((m) => m.Body)).toEqual(['abandoned']);
+    } finally {
+      sqs.destroy();
+      fauxqs.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
