@@ -93,7 +93,7 @@ test('through a throttled far-away source, every part after a connection\'s firs
   expect(socketsOpened).toBeLessThanOrEqual(ranges.length);
 });
 
-test('a 1 GiB copy over 8 connections makes at most a quarter of the old engine's source requests and keeps peak RSS under 256 MiB', async () => {
+test('a 1 GiB copy over 8 connections makes at most a quarter of the old engine source requests and keeps peak RSS under 256 MiB', async () => {
   const size = 1024 * MiB;
   const src = source(size);
   const result = await runCopyChild({
