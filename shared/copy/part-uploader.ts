@@ -15,6 +15,9 @@ import type { SequentialReader } from './sequential-reader.ts';
 import { partRange } from './part-plan.ts';
 import { stripQuotes, withUnsignedPayload } from './s3-objects.ts';
 
+/** Part buffers beyond one per connection (see the pool below). */
+export const SPARE_BUFFERS = 2;
+
 export interface UploadOutcome {
   readonly failure?: unknown;
   readonly startedAt: number;
@@ -52,11 +55,12 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
   };
   const initiallyMissing = missing();
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? 4, initiallyMissing.length || 1));
-  // Each connection fills one buffer while the part before it uploads; one spare buffer covers an
-  // upload that outlasts the next part's download. Buffers are reused for every part: memory is
-  // (concurrency + 1) × partSize, flat in file size. A connection that finds no free buffer stops
-  // reading (TCP backpressure) until an upload returns one.
-  const pool = new BufferPool(concurrency + 1, plan.partSize);
+  // Each connection fills one buffer while the parts before it upload; two spare buffers cover
+  // uploads that outlast the next part's download (8 connections finish a part every ~50 ms at
+  // 20 MB/s each). Buffers are reused for every part: memory is (concurrency + 2) × partSize, flat
+  // in file size. A connection that finds no free buffer stops reading (TCP backpressure) until an
+  // upload returns one.
+  const pool = new BufferPool(concurrency + SPARE_BUFFERS, plan.partSize);
   let bytesDone = sumBytes(state.parts);
 
   const uploadPart = async (partNumber: number, body: Buffer) => {

@@ -11,6 +11,7 @@ import { TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_KEYS } from '../../shared/t
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { ARCHIVE_INDEXES, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
 import { ENV } from '../../shared/config/environment.ts';
+import { DEFAULT_INGEST_MEMORY_MB } from '../../infra/constructs/ingest-pipeline.ts';
 import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';
 
 let app: App;
@@ -47,7 +48,7 @@ const defaultBusArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':e
 describe('functions', () => {
   const expected = {
     webhook: { memory: 512, timeout: 10 },
-    ingest: { memory: 1769, timeout: 900 },
+    ingest: { memory: DEFAULT_INGEST_MEMORY_MB, timeout: 900 },
     query: { memory: 1024, timeout: 20 },
     reconcile: { memory: 512, timeout: 900 },
   } as const;
