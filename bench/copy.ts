@@ -287,20 +287,25 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
     };
   };
   const sweepLabel = (partMiB: number) => `cost sweep: engine, throttled, ${COST_CONNECTIONS} conn, ${partMiB} MiB parts, ${COST_SIZE / MiB} MiB → discard`;
-  const rows: CostRow[] = PART_SIZES_MIB.flatMap((partMiB) => MEMORY_SIZES_MB.map((memoryMB) => costOf(measured(sweepLabel(partMiB), partMiB, COST_CONNECTIONS), memoryMB)));
+  const required = 0.9 * COST_CONNECTIONS * THROTTLE_MBPS;
+  // When no part size reached 0.9 of the link in this run, the machine (its CPU share), not the
+  // link, set the pace, and the figures rank noise. Then every setting is priced at that fraction of
+  // its link (connections × cap), still capped by its memory's CPU share at the measured CPU s/GiB.
+  const starved = PART_SIZES_MIB.every((partMiB) => median(sweepLabel(partMiB)).result.mbPerSecond < required);
+  const atLink = (setting: MeasuredSetting): MeasuredSetting => (starved ? { ...setting, linkMbPerSecond: 0.9 * setting.connections * THROTTLE_MBPS } : setting);
+  const rows: CostRow[] = PART_SIZES_MIB.flatMap((partMiB) => MEMORY_SIZES_MB.map((memoryMB) => costOf(atLink(measured(sweepLabel(partMiB), partMiB, COST_CONNECTIONS)), memoryMB)));
   // Today: its reads (one ranged GET per 8 MiB part, 4 at once) give the link-bound throughput, an
   // upper bound on the previous engine (it reached ~0.9 of them); RSS and CPU from the engine at
   // today's part size and connections.
   const today = costOf(
-    measured(
+    atLink(measured(
       `cost sweep: one ranged GET per part (today's reads), throttled, ${TODAY.connections} conn, ${TODAY.partMiB} MiB parts, ${COST_SIZE / MiB} MiB`,
       TODAY.partMiB,
       TODAY.connections,
       `cost sweep: engine, throttled, ${TODAY.connections} conn, ${TODAY.partMiB} MiB parts, ${COST_SIZE / MiB} MiB → discard`,
-    ),
+    )),
     TODAY.memoryMB,
   );
-  const required = 0.9 * COST_CONNECTIONS * THROTTLE_MBPS;
   const { row: chosen, held } = cheapest(rows, required);
   const money = (n: number) => `$${n.toFixed(3)}`;
   const month = (perTb: number) => `$${(perTb * 300).toFixed(0)}`;
@@ -315,6 +320,12 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
     `${money(row.lambdaPerTb)} | ${money(row.s3PerTb)} | ${money(row.dynamoPerTb)} | **${money(row.totalPerTb)}** | ${month(row.totalPerTb)} | ${slowLink(row)} |`;
   const out = [
     '',
+    ...(starved
+      ? [
+          `No part size reached ${required.toFixed(0)} MB/s (0.9 of ${COST_CONNECTIONS} × ${THROTTLE_MBPS} MB/s) in this run: the machine's CPU, not the link, was the limit, so "link MB/s" below is 0.9 × connections × cap for every setting (today's too), ` +
+            'each capped by its memory\'s CPU share at the CPU s/GiB measured here (inflated by the load, so conservative).',
+        ]
+      : []),
     `Cost per TB archived (1,000 files of 1 GB), from this run: throughput through the throttled link (${THROTTLE_MBPS} MB/s per connection, ${THROTTLE_LATENCY_MS} ms first byte, ${COST_SIZE / MiB} MiB file), ` +
       `the copier's peak RSS and CPU s/GiB (one Node process, plaintext loopback: TLS in AWS adds CPU). Wall time per file = 1 GB ÷ min(link throughput, the memory's vCPU share ÷ CPU s per GB) + ${OVERHEAD_SECONDS_PER_FILE} s of API and index calls; ` +
       `GB-s = memory × wall time. A setting fits when peak RSS ≤ ${RSS_HEADROOM} × memory. Prices: ${PRICES.region}, ${PRICES.asOf}: Lambda arm64 $${PRICES.lambdaPerGbSecond} per GB-s + $${(PRICES.lambdaPerRequest * 1e6).toFixed(2)} per million requests; ` +
