@@ -68,11 +68,7 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     tencent,
     deletionPolicy: settings.deletionPolicy,
     downloadPolicy: settings.downloadPolicy,
-    copy: {
-      partSizeBytes: settings.partSizeBytes,
-      concurrency: settings.connections,
-      ...(settings.maxPartSizeBytes !== undefined ? { maxPartSizeBytes: settings.maxPartSizeBytes } : {}),
-    },
+    ...(settings.maxPartSizeBytes !== undefined ? { copy: { maxPartSizeBytes: settings.maxPartSizeBytes } } : {}),
     logger,
     metrics: ingestMetricsOf(metrics),
     ...(platform.onProgress ? { onProgress: platform.onProgress } : {}),
