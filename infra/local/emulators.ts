@@ -11,6 +11,10 @@ import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 export interface Emulators {
   readonly dynamodbEndpoint: string;
   readonly awsEndpoint: string;
+  /** DynamoDB Local's Java process. */
+  readonly dynamodbPid: number | undefined;
+  /** Settles if DynamoDB Local exits before stop() was called. */
+  readonly dynamodbDied: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -99,10 +103,19 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await fauxqs.stop();
     throw error;
   }
+  let stopping = false;
+  const dynamodbDied = new Promise<string>((resolve) =>
+    dynamo.once('exit', (code, signal) => {
+      if (!stopping) resolve(signal ? `killed by ${signal}` : `exit code ${code}`);
+    }),
+  );
   return {
     dynamodbEndpoint,
     awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    dynamodbPid: dynamo.pid,
+    dynamodbDied,
     async stop() {
+      stopping = true;
       stopOverrides();
       await fauxqs.stop();
       if (dynamo.exitCode === null) {
