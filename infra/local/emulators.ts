@@ -74,7 +74,9 @@ async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess)
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   assertJavaAvailable();
   const dynamodbPort = options.dynamodbPort ?? (await freePort());
-  const awsPort = options.awsPort ?? (await freePort());
+  let awsPort = options.awsPort ?? (await freePort());
+  // Nothing holds a port freePort() found until its emulator binds it: the second may be the first again.
+  while (options.awsPort === undefined && awsPort === dynamodbPort) awsPort = await freePort();
   let dynamoPath: string | null = null;
   let fauxqsDirs: { dataDir?: string; s3StorageDir?: string } = {};
   if (options.dataDir) {
@@ -96,7 +98,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
-    await waitForHttp(dynamodbEndpoint, 30_000, dynamo);
+    // Java takes seconds to start, tens of seconds on a loaded machine.
+    await waitForHttp(dynamodbEndpoint, 90_000, dynamo);
   } catch (error) {
     dynamo.kill('SIGKILL');
     stopOverrides();

@@ -7,7 +7,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { LocalLog } from './lambda-context.ts';
 
-type Message<T> = { readonly type: 'start'; readonly settings: T } | { readonly type: 'stop' } | { readonly type: 'ready'; readonly info: T } | { readonly type: 'failed'; readonly name: string; readonly message: string };
+type Message<T> =
+  | { readonly type: 'start'; readonly settings: T }
+  | { readonly type: 'stop' }
+  | { readonly type: 'ready'; readonly info: T }
+  | { readonly type: 'failed'; readonly name: string; readonly message: string; readonly stack?: string };
 
 export interface PartProcess<Info> {
   readonly name: string;
@@ -26,10 +30,19 @@ export interface PartExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** An error a part failed with, under its own name, so `npm start` maps it to the same fix as before. */
-function partError(name: string, message: string): Error {
+function partError(name: string, message: string, stack?: string): Error {
   const error = new Error(message);
   error.name = name;
+  if (stack) error.stack = stack;
   return error;
 }
 
@@ -42,13 +55,7 @@ process.once('exit', () => {
   for (const [child, adopted] of running) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     child.kill('SIGKILL');
-    for (const pid of adopted) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of adopted) killQuietly(pid);
   }
 });
 
@@ -61,11 +68,18 @@ export async function startPart<Settings, Info>(name: string, script: string, se
   const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, env: { ...process.env, LOCAL_PART_NAME: name }, serialization: 'advanced' });
   const adopted: number[] = [];
   running.set(child, adopted);
-  const exited = new Promise<PartExit>((resolve) => child.once('exit', (code, signal) => (running.delete(child), resolve({ code, signal }))));
+  const exited = new Promise<PartExit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      // A part that was killed or crashed could not stop what it started: Java would keep its port.
+      if (signal || code !== 0) for (const pid of adopted) killQuietly(pid);
+      resolve({ code, signal });
+    }),
+  );
   const info = await new Promise<Info>((resolve, reject) => {
     child.on('message', (message: Message<Info>) => {
       if (message.type === 'ready') resolve(message.info);
-      else if (message.type === 'failed') reject(partError(message.name, message.message));
+      else if (message.type === 'failed') reject(partError(message.name, message.message, message.stack));
     });
     void exited.then((exit) => reject(new Error(`the ${name} process exited while starting (${describeExit(exit)})`)));
     child.send({ type: 'start', settings } satisfies Message<Settings>);
@@ -132,7 +146,7 @@ export function runAsPart<Settings, Info>(name: string, log: LocalLog, start: (s
       },
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        process.send!({ type: 'failed', name: failure.name, message: failure.name === 'Error' ? (failure.stack ?? failure.message) : failure.message } satisfies Message<Info>, () => process.exit(1));
+        process.send!({ type: 'failed', name: failure.name, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } satisfies Message<Info>, () => process.exit(1));
       },
     );
   });

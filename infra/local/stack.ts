@@ -136,7 +136,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     });
     if (emulators.info.dynamodbPid) emulators.adopt(emulators.info.dynamodbPid);
     const parts: PartProcess<unknown>[] = [emulators];
-    cleanups.push({ name: 'emulators', run: () => emulators.stop(15_000) });
+    cleanups.push({ name: 'emulators', run: () => emulators.stop(10_000) });
 
     // The functions are built as the Lambda entries build them, from one environment: the user's
     // documented settings, the API token and the Tencent credentials (their processes add the local
@@ -175,7 +175,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       const started = await startPart<FunctionsSettings, FunctionsInfo>('ingest worker', FUNCTIONS_SCRIPT, functionSettings(['worker']));
       worker = started;
       parts.push(started);
-      cleanups.push({ name: 'ingest worker', run: () => started.stop(20_000) });
+      cleanups.push({ name: 'ingest worker', run: () => started.stop(15_000) });
     }
     const functions = await startPart<FunctionsSettings, FunctionsInfo>(
       worker ? 'gateway' : 'functions',
@@ -183,7 +183,10 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       functionSettings(worker ? ['gateway'] : ['gateway', 'worker'], worker?.pid),
     );
     parts.push(functions);
-    cleanups.push({ name: functions.name, run: () => functions.stop(worker ? 10_000 : 20_000) });
+    // The gateway and the worker stop side by side (the worker lets invocations in flight finish,
+    // up to 10 s); the emulators they both use stop after them.
+    const stopWorker = worker ? cleanups.pop()! : undefined;
+    cleanups.push({ name: functions.name, run: async () => void (await Promise.all([functions.stop(worker ? 5_000 : 15_000), stopWorker?.run()])) });
     const { resources } = functions.info;
     const gatewayUrl = functions.info.gatewayUrl!;
 
