@@ -174,7 +174,7 @@ async function archive(sizeBytes: number): Promise<{ seconds: number; mbPerSecon
     for (;;) {
       const status = await archiveStatus(meeting.meetingRecordId!, meeting.recordFileId!);
       if (status === 'archived') break;
-      if (status === 'failed') throw new Error(`the recording failed to archive:\n${output.slice(-3000)}`);
+      if (status === 'failed') throw new Error(`the recording failed to archive: ${/error=(.*)/.exec(output.slice(-3000))?.[1] ?? 'see npm start\'s output'}`);
       if (exited) throw new Error(`npm start exited:\n${output.slice(-3000)}`);
       await sleep(100);
     }
@@ -246,10 +246,16 @@ try {
   resetPeaks();
   const large = await archive(LARGE);
   const busy = await deliverSequentially(DELIVERIES, () => !large.finished());
-  await large.done;
+  // fauxqs 2.4 cannot complete a 2 GiB upload here (the engine's CompleteMultipartUpload is answered
+  // InvalidPart after every part was stored): the copy's figures up to then still stand.
+  const largeFailure = await large.done.then(
+    () => undefined,
+    (error: unknown) => String(error).split('\n')[0],
+  );
   const largePeaks = new Map(peaks);
-  log(`  ${large.seconds.toFixed(1)} s, ${large.mbPerSecond.toFixed(1)} MB/s; webhook p99 ${busy.p99.toFixed(1)} ms`);
-  await queueDrained();
+  log(`  ${largeFailure ?? `${large.seconds.toFixed(1)} s, ${large.mbPerSecond.toFixed(1)} MB/s`}; webhook p99 ${busy.p99.toFixed(1)} ms`);
+  // A failed copy's message stays in flight for its visibility timeout: nothing to drain.
+  if (!largeFailure) await queueDrained();
 
   log('S3 emulator ceiling again…');
   const ceilingAfter = await emulatorCeiling();
@@ -272,7 +278,7 @@ try {
     // it work harder than the ceiling run, whatever share of the CPUs other work left it.
     `| the same in MB per CPU-second of the S3 emulator's process (ceiling ${(SMALL / 1e6 / ceilingCpu).toFixed(1)}, pipeline ${(SMALL / 1e6 / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(1)}) | ${(ceilingCpu / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(2)} | info: independent of CPU share${cpuNow().has('node emulators-cli.ts') ? '' : '; before the split the process also ran the functions'} |`,
     `| CPU seconds during the ${SMALL / MiB} MiB recording, by process | ${[...smallCpu].map(([name, seconds]) => `${name} ${(seconds - (cpu1.get(name) ?? 0)).toFixed(1)}`).join(', ')} | info |`,
-    `| ${LARGE / MiB} MiB recording, webhook → archived (with ${DELIVERIES} deliveries) | ${large.mbPerSecond.toFixed(1)} MB/s (${large.seconds.toFixed(1)} s) | – |`,
+    `| ${LARGE / MiB} MiB recording, webhook → archived (with ${DELIVERIES} deliveries) | ${largeFailure ? `**failed** after ${large.seconds.toFixed(1)} s: ${largeFailure}` : `${large.mbPerSecond.toFixed(1)} MB/s (${large.seconds.toFixed(1)} s)`} | – |`,
     `| webhook, ${DELIVERIES} one after another, nothing archiving: p50 / p99 / max | ${idle.p50.toFixed(1)} / ${idle.p99.toFixed(1)} / ${idle.max.toFixed(1)} ms | – |`,
     `| **webhook, ${DELIVERIES} one after another while the ${LARGE / MiB} MiB copy runs: p50 / p99 / max** | **${busy.p50.toFixed(1)} / ${busy.p99.toFixed(1)}** / ${busy.max.toFixed(1)} ms (${busy.duringCopy} of ${busy.count} answered before the copy finished) | p99 < 50 ms (${verdict(busy.p99 < 50)}) |`,
     '',
