@@ -84,12 +84,16 @@ while (!/^Ready\. /m.test(output)) {
 const banner = (label: string) => new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(output)![1]!;
 const webhookUrl = banner('Webhook URL');
 const apiUrl = banner('Archive API');
-const stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { awsEndpoint: string; ingestQueueUrl: string };
+const stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { awsEndpoint: string; ingestQueueUrl: string; processes?: Record<string, number> };
+/** The stack's own names for its processes (none before the split: then the command line names them). */
+const partNames = new Map(Object.entries(stackFile.processes ?? {}).map(([name, pid]) => [pid, { stack: 'stack', emulators: 'emulators (fauxqs)', dynamodb: 'DynamoDB Local (Java)', functions: stackFile.processes?.ingestWorker ? 'gateway' : 'functions', ingestWorker: 'ingest worker' }[name] ?? name]));
 log(`npm start ready: webhook ${webhookUrl}, S3 ${stackFile.awsEndpoint}`);
 
 // --- the tree's processes, sampled -------------------------------------------------------------
 /** A readable name for a process of the tree, from its command line. */
 function label(info: ProcessInfo): string {
+  const part = partNames.get(info.pid);
+  if (part) return part;
   if (/\bjava\b/.test(info.command)) return 'DynamoDB Local (Java)';
   if (/npm-cli|\bnpm\b/.test(info.command) && !/\.ts\b/.test(info.command)) return 'npm';
   const script = [...info.command.matchAll(/([\w-]+)\.ts\b/g)].at(-1)?.[1];
@@ -101,7 +105,7 @@ function cpuNow(): Map<string, number> {
   return new Map(processTree(stack.pid!).map((info) => [label(info), info.cpuSeconds]));
 }
 /** CPU seconds of the process holding fauxqs (its own with the split stack, the whole stack's before). */
-const emulatorCpu = (cpu: Map<string, number>) => cpu.get('node emulators-cli.ts') ?? cpu.get('node start.ts') ?? Number.NaN;
+const emulatorCpu = (cpu: Map<string, number>) => cpu.get('emulators (fauxqs)') ?? cpu.get('node start.ts') ?? Number.NaN;
 const sampler = setInterval(() => {
   for (const info of processTree(stack.pid!)) peaks.set(label(info), Math.max(peaks.get(label(info)) ?? 0, info.rssMiB));
 }, 100);
@@ -276,7 +280,7 @@ try {
     `| **${SMALL / MiB} MiB recording / emulator ceiling** | **${(small.mbPerSecond / ceiling).toFixed(2)}** | ≥ 0.85 (${verdict(small.mbPerSecond / ceiling >= 0.85)}) |`,
     // fauxqs is CPU-bound: MB stored per CPU-second of its process says whether the pipeline makes
     // it work harder than the ceiling run, whatever share of the CPUs other work left it.
-    `| the same in MB per CPU-second of the S3 emulator's process (ceiling ${(SMALL / 1e6 / ceilingCpu).toFixed(1)}, pipeline ${(SMALL / 1e6 / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(1)}) | ${(ceilingCpu / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(2)} | info: independent of CPU share${cpuNow().has('node emulators-cli.ts') ? '' : '; before the split the process also ran the functions'} |`,
+    `| the same in MB per CPU-second of the S3 emulator's process (ceiling ${(SMALL / 1e6 / ceilingCpu).toFixed(1)}, pipeline ${(SMALL / 1e6 / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(1)}) | ${(ceilingCpu / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(2)} | info: independent of CPU share${cpuNow().has('emulators (fauxqs)') ? '' : '; before the split the process also ran the functions'} |`,
     `| CPU seconds during the ${SMALL / MiB} MiB recording, by process | ${[...smallCpu].map(([name, seconds]) => `${name} ${(seconds - (cpu1.get(name) ?? 0)).toFixed(1)}`).join(', ')} | info |`,
     `| ${LARGE / MiB} MiB recording, webhook → archived (with ${DELIVERIES} deliveries) | ${largeFailure ? `**failed** after ${large.seconds.toFixed(1)} s: ${largeFailure}` : `${large.mbPerSecond.toFixed(1)} MB/s (${large.seconds.toFixed(1)} s)`} | – |`,
     `| webhook, ${DELIVERIES} one after another, nothing archiving: p50 / p99 / max | ${idle.p50.toFixed(1)} / ${idle.p99.toFixed(1)} / ${idle.max.toFixed(1)} ms | – |`,
