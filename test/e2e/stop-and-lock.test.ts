@@ -165,7 +165,7 @@ describe('stopping npm start', () => {
     ['gateway', 'functions'],
     ['ingest worker', 'ingestWorker'],
     ['emulators', 'emulators'],
-  ] as const)('a %s process that dies stops the whole stack, saying which one', async (name, key) => {
+  ] as const)('the %s process dying stops the whole stack, which says which one', async (name, key) => {
     const dataDir = tempDir();
     const started = launch('npm', dataDir);
     groups.push(started.child.pid!);
