@@ -8,8 +8,9 @@
 //                          copy     64/256 MiB files, throttled and fauxqs runs 128 MiB, 1 round
 //                          webhook  BENCH_EVENTS=500 (unless set)
 //                          query    BENCH_SIZES=1000, BENCH_ITERATIONS=30 (unless set; the full run loads 100,000)
+//                          local-stack  128/512 MiB recordings
 //                          bundle   2 import runs per function (BENCH_BUNDLE_RUNS)
-//   BENCH_ONLY=copy,query   run a subset (names: copy, webhook, query, bundle)
+//   BENCH_ONLY=copy,query   run a subset (names: copy, webhook, query, local-stack, bundle)
 //   BENCH_REPORT=path       where to write the report (default bench/results/latest.md)
 // The figures are wall-clock measurements on a shared machine: the load average is recorded before
 // and after each bench so a noisy run can be recognised. Nothing is asserted.
@@ -30,6 +31,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'copy', script: 'bench/copy.ts', what: 'copy engine throughput and memory vs ceilings and a naive lib-storage pipeline' },
   { name: 'webhook', script: 'bench/webhook.ts', what: 'webhook acknowledgement: signed AES deliveries over HTTP, one at a time (the Lambda shape) first, with DynamoDB and SQS calls per delivery', quickEnv: { BENCH_EVENTS: '500' } },
   { name: 'query', script: 'bench/query.ts', what: 'query API at 10,000 and 100,000 recordings: latency, DynamoDB requests and items read per item returned' },
+  { name: 'local-stack', script: 'bench/local-stack.ts', what: 'the local stack through a real npm start: archive rate vs the S3 emulator, webhook latency while copying, RSS per process' },
   { name: 'bundle', script: 'bench/bundle.ts', what: 'Lambda bundle sizes and cold import time' },
 ];
 

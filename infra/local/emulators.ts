@@ -11,6 +11,10 @@ import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 export interface Emulators {
   readonly dynamodbEndpoint: string;
   readonly awsEndpoint: string;
+  /** DynamoDB Local's Java process. */
+  readonly dynamodbPid: number | undefined;
+  /** Settles if DynamoDB Local exits before stop() was called. */
+  readonly dynamodbDied: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +74,9 @@ async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess)
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   assertJavaAvailable();
   const dynamodbPort = options.dynamodbPort ?? (await freePort());
-  const awsPort = options.awsPort ?? (await freePort());
+  let awsPort = options.awsPort ?? (await freePort());
+  // Nothing holds a port freePort() found until its emulator binds it: the second may be the first again.
+  while (options.awsPort === undefined && awsPort === dynamodbPort) awsPort = await freePort();
   let dynamoPath: string | null = null;
   let fauxqsDirs: { dataDir?: string; s3StorageDir?: string } = {};
   if (options.dataDir) {
@@ -92,17 +98,27 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
-    await waitForHttp(dynamodbEndpoint, 30_000, dynamo);
+    // Java takes seconds to start, tens of seconds on a loaded machine.
+    await waitForHttp(dynamodbEndpoint, 90_000, dynamo);
   } catch (error) {
     dynamo.kill('SIGKILL');
     stopOverrides();
     await fauxqs.stop();
     throw error;
   }
+  let stopping = false;
+  const dynamodbDied = new Promise<string>((resolve) =>
+    dynamo.once('exit', (code, signal) => {
+      if (!stopping) resolve(signal ? `killed by ${signal}` : `exit code ${code}`);
+    }),
+  );
   return {
     dynamodbEndpoint,
     awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    dynamodbPid: dynamo.pid,
+    dynamodbDied,
     async stop() {
+      stopping = true;
       stopOverrides();
       await fauxqs.stop();
       if (dynamo.exitCode === null) {

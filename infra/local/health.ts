@@ -5,13 +5,13 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../shared/aws/clients.ts';
 import type { HttpFunction } from './gateway.ts';
-import type { QueuePoller } from './queue-poller.ts';
 import type { LocalResources } from './resources.ts';
 
 interface HealthDeps {
   readonly clients: AwsClients;
   readonly resources: LocalResources;
-  readonly poller: QueuePoller;
+  /** The ingest worker's status: its invocations in flight, or whether its own process lives. */
+  readonly ingestWorker: () => { readonly status: 'ok' | 'down'; readonly [detail: string]: unknown };
   readonly tencent: { readonly mode: 'simulator' | 'remote'; readonly apiBase: string };
 }
 
@@ -54,7 +54,7 @@ export function createHealthHandler(deps: HealthDeps): HttpFunction {
       s3,
       ingestQueue,
       deadLetterQueue,
-      ingestWorker: { status: 'ok', invocationsInFlight: deps.poller.inFlight },
+      ingestWorker: deps.ingestWorker(),
       tencent: { status: 'ok', mode: deps.tencent.mode, apiBase: deps.tencent.apiBase },
     };
     const healthy = Object.values(components).every((component) => component.status === 'ok');

@@ -26,6 +26,8 @@ export interface LocalStackConfig {
   };
   /** Minutes between reconcile sweeps; 0 disables the schedule. */
   readonly reconcileIntervalMinutes: number;
+  /** The queue poller and the ingest function in a process of their own, apart from the gateway. */
+  readonly ingestOwnProcess: boolean;
   /**
    * The functions' documented settings as the user set them (DELETION_POLICY, PRESIGN_TTL_SECONDS,
    * RECONCILE_WINDOW_HOURS, COPY_MAX_PART_SIZE_BYTES, …): passed to the functions unchanged, so
@@ -75,6 +77,7 @@ Environment (all optional):
     _WEBHOOK_TOKEN, _ENCODING_AES_KEY: use a real (or compatible) Tencent Meeting API instead of the simulator
   INGEST_TIMEOUT_SECONDS (${DEFAULTS.INGEST_TIMEOUT_SECONDS})  INGEST_BATCH_SIZE (${DEFAULTS.INGEST_BATCH_SIZE})  INGEST_CONCURRENCY (${DEFAULTS.INGEST_CONCURRENCY})
   INGEST_VISIBILITY_TIMEOUT_SECONDS (timeout + 30)  RECONCILE_INTERVAL_MINUTES (${DEFAULTS.RECONCILE_INTERVAL_MINUTES}, 0 = off)
+  INGEST_OWN_PROCESS (true: the ingest worker in a process apart from the gateway; false: one process for both)
   The functions' own settings apply as in AWS: DELETION_POLICY (retain)  PRESIGN_TTL_SECONDS (600)
     RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
     DOWNLOAD_ALLOW_INSECURE_LOOPBACK (true locally, false in AWS)  DOWNLOAD_HOST_ALLOWLIST (any public host)
@@ -173,6 +176,7 @@ export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly stri
       visibilityTimeoutSeconds: integer(env, 'INGEST_VISIBILITY_TIMEOUT_SECONDS', timeoutSeconds + 30, 1, 43_200),
     },
     reconcileIntervalMinutes: integer(env, 'RECONCILE_INTERVAL_MINUTES', DEFAULTS.RECONCILE_INTERVAL_MINUTES, 0, 24 * 60),
+    ingestOwnProcess: flag(env, 'INGEST_OWN_PROCESS', true),
     functionSettings: functionSettingsFrom(env),
     tencentEnv,
   };

@@ -21,6 +21,22 @@ export interface LocalStackFile {
   readonly ingestQueueUrl?: string;
   /** TENCENT_MEETING_* of the simulator the local stack started. */
   readonly tencentEnv?: Record<string, string>;
+  /** The pid of every process of the stack. */
+  readonly processes?: LocalStackProcesses;
+}
+
+/** `npm start`'s processes: the supervisor (`pid`), and the parts it runs and stops. */
+export interface LocalStackProcesses {
+  /** The supervisor, `node infra/local/start.ts`: the lock's owner, the simulator and the demo. */
+  readonly stack: number;
+  /** fauxqs (S3 + SQS) on AWS_EMULATOR_PORT, and the parent of DynamoDB Local. */
+  readonly emulators: number;
+  /** DynamoDB Local (Java) on DYNAMODB_PORT. */
+  readonly dynamodb?: number;
+  /** The gateway on PORT (webhook, archive API, /healthz); the ingest worker too with INGEST_OWN_PROCESS=false. */
+  readonly functions: number;
+  /** The queue poller, the ingest function and the reconcile schedule, when they have a process of their own. */
+  readonly ingestWorker?: number;
 }
 
 /** Another live process holds the data directory; the message names it and says what to do. */

@@ -1,37 +1,30 @@
 // The whole system on one machine: embedded emulators, the resources of the CDK stack, the real
 // function handlers behind the local gateway, the queue poller and the reconcile schedule, and the
-// Tencent Meeting simulator (or a real Tencent API). `npm start` (start.ts) and the end-to-end
-// test both run it through startLocalStack.
+// Tencent Meeting simulator (or a real Tencent API). `npm start` (start.ts) runs it through
+// startLocalStack, which is the supervisor: it holds the data directory's lock, the simulator and
+// the demo, and runs the emulators, the gateway and the ingest worker as processes of their own
+// (emulators-cli.ts, functions-cli.ts; processes.ts), stopping them all when one ends.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
-import { createLogger } from '../../shared/observability/logger.ts';
 import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
-import { webhookFromEnvironment } from '../../functions/webhook/handler.ts';
-import { ingestFromEnvironment } from '../../functions/ingest/handler.ts';
-import { queryFromEnvironment } from '../../functions/query/handler.ts';
-import { buildConsoleAssets } from '../../console/build.ts';
-import { reconcileFromEnvironment } from '../../functions/reconcile/handler.ts';
-import { startEmulators, type Emulators } from './emulators.ts';
-import { ensureLocalResources, LOCAL_RESOURCE_NAMES, type LocalResources } from './resources.ts';
-import { startGateway, type Gateway } from './gateway.ts';
-import { createHealthHandler } from './health.ts';
+import { fileURLToPath } from 'node:url';
+import type { EmulatorOptions } from './emulators.ts';
+import type { EmulatorsInfo } from './emulators-cli.ts';
+import type { LocalResources } from './resources.ts';
+import type { FunctionsInfo, FunctionsRole, FunctionsSettings } from './functions.ts';
 import { loadSecrets, saveSecrets } from './local-secrets.ts';
-import { startQueuePoller, type QueuePoller } from './queue-poller.ts';
-import { startSchedules, type ScheduledFunction, type Schedules } from './schedule.ts';
 import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
-import { createProgressReporter } from './progress.ts';
-import { createConsoleFunctionLogger } from './function-logger.ts';
 import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
+import { describeExit, startPart, type PartProcess } from './processes.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
 import type { LocalStackConfig } from './stack-config.ts';
-import { claimLocalStackFile, LOCAL_STACK_FILE_NAME } from './stack-file.ts';
+import { claimLocalStackFile, LOCAL_STACK_FILE_NAME, type LocalStackProcesses } from './stack-file.ts';
 import { checkTencentCredentials } from './tencent-check.ts';
 
 export interface LocalStackUrls {
@@ -54,6 +47,8 @@ export interface LocalStack {
   readonly dataDir: string;
   readonly resources: LocalResources;
   readonly tencent: { readonly mode: 'simulator' | 'remote'; readonly apiBase: string; readonly operatorId: string };
+  /** The stack's processes: this one (the supervisor) and the parts it started. */
+  readonly processes: LocalStackProcesses;
   readonly simulator?: Simulator;
   /** Settles when the demo meeting is archived (or failed); undefined without a demo. */
   readonly demo?: Promise<DemoResult>;
@@ -62,7 +57,12 @@ export interface LocalStack {
 
 export interface StartOptions {
   readonly log?: LocalLog & { child?(component: string): LocalLog };
+  /** Called once when a part's process ends while the stack is not stopping; the caller stops the stack. */
+  readonly onPartExit?: (message: string) => void;
 }
+
+const EMULATORS_SCRIPT = fileURLToPath(new URL('./emulators-cli.ts', import.meta.url));
+const FUNCTIONS_SCRIPT = fileURLToPath(new URL('./functions-cli.ts', import.meta.url));
 
 export { TencentCredentialsError } from './tencent-check.ts';
 
@@ -127,19 +127,21 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     requireWebhookSecrets(tencentConfig);
     saveSecrets(config.dataDir, secrets);
 
-    const emulators: Emulators = await startEmulators({
+    // Each part in a process of its own (processes.ts): the emulators, then the worker (the queue
+    // poller and the ingest function, the reconcile schedule), then the gateway, whose port opens last.
+    const emulators = await startPart<EmulatorOptions, EmulatorsInfo>('emulators', EMULATORS_SCRIPT, {
       ...(config.dynamodbPort ? { dynamodbPort: config.dynamodbPort } : {}),
       ...(config.awsPort ? { awsPort: config.awsPort } : {}),
       dataDir: config.dataDir,
     });
-    cleanups.push({ name: 'emulators', run: () => emulators.stop() });
-    const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, forcePathStyle: true, region: 'us-east-1' });
-    cleanups.push({ name: 'AWS clients', run: async () => destroyClients(clients) });
-    const resources = await ensureLocalResources(clients, LOCAL_RESOURCE_NAMES);
+    if (emulators.info.dynamodbPid) emulators.adopt(emulators.info.dynamodbPid);
+    const parts: PartProcess<unknown>[] = [emulators];
+    cleanups.push({ name: 'emulators', run: () => emulators.stop(10_000) });
 
     // The functions are built as the Lambda entries build them, from one environment: the user's
-    // documented settings, the local resources' names, the API token and the Tencent credentials.
-    // The local stack adds only what is not a setting: emulator-bound clients, loggers, local limits.
+    // documented settings, the API token and the Tencent credentials (their processes add the local
+    // resources' names). The local stack adds only what is not a setting: emulator-bound clients,
+    // loggers, local limits.
     const apiToken = config.apiToken ?? secrets.archiveApiToken;
     const functionEnv: Record<string, string> = {
       // fauxqs refuses request bodies over 11 MiB: parts stay below that unless the user sets a size.
@@ -151,104 +153,81 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       [ENV.archiveEventsFile]: join(config.dataDir, LOCAL_EVENTS_FILE_NAME),
       ...config.functionSettings,
       ...tencentEnv,
-      [ENV.tableName]: resources.tableName,
-      [ENV.bucketName]: resources.bucketName,
-      [ENV.ingestQueueUrl]: resources.ingestQueueUrl,
-      [ENV.ingestDeadLetterQueueUrl]: resources.ingestDeadLetterQueueUrl,
       [ENV.archiveApiToken]: apiToken,
       // The local queue's redrive count (resources.ts), as the CDK stack sets the deployed queue's.
       [ENV.ingestMaxReceiveCount]: String(INGEST_MAX_RECEIVE_COUNT),
     };
-    // On the console (npm start) the functions' entries read as console lines; without one, JSON as in AWS.
-    const eventsLog = child('events');
-    const platform = (name: string) => ({
-      clients,
-      logger: options.log ? createConsoleFunctionLogger(name, child(name)) : createLogger(name),
-      printEvent: (line: string) => eventsLog.info(line),
-    });
-
-    const ingestLog = child('ingest');
-    const progress = createProgressReporter(ingestLog);
-    const ingest = await ingestFromEnvironment(functionEnv, {
-      ...platform('ingest'),
-      onProgress: (p) => progress.onProgress({ copy: `${p.recordFileId}/${p.artifact}`, bytesDone: p.bytesDone, totalBytes: p.totalBytes }),
-      // A copy lease lasts a little longer than the function timeout, as in AWS.
-      leaseMs: (config.ingest.timeoutSeconds + 60) * 1000,
-    });
-    const poller: QueuePoller = await startQueuePoller({
-      sqs: clients.sqs,
-      queueUrl: resources.ingestQueueUrl,
-      functionName: 'ingest',
-      handler: ingest,
-      timeoutMs: config.ingest.timeoutSeconds * 1000,
-      batchSize: config.ingest.batchSize,
-      concurrency: config.ingest.concurrency,
-      visibilityTimeoutSeconds: config.ingest.visibilityTimeoutSeconds,
-      log: ingestLog,
-    });
-    cleanups.push({ name: 'ingest poller', run: () => poller.stop({ graceMs: 10_000 }) });
-
-    const scheduled: ScheduledFunction[] = [];
-    if (config.reconcileIntervalMinutes > 0) {
-      scheduled.push({
-        functionName: 'reconcile',
-        everyMs: config.reconcileIntervalMinutes * 60_000,
-        firstRunAfterMs: 30_000,
-        timeoutMs: 15 * 60_000,
-        handler: await reconcileFromEnvironment(functionEnv, platform('reconcile')),
-      });
-    }
-    const schedules: Schedules = startSchedules(scheduled, child('schedule'));
-    cleanups.push({ name: 'schedules', run: () => schedules.stop() });
-
-    const webhook = await webhookFromEnvironment(functionEnv, platform('webhook'));
-    // The token is enforced in one place, the query handler (as ARCHIVE_API_TOKEN is in AWS); the
-    // gateway only routes.
-    // The console is bundled at start (never committed): the same bytes the Lambda package carries.
-    const query = queryFromEnvironment(functionEnv, platform('archive-query'), await buildConsoleAssets());
     const tencent = {
       mode: simulator ? ('simulator' as const) : ('remote' as const),
       apiBase: tencentConfig.apiBase,
       operatorId: tencentConfig.operatorId,
     };
-    const healthz = createHealthHandler({ clients, resources, poller, tencent });
-    const gateway: Gateway = await startGateway({
-      port: config.port,
-      host: config.host,
-      portVariable: 'PORT',
-      log: child('gateway'),
-      routes: [
-        { methods: ['GET', 'POST'], path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
-        // As the stack's ANY route: other methods reach the function, which answers 405 with Allow.
-        { methods: 'ANY', path: WEBHOOK_PATH, functionName: 'webhook', handler: webhook, timeoutMs: 10_000 },
-        { methods: 'ANY', path: '/v1/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
-        { methods: ['GET'], path: '/openapi.json', functionName: 'query', handler: query, timeoutMs: 20_000 },
-        // The console's shell and assets, as the stack's GET / and GET /console/{proxy+} routes.
-        { methods: ['GET'], path: '/', functionName: 'query', handler: query, timeoutMs: 20_000 },
-        { methods: ['GET'], path: '/console/{proxy+}', functionName: 'query', handler: query, timeoutMs: 20_000 },
-        { methods: ['GET'], path: '/healthz', functionName: 'healthz', handler: healthz },
-      ],
+    const functionSettings = (roles: FunctionsRole[], workerPid?: number): FunctionsSettings => ({
+      roles,
+      config: { host: config.host, port: config.port, ingest: config.ingest, reconcileIntervalMinutes: config.reconcileIntervalMinutes },
+      functionEnv,
+      emulators: { dynamodbEndpoint: emulators.info.dynamodbEndpoint, awsEndpoint: emulators.info.awsEndpoint },
+      tencent,
+      ...(workerPid ? { workerPid } : {}),
     });
-    cleanups.push({ name: 'gateway', run: () => gateway.stop() });
+    let worker: PartProcess<FunctionsInfo> | undefined;
+    if (config.ingestOwnProcess) {
+      const started = await startPart<FunctionsSettings, FunctionsInfo>('ingest worker', FUNCTIONS_SCRIPT, functionSettings(['worker']));
+      worker = started;
+      parts.push(started);
+      cleanups.push({ name: 'ingest worker', run: () => started.stop(15_000) });
+    }
+    const functions = await startPart<FunctionsSettings, FunctionsInfo>(
+      worker ? 'gateway' : 'functions',
+      FUNCTIONS_SCRIPT,
+      functionSettings(worker ? ['gateway'] : ['gateway', 'worker'], worker?.pid),
+    );
+    parts.push(functions);
+    // The gateway and the worker stop side by side (the worker lets invocations in flight finish,
+    // up to 10 s); the emulators they both use stop after them.
+    const stopWorker = worker ? cleanups.pop()! : undefined;
+    cleanups.push({ name: functions.name, run: async () => void (await Promise.all([functions.stop(worker ? 5_000 : 15_000), stopWorker?.run()])) });
+    const { resources } = functions.info;
+    const gatewayUrl = functions.info.gatewayUrl!;
+
+    // One part that ends on its own (a crash, or someone killing its pid) ends the stack: half a
+    // stack would accept webhooks nobody archives, or archive into emulators that are gone.
+    let stopping = false;
+    cleanups.push({ name: 'watch', run: async () => void (stopping = true) });
+    for (const part of parts) {
+      void part.exited.then((exit) => {
+        if (stopping) return;
+        stopping = true;
+        options.onPartExit?.(`the ${part.name} process (pid ${part.pid}) ended on its own (${describeExit(exit)})`);
+      });
+    }
 
     const urls: LocalStackUrls = {
-      gateway: gateway.url,
-      console: `${gateway.url}/`,
-      webhook: `${gateway.url}${WEBHOOK_PATH}`,
-      api: `${gateway.url}/v1`,
-      healthz: `${gateway.url}/healthz`,
+      gateway: gatewayUrl,
+      console: `${gatewayUrl}/`,
+      webhook: `${gatewayUrl}${WEBHOOK_PATH}`,
+      api: `${gatewayUrl}/v1`,
+      healthz: `${gatewayUrl}/healthz`,
       ...(simulator ? { simulator: simulator.url } : {}),
-      dynamodb: emulators.dynamodbEndpoint,
-      aws: emulators.awsEndpoint,
+      dynamodb: emulators.info.dynamodbEndpoint,
+      aws: emulators.info.awsEndpoint,
+    };
+    const processes: LocalStackProcesses = {
+      stack: process.pid,
+      emulators: emulators.pid,
+      ...(emulators.info.dynamodbPid ? { dynamodb: emulators.info.dynamodbPid } : {}),
+      functions: functions.pid,
+      ...(worker ? { ingestWorker: worker.pid } : {}),
     };
 
     // Tools that target the running stack (npm run backfill) find its endpoints and the simulator's
     // credentials here; the file goes away with the stack.
     stackFile.update({
       urls: { gateway: urls.gateway, webhook: urls.webhook, api: urls.api, ...(urls.simulator ? { simulator: urls.simulator } : {}) },
-      dynamodbEndpoint: emulators.dynamodbEndpoint,
-      awsEndpoint: emulators.awsEndpoint,
+      dynamodbEndpoint: emulators.info.dynamodbEndpoint,
+      awsEndpoint: emulators.info.awsEndpoint,
       region: 'us-east-1',
+      processes,
       tableName: resources.tableName,
       ingestQueueUrl: resources.ingestQueueUrl,
       ...(simulator ? { tencentEnv: simulator.env() } : {}),
@@ -279,6 +258,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       dataDir: config.dataDir,
       resources,
       tencent,
+      processes,
       ...(simulator ? { simulator } : {}),
       ...(demo ? { demo } : {}),
       stop: stopAll,
@@ -322,10 +302,4 @@ export async function assertPortFree(host: string, port: number, variable: strin
     });
     server.listen(port, host, () => server.close(() => resolve()));
   });
-}
-
-function destroyClients(clients: AwsClients): void {
-  clients.dynamo.destroy();
-  clients.s3.destroy();
-  clients.sqs.destroy();
 }

@@ -103,7 +103,14 @@ log.info(
 try {
   // Imported here so `--help` and configuration errors answer without loading the emulators.
   const { startLocalStack } = await import('./stack.ts');
-  stack = await startLocalStack(config!, { log });
+  stack = await startLocalStack(config!, {
+    log,
+    onPartExit: (message) => {
+      log.error(`${message}: stopping the whole stack`);
+      signals = 0;
+      shutdown('a part of the stack ended', 1);
+    },
+  });
 } catch (error) {
   const name = (error as Error | undefined)?.name;
   if (['JavaMissingError', 'PortInUseError', 'TencentCredentialsError', 'StackAlreadyRunningError'].includes(name ?? '')) fail((error as Error).message);
@@ -143,6 +150,7 @@ process.stdout.write(
     `  Tencent:       ${tencentLine}`,
     `  Data:          ${config!.dataDir}  (DynamoDB Local, S3 objects, queues; \`npm start -- --fresh\` wipes it)`,
     `  Emulators:     DynamoDB ${started.urls.dynamodb}, S3 + SQS ${started.urls.aws}`,
+    `  Processes:     ${processLine(started)}`,
     '',
     ...remoteWebhookNote,
     'List the last 24 hours of the archive (paste both lines into a shell):',
@@ -157,4 +165,14 @@ process.stdout.write(
 if (signals > 0) {
   signals = 0;
   shutdown('signal during start');
+}
+
+function processLine(running: LocalStack): string {
+  const p = running.processes;
+  return [
+    `stack ${p.stack}`,
+    `emulators ${p.emulators}${p.dynamodb ? ` (DynamoDB Local ${p.dynamodb})` : ''}`,
+    p.ingestWorker ? `gateway ${p.functions}` : `gateway + ingest worker ${p.functions}`,
+    ...(p.ingestWorker ? [`ingest worker ${p.ingestWorker}`] : []),
+  ].join(', ');
 }

@@ -89,7 +89,13 @@ async function portsHeldAfterStop(ports: number[], pids: number[]): Promise<{ he
   }
 }
 
-const stackPid = (dataDir: string): number => (JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { pid: number }).pid;
+const stackFile = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { pid: number; processes?: Record<string, number> };
+const stackPid = (dataDir: string): number => stackFile(dataDir).pid;
+/** Every process of the running stack, as its local-stack.json names them (the supervisor and each part, Java included). */
+function stackProcesses(dataDir: string): Record<string, number> {
+  const { pid, processes } = stackFile(dataDir);
+  return { stack: pid, ...processes };
+}
 
 describe('stopping npm start', () => {
   const dirs: string[] = [];
@@ -118,22 +124,64 @@ describe('stopping npm start', () => {
     ['SIGTERM', 'the node process'],
     ['SIGINT', 'the whole process group'],
     ['SIGTERM', 'the whole process group'],
+    // npm dies without passing anything on: the stack notices it lost its parent.
+    ['SIGKILL', 'the npm process'],
   ] as const)('%s to %s stops every part and frees every port', async (signal, target) => {
     const dataDir = tempDir();
     const started = launch('npm', dataDir);
     groups.push(started.child.pid!);
     await untilReady(started);
     const ports = listeningPorts(started.output());
-    const nodePid = stackPid(dataDir);
+    const processes = stackProcesses(dataDir);
+    const nodePid = processes.stack!;
     expect(nodePid).not.toBe(started.child.pid);
+    expect(Object.keys(processes).sort()).toEqual(['dynamodb', 'emulators', 'functions', 'ingestWorker', 'stack']);
 
     if (target === 'the npm process') process.kill(started.child.pid!, signal);
     else if (target === 'the node process') process.kill(nodePid, signal);
     else process.kill(-started.child.pid!, signal);
 
-    const { held, running } = await portsHeldAfterStop(ports, [started.child.pid!, nodePid]);
+    const { held, running } = await portsHeldAfterStop(ports, [started.child.pid!, ...Object.values(processes)]);
     expect({ held, running }).toEqual({ held: [], running: [] });
     // It stopped as a stop, not as a crash: the lock it took is gone with it.
+    expect(existsSync(join(dataDir, 'local-stack.json'))).toBe(false);
+  });
+
+  it('SIGKILL to the node process: its parts stop on their own (DynamoDB Local too) and free every port', async () => {
+    const dataDir = tempDir();
+    const started = launch('npm', dataDir);
+    groups.push(started.child.pid!);
+    await untilReady(started);
+    const ports = listeningPorts(started.output());
+    const processes = stackProcesses(dataDir);
+
+    process.kill(processes.stack!, 'SIGKILL');
+
+    const { held, running } = await portsHeldAfterStop(ports, Object.values(processes));
+    expect({ held, running }).toEqual({ held: [], running: [] });
+  });
+
+  it.each([
+    ['gateway', 'functions'],
+    ['ingest worker', 'ingestWorker'],
+    ['emulators', 'emulators'],
+  ] as const)('the %s process dying stops the whole stack, which says which one', async (name, key) => {
+    const dataDir = tempDir();
+    const started = launch('npm', dataDir);
+    groups.push(started.child.pid!);
+    await untilReady(started);
+    const ports = listeningPorts(started.output());
+    const processes = stackProcesses(dataDir);
+    let exitCode: number | null = null;
+    started.child.once('exit', (code) => (exitCode = code));
+
+    process.kill(processes[key]!, 'SIGKILL');
+
+    const { held, running } = await portsHeldAfterStop(ports, [started.child.pid!, ...Object.values(processes)]);
+    expect({ held, running }).toEqual({ held: [], running: [] });
+    await started.exited;
+    expect(started.output()).toContain(`ERROR the ${name} process (pid ${processes[key]}) ended on its own (killed by SIGKILL): stopping the whole stack`);
+    expect(exitCode).toBe(1);
     expect(existsSync(join(dataDir, 'local-stack.json'))).toBe(false);
   });
 });
