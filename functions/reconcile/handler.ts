@@ -5,7 +5,7 @@
 // continues there. Wiring only: the run is shared/reconcile/reconcile-run.ts.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
+import { createDynamoClient, createS3Client, createSqsClient } from '../../shared/aws/clients.ts';
 import { reconcileSettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
@@ -41,6 +41,7 @@ export async function reconcileFromEnvironment(env: FunctionEnvironment, platfor
     tencent: () => loadTencentConfig(env),
     queryRecordType: settings.queryRecordType,
     ...(settings.windowHours !== undefined ? { windowHours: settings.windowHours } : {}),
+    cleanup: { settings: settings.sourceCleanup, s3: platform.clients?.s3 ?? createS3Client({}, env) },
     logger,
     metrics,
   });

@@ -79,6 +79,7 @@ Environment (all optional):
     RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
     DOWNLOAD_ALLOW_INSECURE_LOOPBACK (true locally, false in AWS)  DOWNLOAD_HOST_ALLOWLIST (any public host)
     ARCHIVE_EVENTS_FILE (DATA_DIR/events.jsonl locally; archive events as JSON lines, tail -f it)
+    SOURCE_CLEANUP_AFTER_DAYS (0 = off)  SOURCE_CLEANUP_DRY_RUN (0)  ARCHIVE_EXPIRE_AFTER_DAYS (0 = off)
 `;
 
 /** Function variables the local stack sets itself: its resources' names, and the API token it resolves. */
