@@ -47,7 +47,8 @@ export async function runCleanupStep(deps: CleanupStepDeps, tencent: TencentConf
   const { dynamo, tableName, logger, metrics, now } = deps;
   const remaining = () => context.getRemainingTimeInMillis();
   const deadline = now() + Math.max(0, (remaining() - reserveMs) * (deps.cleanup.timeShare ?? 1 / 3));
-  const client = deps.cleanup.tencentClient ?? ('listCorpRecordsPage' in tencent ? undefined : new TencentMeetingClient(tencent, { now }));
+  // Signed with the real clock: Tencent refuses a timestamp 5 minutes off, whatever `now` plays.
+  const client = deps.cleanup.tencentClient ?? ('listCorpRecordsPage' in tencent ? undefined : new TencentMeetingClient(tencent));
   const s3 = deps.cleanup.s3;
   try {
     const result = await runSourceCleanup(

@@ -120,7 +120,7 @@ export interface Simulator {
    * From now on a file or recording deleted through the REST API (DELETE /v1/records[/id]) is
    * announced to `sender` as recording.deleted, as Tencent does (DOC-53232); undefined stops it.
    */
-  announceDeletionsTo(sender: WebhookSender | undefined): void;
+  announceDeletionsTo(sender: Pick<WebhookSender, 'deliver'> | undefined): void;
   /** Deletions announced so far (each delivery's promise settles when the sender gave up or was acknowledged). */
   readonly announcedDeletions: ReadonlyArray<{ readonly recordFileIds: readonly string[]; readonly delivered: Promise<boolean> }>;
   /** TENCENT_MEETING_* variables that point the archive at this simulator. */
@@ -290,7 +290,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const corpLimit = new WindowCounter(options.rateLimits?.corpRecordsPerWindow ?? 10, windowMs);
   const seenNonces = new Map<string, number>();
   let baseUrl = '';
-  let deletionSink: WebhookSender | undefined;
+  let deletionSink: Pick<WebhookSender, 'deliver'> | undefined;
   const announcedDeletions: Array<{ recordFileIds: readonly string[]; delivered: Promise<boolean> }> = [];
 
   /** Tencent sends recording.deleted after a REST deletion; after the answer, so it may overtake the caller's own bookkeeping. */
