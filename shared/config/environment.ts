@@ -123,6 +123,11 @@ function hostSuffixList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const days = z.preprocess(
+  blankToUndefined,
+  z.optional(z.coerce.number({ error: 'must be a number of days (0 = off)' }).check(z.gte(0, 'must be a number of days (0 = off)'), z.lte(36_500, 'must be at most 36500 days'))),
+);
+
 // 1/true or 0/false (SOURCE_CLEANUP_DRY_RUN=1 reads as it is meant).
 const onOff = z.preprocess(
   (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
@@ -203,11 +208,12 @@ const schemas = {
     [ENV.ingestQueueUrl]: required,
     [ENV.queryRecordType]: queryRecordType,
     ...eventSettings,
-    // 0 or unset: off. Days since a file's copy was verified before Tencent's copy is deleted.
-    [ENV.sourceCleanupAfterDays]: wholeNumber(0, 36_500),
+    // 0 or unset: off. Days since a file's copy was verified before Tencent's copy is deleted
+    // (a fraction is allowed: 0.5 is 12 hours).
+    [ENV.sourceCleanupAfterDays]: days,
     [ENV.sourceCleanupDryRun]: onOff,
     // 0 or unset: off. Days since a file's copy was verified before the archive removes it (unless held).
-    [ENV.expireAfterDays]: wholeNumber(0, 36_500),
+    [ENV.expireAfterDays]: days,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
       z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(MAX_RECONCILE_WINDOW_HOURS, `must be at most ${MAX_RECONCILE_WINDOW_HOURS} hours`))),
