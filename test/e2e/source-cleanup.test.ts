@@ -61,7 +61,10 @@ describe('source cleanup and legal hold on the local stack', () => {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const out = () => output;
-    await waitFor('ready', () => (/^Ready\. /m.test(output) ? true : undefined), 180_000, out);
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    await waitFor('ready', () => (/^Ready\. /m.test(output) || exited ? true : undefined), 180_000, out);
+    if (exited) throw new Error(`the stack exited before it was ready:\n${output}`);
     const field = (label: string) => new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(output)![1]!;
     const apiUrl = field('Archive API');
     const token = field('API token');
