@@ -103,11 +103,17 @@ function functionSettingsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     if (!SUPPLIED_BY_THE_STACK.has(name) && value) settings[name] = value;
   }
   const standIns = { [ENV.tableName]: 'local', [ENV.bucketName]: 'local', [ENV.ingestQueueUrl]: 'local' };
+  let query: ReturnType<typeof querySettings>;
   try {
-    for (const parse of [ingestSettings, querySettings, reconcileSettings]) parse({ ...standIns, ...settings });
+    for (const parse of [ingestSettings, reconcileSettings]) parse({ ...standIns, ...settings });
+    query = querySettings({ ...standIns, ...settings });
   } catch (error) {
     if (error instanceof ValidationError) throw new ConfigError(error.message);
     throw error;
+  }
+  // fauxqs answers PutObjectLegalHold as a PutObject: the recording would be replaced by the request's XML.
+  if (query.objectLock) {
+    throw new ConfigError(`${ENV.bucketObjectLock} must stay unset locally: the local S3 (fauxqs) implements no Object Lock and would store a legal hold request as the object itself`);
   }
   return settings;
 }
