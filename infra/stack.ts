@@ -26,6 +26,10 @@ import { TencentMeetingArchive, type DeletionPolicy, type LogLevel, type Tencent
  *   ingestMaxConcurrency  concurrent copier invocations
  *   throttleRateLimit, throttleBurstLimit  HTTP API stage throttling
  *   eventBus              the event bus (name or ARN) archive events go to (default: the account's default bus)
+ *   sourceCleanupAfterDays  delete Tencent's copy N days after the archive verified its own (0 = off)
+ *   sourceCleanupDryRun   true | false: log and count what the cleanup would delete
+ *   expireAfterDays       remove the archive's copy N days after it was verified, unless held (0 = off)
+ *   objectLockMode, objectLockDays  GOVERNANCE | COMPLIANCE and retention days: Object Lock on a NEW bucket
  */
 export function archivePropsFromContext(scope: Construct): TencentMeetingArchiveProps {
   const raw = (key: string): unknown => scope.node.tryGetContext(key);
@@ -59,6 +63,9 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
   const burstLimit = num('throttleBurstLimit');
   const maxConcurrency = num('ingestMaxConcurrency');
   const eventBus = str('eventBus');
+  const objectLockMode = str('objectLockMode');
+  const objectLockDays = num('objectLockDays');
+  if ((objectLockMode === undefined) !== (objectLockDays === undefined)) throw new Error('context objectLockMode and objectLockDays must be set together');
 
   return {
     alarmEmail: str('alarmEmail'),
@@ -89,6 +96,10 @@ export function archivePropsFromContext(scope: Construct): TencentMeetingArchive
     ingest: maxConcurrency === undefined ? undefined : { maxConcurrency },
     throttle: rateLimit === undefined && burstLimit === undefined ? undefined : { rateLimit, burstLimit },
     ...(eventBus ? { eventBus } : {}),
+    sourceCleanupAfterDays: num('sourceCleanupAfterDays'),
+    sourceCleanupDryRun: bool('sourceCleanupDryRun'),
+    expireAfterDays: num('expireAfterDays'),
+    objectLock: objectLockMode && objectLockDays !== undefined ? { mode: objectLockMode as 'GOVERNANCE' | 'COMPLIANCE', days: objectLockDays } : undefined,
   };
 }
 

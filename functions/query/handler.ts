@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
 import { ArchiveListing } from '../../shared/archive/archive-list.ts';
+import { ArchiveMarks } from '../../shared/archive/archive-marks.ts';
 import { createDynamoClient, createS3Client } from '../../shared/aws/clients.ts';
 import { querySettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
@@ -15,12 +16,11 @@ import { httpErrorRenderer, jsonResponse } from '../../shared/http/http-error.ts
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics, METRIC_SERVICES, MetricUnit } from '../../shared/observability/metrics.ts';
-import { ACCOUNT_CALLER, callerOf, type Caller, type JwtAuthorization } from '../../shared/query/caller.ts';
+import { matchApiRoute, runnerOf } from '../../shared/query/api-routes.ts';
+import { ACCOUNT_CALLER, callerOf, type JwtAuthorization } from '../../shared/query/caller.ts';
 import { internalError, methodNotAllowed, notFound, unauthenticated } from '../../shared/query/errors.ts';
 import { bearerTokenCheck, decodePathParameters, queryParams, requestMethod, requestPath } from '../../shared/query/http-request.ts';
-import { openApiDocument } from '../../shared/query/openapi.ts';
-import { createRouteMatcher } from '../../shared/query/route-matcher.ts';
-import { ArchiveQueryService, type QueryParams } from '../../shared/query/service.ts';
+import { ArchiveQueryService } from '../../shared/query/service.ts';
 import { checkpointProgressReader } from '../../shared/query/copy-progress.ts';
 import { consoleAuthOf, createConsoleSite, readConsoleAssets, type ConsoleAssets } from '../../shared/console/site.ts';
 import type { ConsoleOidcSettings } from '../../shared/config/environment.ts';
@@ -38,26 +38,13 @@ export interface QueryHandlerDeps {
   /** The console's bundle: with it, `/` and `/console/*` serve the console (without auth). */
   readonly consoleAssets?: ConsoleAssets;
   readonly consoleOidc?: ConsoleOidcSettings;
+  /** The bucket has S3 Object Lock: legal holds are also put on the objects. */
+  readonly objectLock?: boolean;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
 
 export type QueryHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
-
-interface Route {
-  readonly run: (service: ArchiveQueryService, query: QueryParams, path: Readonly<Record<string, string>>, caller: Caller) => Promise<unknown>;
-  /** Served without the bearer token. */
-  readonly public?: boolean;
-}
-
-const matchRoute = createRouteMatcher<Route>([
-  { path: '/v1/records', route: { run: (s, q, _p, c) => s.listUserRecords(q, c) } },
-  { path: '/v1/corp/records', route: { run: (s, q, _p, c) => s.listCorpRecords(q, c) } },
-  { path: '/v1/records/{meeting_record_id}', route: { run: (s, _q, p, c) => s.getRecord(p.meeting_record_id!, c) } },
-  { path: '/v1/addresses/{record_file_id}', route: { run: (s, _q, p, c) => s.getAddresses(p.record_file_id!, c) } },
-  { path: '/v1/transcripts/{record_file_id}', route: { run: (s, _q, p, c) => s.getTranscripts(p.record_file_id!, c) } },
-  { path: '/openapi.json', route: { run: async () => openApiDocument(), public: true }, noTrailingSlash: true },
-]);
 
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? createLogger('archive-query');
@@ -65,6 +52,8 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const service = new ArchiveQueryService({
     index: new ArchiveIndex({ dynamo: deps.dynamo, tableName: deps.tableName }),
     listing: new ArchiveListing({ dynamo: deps.dynamo, tableName: deps.tableName }),
+    marks: new ArchiveMarks({ dynamo: deps.dynamo, tableName: deps.tableName }),
+    objectLock: deps.objectLock ?? false,
     s3: deps.s3,
     ...(deps.bucketName ? { bucketName: deps.bucketName } : {}),
     ...(deps.presignTtlSeconds !== undefined ? { presignTtlSeconds: deps.presignTtlSeconds } : {}),
@@ -82,14 +71,15 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     const path = requestPath(event);
     const page = requestMethod(event) === 'GET' ? await site?.(path) : undefined;
     if (page) return page;
-    const match = await matchRoute(path);
+    const match = await matchApiRoute(path);
     if (!match) throw notFound(`no route for ${path.slice(0, 200)}`);
     const method = requestMethod(event);
-    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
+    const run = runnerOf(match.route, method);
+    if (!run) throw methodNotAllowed(method);
     if (!match.route.public && !authorized(event.headers ?? {})) throw unauthenticated();
     const caller = match.route.public ? ACCOUNT_CALLER : callerOf(event, deps.jwtAuthorization);
     const pathParameters = decodePathParameters(match.pathParameters);
-    return jsonResponse(200, await match.route.run(service, queryParams(event), pathParameters, caller));
+    return jsonResponse(200, await run(service, queryParams(event), pathParameters, caller, event));
   };
 
   return observed<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route, { logger, metrics }).use(

@@ -2,10 +2,12 @@
 // RECONCILE_WINDOW_HOURS through GET /v1/corp/records and enqueues every file the archive is
 // missing, through the webhook's own queue and message. It spends the shared 10/min corp/records
 // budget, and checkpoints when the budget or the invocation's time runs out; the next invocation
-// continues there. Wiring only: the run is shared/reconcile/reconcile-run.ts.
+// continues there. Before the sweep, in its own share of the time, the source cleanup and expiry
+// (SOURCE_CLEANUP_AFTER_DAYS, ARCHIVE_EXPIRE_AFTER_DAYS; off by default) run: shared/reconcile/
+// source-cleanup.ts. Wiring only: the run is shared/reconcile/reconcile-run.ts.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createDynamoClient, createSqsClient } from '../../shared/aws/clients.ts';
+import { createDynamoClient, createS3Client, createSqsClient } from '../../shared/aws/clients.ts';
 import { reconcileSettings } from '../../shared/config/environment.ts';
 import type { FunctionEnvironment, FunctionPlatform } from '../../shared/config/platform.ts';
 import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.ts';
@@ -41,6 +43,7 @@ export async function reconcileFromEnvironment(env: FunctionEnvironment, platfor
     tencent: () => loadTencentConfig(env),
     queryRecordType: settings.queryRecordType,
     ...(settings.windowHours !== undefined ? { windowHours: settings.windowHours } : {}),
+    cleanup: { settings: settings.sourceCleanup, s3: platform.clients?.s3 ?? createS3Client({}, env) },
     logger,
     metrics,
   });

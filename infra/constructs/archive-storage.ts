@@ -18,7 +18,20 @@ export interface ColdStorageOptions {
   readonly storageClass?: s3.StorageClass;
 }
 
+/**
+ * S3 Object Lock on the recordings bucket: every object version is locked for `days` from when it
+ * is written (the bucket's default retention), in GOVERNANCE mode (principals with
+ * s3:BypassGovernanceRetention may still delete) or COMPLIANCE mode (nobody can, not even the root
+ * user, until the days have passed). Object Lock can only be enabled on a new bucket.
+ */
+export interface ObjectLockOptions {
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  readonly days: number;
+}
+
 export interface ArchiveStorageProps {
+  /** @default - no Object Lock */
+  readonly objectLock?: ObjectLockOptions;
   /** @default - no transition: recordings stay in S3 Standard */
   readonly coldStorage?: ColdStorageOptions;
   /** Incomplete multipart uploads (abandoned copies) are aborted after this. @default Duration.days(7) */
@@ -96,6 +109,7 @@ export class ArchiveStorage extends Construct {
       serverAccessLogsPrefix: 'recordings-bucket/',
       lifecycleRules,
       removalPolicy,
+      ...(props.objectLock ? objectLockProps(props.objectLock) : {}),
     });
 
     const stringAttribute = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
@@ -120,4 +134,11 @@ export class ArchiveStorage extends Construct {
   get indexArns(): string[] {
     return Object.values(ARCHIVE_INDEXES).map((index) => `${this.table.tableArn}/index/${index.indexName}`);
   }
+}
+
+function objectLockProps(lock: ObjectLockOptions): Pick<s3.BucketProps, 'objectLockEnabled' | 'objectLockDefaultRetention'> {
+  if (lock.mode !== 'GOVERNANCE' && lock.mode !== 'COMPLIANCE') throw new Error(`objectLock.mode must be 'GOVERNANCE' or 'COMPLIANCE', got ${String(lock.mode)}`);
+  if (!Number.isInteger(lock.days) || lock.days < 1 || lock.days > 36_500) throw new Error(`objectLock.days must be a whole number from 1 to 36500, got ${lock.days}`);
+  const retention = lock.mode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(Duration.days(lock.days)) : s3.ObjectLockRetention.governance(Duration.days(lock.days));
+  return { objectLockEnabled: true, objectLockDefaultRetention: retention };
 }

@@ -14,6 +14,7 @@ import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../../shared/q
 import type { ArchiveFunction } from './node-function.ts';
 
 const ARCHIVE_API_PATHS = ['/v1/{proxy+}', '/openapi.json'] as const;
+const LEGAL_HOLD_PATH = '/v1/records/{meeting_record_id}/legal-hold';
 /** The console's shell, script, style and sign-in config: public, so a browser can load them before signing in. */
 export const CONSOLE_PATHS = ['/', '/console/{proxy+}'] as const;
 
@@ -165,6 +166,15 @@ export class ArchiveHttpApi extends Construct {
         });
       }
     }
+
+    // A legal hold changes what the archive may delete: account-wide callers only (JWT: the admin scope).
+    this.api.addRoutes({
+      path: LEGAL_HOLD_PATH,
+      methods: [apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE],
+      integration: queryIntegration,
+      authorizer,
+      ...(props.jwt ? { authorizationScopes: [jwtAuthorizationOf(props.jwt).adminScope] } : {}),
+    });
 
     const base = `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
     this.webhookUrl = `${base}${WEBHOOK_PATH}`;

@@ -14,11 +14,11 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_QUERY_RECORD_TYPE, ENV, type DeletionPolicy, type QueryRecordType } from '../../shared/config/environment.ts';
-import { ITEM_ACCESS, RECONCILE_DELETES } from '../../shared/archive/key-access.ts';
+import { CLEANUP_ITEM_ACCESS, ITEM_ACCESS, RECONCILE_DELETES } from '../../shared/archive/key-access.ts';
 import { RECORDINGS_PREFIX } from '../../shared/copy/s3-keys.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
-import { ArchiveStorage, type ArchiveStorageProps } from './archive-storage.ts';
+import { ArchiveStorage, type ArchiveStorageProps, type ObjectLockOptions } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, jwtAuthorizationOf, type JwtAuthOptions } from './http-api.ts';
 import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
@@ -89,6 +89,28 @@ export interface TencentMeetingArchiveProps {
   readonly ingest?: { readonly batchSize?: number; readonly maxConcurrency?: number; readonly maxReceiveCount?: number };
   /** Bucket / table options (cold storage transition, lifecycle, removal policy). @default see ArchiveStorageProps */
   readonly storage?: ArchiveStorageProps;
+  /**
+   * S3 Object Lock with a default retention on the recordings bucket, so every archived object is
+   * locked for `days`; legal holds then also become Object Lock legal holds. Object Lock can only be
+   * enabled when the bucket is created: setting this on a deployed stack needs a new bucket.
+   * Not with deletionPolicy 'mirror', nor with an expireAfterDays shorter than the retention.
+   * @default - no Object Lock
+   */
+  readonly objectLock?: ObjectLockOptions;
+  /**
+   * Days after a file's copy was verified at which the archive deletes Tencent's copy
+   * (SOURCE_CLEANUP_AFTER_DAYS); never under legal hold. Runs in the reconcile function.
+   * @default 0 (off)
+   */
+  readonly sourceCleanupAfterDays?: number;
+  /** Log and count what the source cleanup would delete, deleting nothing (SOURCE_CLEANUP_DRY_RUN). @default false */
+  readonly sourceCleanupDryRun?: boolean;
+  /**
+   * Days after a file's copy was verified at which the archive removes its own copy
+   * (ARCHIVE_EXPIRE_AFTER_DAYS), unless the recording is under legal hold. Runs in the reconcile function.
+   * @default 0 (off)
+   */
+  readonly expireAfterDays?: number;
   /** @default - the archive API uses IAM (SigV4) auth */
   readonly jwt?: JwtAuthOptions;
   /** HTTP API stage throttling. @default rateLimit 50 rps, burstLimit 100 */
@@ -146,6 +168,30 @@ function webhookEnvironment(options: TencentMeetingArchiveProps['webhook'] = {})
   return environment;
 }
 
+/** Source cleanup, expiry and Object Lock, checked at synth against each other and the function's bounds. */
+function retentionSettings(props: TencentMeetingArchiveProps, deletionPolicy: DeletionPolicy) {
+  const days = (name: string, value: number | undefined): number => {
+    if (value === undefined) return 0;
+    if (!Number.isInteger(value) || value < 0 || value > 36_500) throw new Error(`${name} must be a whole number of days from 0 to 36500, got ${value}`);
+    return value;
+  };
+  const sourceCleanupAfterDays = days('sourceCleanupAfterDays', props.sourceCleanupAfterDays);
+  const expireAfterDays = days('expireAfterDays', props.expireAfterDays);
+  const objectLock = props.objectLock ?? props.storage?.objectLock;
+  if (objectLock && deletionPolicy === 'mirror') {
+    throw new Error("objectLock keeps every object version for its retention days; deletionPolicy 'mirror' could not remove them: choose one");
+  }
+  if (objectLock && expireAfterDays > 0 && expireAfterDays < objectLock.days) {
+    throw new Error(`expireAfterDays (${expireAfterDays}) is shorter than the Object Lock retention (${objectLock.days} days): the locked objects could not be removed`);
+  }
+  const reconcileEnvironment: Record<string, string> = {
+    ...(sourceCleanupAfterDays > 0 ? { [ENV.sourceCleanupAfterDays]: String(sourceCleanupAfterDays) } : {}),
+    ...(sourceCleanupAfterDays > 0 && props.sourceCleanupDryRun ? { [ENV.sourceCleanupDryRun]: '1' } : {}),
+    ...(expireAfterDays > 0 ? { [ENV.expireAfterDays]: String(expireAfterDays) } : {}),
+  };
+  return { sourceCleanupAfterDays, expireAfterDays, objectLock, reconcileEnvironment };
+}
+
 export class TencentMeetingArchive extends Construct {
   readonly storage: ArchiveStorage;
   /** The Tencent API credentials (ingest and reconcile read it). */
@@ -181,12 +227,13 @@ export class TencentMeetingArchive extends Construct {
     if (queryRecordType !== 0 && queryRecordType !== 1 && queryRecordType !== 2) {
       throw new Error(`queryRecordType must be 0, 1 or 2, got ${String(queryRecordType)}`);
     }
+    const retention = retentionSettings(props, deletionPolicy);
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.eventBus = eventBusOf(this, props.eventBus);
     const serviceName = props.serviceName ?? 'tencent-meeting-archive';
     const sizing = (name: FunctionName): Required<FunctionSizing> => ({ ...DEFAULT_SIZING[name], ...props.functions?.[name] });
 
-    this.storage = new ArchiveStorage(this, 'Storage', props.storage);
+    this.storage = new ArchiveStorage(this, 'Storage', { ...props.storage, ...(retention.objectLock ? { objectLock: retention.objectLock } : {}) });
     const secrets = new TencentSecret(this, 'TencentCredentials', { existingSecret: props.existingSecret, existingWebhookSecret: props.existingWebhookSecret });
     this.secret = secrets.secret;
     this.webhookSecret = secrets.webhookSecret;
@@ -233,6 +280,7 @@ export class TencentMeetingArchive extends Construct {
       environment: {
         ...queueEnvironment,
         [ENV.archiveApiAuth]: jwtAuthorization ? 'jwt' : 'iam',
+        ...(retention.objectLock ? { [ENV.bucketObjectLock]: 'true' } : {}),
         ...(jwtAuthorization
           ? { [ENV.jwtReadScope]: jwtAuthorization.readScope, [ENV.jwtAdminScope]: jwtAuthorization.adminScope, [ENV.userIdClaim]: jwtAuthorization.userIdClaim }
           : {}),
@@ -245,12 +293,15 @@ export class TencentMeetingArchive extends Construct {
     // A plain default, never a probe of the file system: a missing entry fails synth (NodejsFunction
     // names the path) instead of silently deploying a stack without its sweep.
     let reconcileFn: ArchiveFunction | undefined;
+    if (props.reconcile?.enabled === false && Object.keys(retention.reconcileEnvironment).length > 0) {
+      throw new Error('sourceCleanupAfterDays and expireAfterDays run in the reconcile function: they need reconcile enabled');
+    }
     if (props.reconcile?.enabled !== false) {
       reconcileFn = createFunction(this, 'ReconcileFunction', {
         entry: entry('reconcile'),
         description: 'Sweeps Tencent Meeting corp/records and enqueues anything the webhook missed',
         ...sizing('reconcile'),
-        environment: queueEnvironment,
+        environment: { ...queueEnvironment, ...retention.reconcileEnvironment },
       });
       // Our own role rather than the shared per-stack one, so the acknowledgement below is scoped
       // to exactly this role.
@@ -326,6 +377,8 @@ export class TencentMeetingArchive extends Construct {
     queryFn.allow('ArchiveIndexRead', ['dynamodb:GetItem', 'dynamodb:Query'], [table], leadingKeys(ITEM_ACCESS.query.reads));
     queryFn.allow('ArchiveIndexQueries', ['dynamodb:Query'], indexes);
     queryFn.allow('PresignRecordingDownloads', ['s3:GetObject'], [objects]);
+    queryFn.allow('LegalHoldItems', ['dynamodb:PutItem'], [table], leadingKeys(ITEM_ACCESS.query.writes));
+    if (retention.objectLock) queryFn.allow('LegalHoldRecordings', ['s3:PutObjectLegalHold'], [objects]);
 
     if (reconcileFn) {
       // Batch* because shared/reconcile/enqueue.ts checks and writes its "recently enqueued"
@@ -337,11 +390,23 @@ export class TencentMeetingArchive extends Construct {
       this.allowPublishEvents(reconcileFn);
       this.ingest.allowSend(reconcileFn);
       this.allowSecretRead(reconcileFn);
+      if (retention.sourceCleanupAfterDays > 0 || retention.expireAfterDays > 0) {
+        reconcileFn.allow('SourceCleanupItemsRead', ['dynamodb:GetItem', 'dynamodb:Query'], [table], leadingKeys(CLEANUP_ITEM_ACCESS.reads));
+        reconcileFn.allow('SourceCleanupItemsWrite', ['dynamodb:PutItem'], [table], leadingKeys(CLEANUP_ITEM_ACCESS.writes));
+      }
+      if (retention.expireAfterDays > 0) {
+        // Expiry removes every version of an archived object, as the mirror deletion does.
+        reconcileFn.allow('ExpireRecordings', ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject'], [objects]);
+        reconcileFn.allow('ExpiryTellMissingObjects', ['s3:ListBucket'], [this.storage.bucket.bucketArn]);
+        reconcileFn.allow('ExpiryListRecordingVersions', ['s3:ListBucketVersions'], [this.storage.bucket.bucketArn], {
+          StringLike: { 's3:prefix': [`${RECORDINGS_PREFIX}*`] },
+        });
+      }
     }
 
     const objectWildcardReason =
       'Recordings are stored under keys derived from meeting and file ids that are only known at run time; the statement is limited to the recordings/ prefix of this one bucket.';
-    for (const fn of [ingestFn, queryFn]) {
+    for (const fn of [ingestFn, queryFn, ...(reconcileFn && retention.expireAfterDays > 0 ? [reconcileFn] : [])]) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.storage.bucket)}.Arn>/${RECORDINGS_PREFIX}*]`,
         reason: objectWildcardReason,

@@ -27,7 +27,10 @@ function simulatorWebhookSender(simulator: Simulator, webhookUrl: string): Webho
 }
 
 export async function registerWebhook(options: { simulator: Simulator; webhookUrl: string; log: LocalLog }): Promise<VerifyResult> {
-  const result = await simulatorWebhookSender(options.simulator, options.webhookUrl).verify();
+  const sender = simulatorWebhookSender(options.simulator, options.webhookUrl);
+  const result = await sender.verify();
+  // Like Tencent, the simulator then announces what its REST API deletes (the source cleanup's DELETEs).
+  if (result.ok) options.simulator.announceDeletionsTo(sender);
   if (result.ok) options.log.info('webhook URL verified by the simulator (GET check_str)', { ms: Math.round(result.latencyMs) });
   else options.log.error('the simulator could not verify the webhook URL', { status: result.status, error: result.error });
   return result;

@@ -82,6 +82,7 @@ Environment (all optional):
     RECONCILE_WINDOW_HOURS (48)  COPY_MAX_PART_SIZE_BYTES (10 MiB locally: the S3 emulator's body cap)
     DOWNLOAD_ALLOW_INSECURE_LOOPBACK (true locally, false in AWS)  DOWNLOAD_HOST_ALLOWLIST (any public host)
     ARCHIVE_EVENTS_FILE (DATA_DIR/events.jsonl locally; archive events as JSON lines, tail -f it)
+    SOURCE_CLEANUP_AFTER_DAYS (0 = off)  SOURCE_CLEANUP_DRY_RUN (0)  ARCHIVE_EXPIRE_AFTER_DAYS (0 = off)
 `;
 
 /** Function variables the local stack sets itself: its resources' names, and the API token it resolves. */
@@ -105,11 +106,17 @@ function functionSettingsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     if (!SUPPLIED_BY_THE_STACK.has(name) && value) settings[name] = value;
   }
   const standIns = { [ENV.tableName]: 'local', [ENV.bucketName]: 'local', [ENV.ingestQueueUrl]: 'local' };
+  let query: ReturnType<typeof querySettings>;
   try {
-    for (const parse of [ingestSettings, querySettings, reconcileSettings]) parse({ ...standIns, ...settings });
+    for (const parse of [ingestSettings, reconcileSettings]) parse({ ...standIns, ...settings });
+    query = querySettings({ ...standIns, ...settings });
   } catch (error) {
     if (error instanceof ValidationError) throw new ConfigError(error.message);
     throw error;
+  }
+  // fauxqs answers PutObjectLegalHold as a PutObject: the recording would be replaced by the request's XML.
+  if (query.objectLock) {
+    throw new ConfigError(`${ENV.bucketObjectLock} must stay unset locally: the local S3 (fauxqs) implements no Object Lock and would store a legal hold request as the object itself`);
   }
   return settings;
 }

@@ -7,6 +7,7 @@
 // meeting_record_id is not known yet are occurrences.ts.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
+import { sourceFlagsOf } from './source-deleted.ts';
 import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SourceDeletedBy } from './model.ts';
 import {
   filesOf,
@@ -32,7 +33,7 @@ import { NotFoundError } from '../errors.ts';
 export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 
 /** What the ingest worker knows about a meeting recording (from GET /v1/records or corp/records). */
-export type MeetingRecordingUpsert = Omit<MeetingRecordingRecord, 'updatedAt' | 'state' | 'recordingStatus' | 'sourceDeletedAt'> &
+export type MeetingRecordingUpsert = Omit<MeetingRecordingRecord, 'updatedAt' | 'state' | 'recordingStatus' | 'sourceDeletedAt' | 'legalHold'> &
   Partial<Pick<MeetingRecordingRecord, 'state' | 'recordingStatus' | 'sourceDeletedAt'>>;
 
 /** A record file's metadata. Sharing passwords and links are dropped even if a caller passes them. */
@@ -116,6 +117,7 @@ export class ArchiveIndex {
         ...optional('recordType', input.recordType ?? existing?.recordType),
         ...optional('mediaSetType', input.mediaSetType ?? existing?.mediaSetType),
         ...optional('sourceDeletedAt', existing?.sourceDeletedAt ?? input.sourceDeletedAt),
+        ...optional('legalHold', existing?.legalHold),
         updatedAt: now,
       };
       const next: StoredMeeting = {
@@ -155,8 +157,7 @@ export class ArchiveIndex {
         sharing: safeSharing(file.sharing),
         artifacts: existing?.artifacts ?? {},
         ...optional('announced', existing?.announced),
-        ...optional('sourceDeletedAt', existing?.sourceDeletedAt),
-        ...optional('sourceDeletedBy', existing?.sourceDeletedBy),
+        ...sourceFlagsOf(existing),
         updatedAt: existing?.updatedAt ?? '',
       };
       if (existing && sameContent(existing, record)) return { result: { created: false, record: existing } };
@@ -350,7 +351,7 @@ export class ArchiveIndex {
     // One write per file: its record may live inline or apart (file-items.ts).
     for (const id of ids) {
       await this.updateFile<void>(meetingRecordId, id, (file) =>
-        !file || file.sourceDeletedAt ? { result: undefined } : { file: { ...file, sourceDeletedAt: when, sourceDeletedBy: by, updatedAt: this.now().toISOString() }, result: undefined },
+        !file || file.sourceDeletedAt ? { result: undefined } : { file: { ...file, sourceDeletedAt: when, sourceDeletedBy: file.sourceCleanupStartedAt ? 'archive' : by, updatedAt: this.now().toISOString() }, result: undefined },
       );
     }
     const flagged = new Set(ids);

@@ -131,6 +131,7 @@ export function toMeetingRecord(item: StoredMeeting): MeetingRecordingRecord {
     ...(item.recordType !== undefined ? { recordType: item.recordType } : {}),
     ...(item.mediaSetType !== undefined ? { mediaSetType: item.mediaSetType } : {}),
     ...(item.sourceDeletedAt !== undefined ? { sourceDeletedAt: item.sourceDeletedAt } : {}),
+    ...(item.legalHold !== undefined ? { legalHold: item.legalHold } : {}),
     updatedAt: item.updatedAt,
   };
 }

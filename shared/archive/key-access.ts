@@ -41,10 +41,18 @@ export const ITEM_ACCESS = {
     reads: [meeting, fileIds, provisional, counters, checkpoints, leases, stsToken],
     writes: [meeting, fileIds, provisional, counters, checkpoints, leases, pendingEvents, onceMarkers],
   },
-  query: { reads: [meeting, fileIds, counters], writes: [] },
+  // writes: a meeting recording's legal hold (PUT/DELETE …/legal-hold).
+  query: { reads: [meeting, fileIds, counters], writes: [meeting] },
   // The sweep publishes archive events left pending (shared/events/outbox.ts), and deletes each once published.
   reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers, pendingEvents], writes: [cursors, budgets, enqueuedMarkers] },
 } as const satisfies Record<'webhook' | 'ingest' | 'query' | 'reconcile', ItemAccess>;
 
 /** Items the reconcile sweep deletes: archive events once it published them, nothing else. */
 export const RECONCILE_DELETES = [pendingEvents] as const;
+
+/**
+ * What the reconcile function also touches when source cleanup or expiry is on: files' pointers and
+ * the STS token (asking Tencent whether a file is gone), meeting items (the cleanup note, the
+ * source-deleted flag, expired artifacts) and the archive events those changes record.
+ */
+export const CLEANUP_ITEM_ACCESS = { reads: [fileIds, stsToken], writes: [meeting, pendingEvents] } as const satisfies ItemAccess;

@@ -3,8 +3,9 @@
 
 /**
  * Copy status of one artifact. Moves forward only: pending → copying → archived; failed may retry.
- * `deleted`: Tencent confirmed it deleted its copy and the `mirror` deletion policy removed the
- * archived one (every version of the object), or ended its copy before it finished.
+ * `deleted`: the archived copy is gone in every version of its object: Tencent confirmed it deleted
+ * its copy and the `mirror` deletion policy removed the archive's (or ended its copy before it
+ * finished), or the recording expired (ARCHIVE_EXPIRE_AFTER_DAYS).
  */
 export type ArchiveStatus = 'pending' | 'copying' | 'archived' | 'failed' | 'deleted';
 
@@ -54,7 +55,15 @@ export interface MeetingRecordingRecord {
   readonly recordType?: number;
   readonly mediaSetType?: number;
   readonly sourceDeletedAt?: string;
+  /** Present while the recording is under legal hold: nothing deletes it (mirror, expiry, source cleanup). */
+  readonly legalHold?: LegalHold;
   readonly updatedAt: string;
+}
+
+/** Who placed a legal hold, and when (ISO). */
+export interface LegalHold {
+  readonly by: string;
+  readonly since: string;
 }
 
 /** Sharing settings as served by the archive: never the sharing password or a source link. */
@@ -86,6 +95,12 @@ export interface RecordFileRecord {
   readonly sourceDeletedAt?: string;
   /** Who deleted Tencent's copy: `tencent` (confirmed after recording.deleted) or `archive` (source cleanup). */
   readonly sourceDeletedBy?: SourceDeletedBy;
+  /**
+   * The archive's source cleanup decided to delete Tencent's copy (set before it asks Tencent): from
+   * then on the archive's copy is the system of record, so Tencent's recording.deleted echo never
+   * removes it under `mirror`.
+   */
+  readonly sourceCleanupStartedAt?: string;
   readonly updatedAt: string;
 }
 

@@ -12,6 +12,13 @@ import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_REPLAY_WINDOW_SECONDS } from '../web
 import type { DownloadPolicy } from '../copy/download-policy.ts';
 import { DEFAULT_JWT_AUTHORIZATION, type JwtAuthorization } from '../query/auth-settings.ts';
 
+/** SOURCE_CLEANUP_AFTER_DAYS, SOURCE_CLEANUP_DRY_RUN, ARCHIVE_EXPIRE_AFTER_DAYS (0: off). */
+export interface SourceCleanupSettings {
+  readonly afterDays: number;
+  readonly dryRun: boolean;
+  readonly expireAfterDays: number;
+}
+
 export const ENV = {
   tableName: 'ARCHIVE_TABLE_NAME',
   bucketName: 'ARCHIVE_BUCKET_NAME',
@@ -39,6 +46,10 @@ export const ENV = {
   archiveEventBusName: 'ARCHIVE_EVENT_BUS_NAME',
   archiveEventsFile: 'ARCHIVE_EVENTS_FILE',
   ingestMaxReceiveCount: 'INGEST_MAX_RECEIVE_COUNT',
+  sourceCleanupAfterDays: 'SOURCE_CLEANUP_AFTER_DAYS',
+  sourceCleanupDryRun: 'SOURCE_CLEANUP_DRY_RUN',
+  expireAfterDays: 'ARCHIVE_EXPIRE_AFTER_DAYS',
+  bucketObjectLock: 'ARCHIVE_BUCKET_OBJECT_LOCK',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';
@@ -99,6 +110,17 @@ function hostSuffixList(value: string | undefined): string[] {
     .map((entry) => entry.trim().toLowerCase().replace(/^\*?\./, ''))
     .filter(Boolean);
 }
+
+const days = z.preprocess(
+  blankToUndefined,
+  z.optional(z.coerce.number({ error: 'must be a number of days (0 = off)' }).check(z.gte(0, 'must be a number of days (0 = off)'), z.lte(36_500, 'must be at most 36500 days'))),
+);
+
+// 1/true or 0/false (SOURCE_CLEANUP_DRY_RUN=1 reads as it is meant).
+const onOff = z.preprocess(
+  (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
+  z._default(z.pipe(z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0 (true or false)' }), z.transform((v) => v === '1' || v === 'true')), false),
+);
 
 const queryRecordType = z.preprocess(
   blankToUndefined,
@@ -164,12 +186,20 @@ const schemas = {
     [ENV.consoleOidcScopes]: optional,
     [ENV.consoleOidcAuthorizationEndpoint]: oidcUrl,
     [ENV.consoleOidcTokenEndpoint]: oidcUrl,
+    // The bucket has S3 Object Lock (the stack's objectLock prop): legal holds are also set on its objects.
+    [ENV.bucketObjectLock]: flag,
   }),
   reconcile: z.object({
     [ENV.tableName]: required,
     [ENV.ingestQueueUrl]: required,
     [ENV.queryRecordType]: queryRecordType,
     ...eventSettings,
+    // 0 or unset: off. Days since a file's copy was verified before Tencent's copy is deleted
+    // (a fraction is allowed: 0.5 is 12 hours).
+    [ENV.sourceCleanupAfterDays]: days,
+    [ENV.sourceCleanupDryRun]: onOff,
+    // 0 or unset: off. Days since a file's copy was verified before the archive removes it (unless held).
+    [ENV.expireAfterDays]: days,
     [ENV.reconcileWindowHours]: z.preprocess(
       blankToUndefined,
       z.optional(z.coerce.number({ error: 'must be a positive number of hours' }).check(z.positive('must be a positive number of hours'), z.lte(MAX_RECONCILE_WINDOW_HOURS, `must be at most ${MAX_RECONCILE_WINDOW_HOURS} hours`))),
@@ -219,6 +249,8 @@ export interface QuerySettings {
   readonly jwtAuthorization?: JwtAuthorization;
   /** The console's sign-in (authorization code + PKCE), when an issuer and client id are set. */
   readonly consoleOidc?: ConsoleOidcSettings;
+  /** The bucket has S3 Object Lock: a legal hold is also put on every archived object. */
+  readonly objectLock: boolean;
 }
 
 export interface ConsoleOidcSettings {
@@ -236,6 +268,7 @@ export interface ReconcileSettings {
   readonly windowHours?: number;
   readonly queryRecordType: QueryRecordType;
   readonly events: ArchiveEventsTarget;
+  readonly sourceCleanup: SourceCleanupSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -278,6 +311,7 @@ export function querySettings(env: Env): QuerySettings {
     ...(bucketName ? { bucketName } : {}),
     ...(apiToken ? { apiToken } : {}),
     ...(presignTtlSeconds !== undefined ? { presignTtlSeconds } : {}),
+    objectLock: raw[ENV.bucketObjectLock] === 'true',
     ...(raw[ENV.archiveApiAuth] === 'jwt'
       ? {
           jwtAuthorization: {
@@ -313,6 +347,11 @@ export function reconcileSettings(env: Env): ReconcileSettings {
     queryRecordType: raw[ENV.queryRecordType],
     events: eventsTarget(raw),
     ...(windowHours !== undefined ? { windowHours } : {}),
+    sourceCleanup: {
+      afterDays: raw[ENV.sourceCleanupAfterDays] ?? 0,
+      dryRun: raw[ENV.sourceCleanupDryRun],
+      expireAfterDays: raw[ENV.expireAfterDays] ?? 0,
+    },
   };
 }
 

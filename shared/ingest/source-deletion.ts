@@ -8,7 +8,9 @@
 // Under `mirror` the archive keeps none: with the file's copy lease (or, after waiting long enough,
 // without it), every artifact is set `deleted`, which is final, so a copy still running can never
 // make it `archived` again (it removes what it uploaded instead; see IngestService#copyOne), then
-// every version of every object goes.
+// every version of every object goes (archive-removal.ts). Never under legal hold, and never for a
+// file the archive's own source cleanup deleted at Tencent: the recording.deleted that Tencent
+// sends back for it is an echo, not a reason to drop the archive's copy.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { randomUUID } from 'node:crypto';
@@ -24,12 +26,10 @@ import type { CopyLeases } from './copy-lease.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { SourceDeletedMessage } from './messages.ts';
 import { sendIngestMessages } from './queue.ts';
+import { removeArchiveCopies, type ObjectLocation } from './archive-removal.ts';
 import { askTencentForFile, type SourcePresenceAnswer, type SourcePresenceDeps, type SourcePresenceHints } from './source-presence.ts';
 
-export interface ObjectLocation {
-  readonly bucket: string;
-  readonly key: string;
-}
+export type { ObjectLocation } from './archive-removal.ts';
 
 export interface SourceDeletionDeps extends SourcePresenceDeps {
   readonly index: ArchiveIndex;
@@ -216,7 +216,11 @@ export class SourceDeletion {
       logger.info('source deletion confirmed by Tencent and recorded', { recordFileId, reason: answer.reason, indexed: marked.length > 0 });
       if (mirror) {
         const found = await index.getRecordFileWithMeeting(recordFileId);
-        if (found) await this.#removeCopies(found.file, found.meeting);
+        if (found && keepsCopy(found.file)) {
+          logger.info('Tencent deleted its copy at the archive\'s own request (source cleanup); the archive keeps its copy', { recordFileId, meetingRecordId: found.file.meetingRecordId });
+        } else if (found) {
+          await removeArchiveCopies({ ...this.#deps, onVersionsDeleted: (n) => this.#deps.metrics.objectVersionsDeleted(n) }, found.file, found.meeting, 'mirror');
+        }
       } else if (leased) {
         // Retain, with no copy holding the file: an unfinished copy can never finish. (A copy that
         // holds it ends its own artifacts: it finishes, or its link fails and it comes here leased.)
@@ -250,34 +254,6 @@ export class SourceDeletion {
       });
     }
   }
-
-  async #removeCopies(file: RecordFileRecord, meeting: MeetingRecordingRecord): Promise<void> {
-    const { index, logger } = this.#deps;
-    const ids = { meetingId: file.meetingId, meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
-    for (const artifact of Object.values(file.artifacts)) {
-      // `deleted` before the bytes go, so a copy finishing meanwhile cannot index them again; the
-      // stored record (returned) carries the key of a copy that finished since `file` was read.
-      const { artifact: stored } = await index.setArtifactStatus(file.meetingRecordId, file.recordFileId, {
-        artifact: artifact.artifact,
-        kind: artifact.kind,
-        fileType: artifact.fileType,
-        status: 'deleted',
-        removedBy: 'mirror',
-      });
-      await this.#deps.discardCopyState?.(file.recordFileId, artifact.artifact);
-      const locations = new Map<string, ObjectLocation>();
-      if (stored.bucket && stored.key) locations.set(`${stored.bucket}/${stored.key}`, { bucket: stored.bucket, key: stored.key });
-      const computed = this.#deps.objectLocationOf?.(file, meeting, artifact);
-      if (computed) locations.set(`${computed.bucket}/${computed.key}`, computed);
-      let versions = 0;
-      for (const { bucket, key } of locations.values()) {
-        const removed = await this.#deps.deleteArchivedObject(bucket, key);
-        versions += removed.versionIds.length + (removed.unversioned ? 1 : 0);
-      }
-      this.#deps.metrics.objectVersionsDeleted(versions);
-      logger.info('archived copy deleted in every version (deletion policy mirror)', { ...ids, artifact: artifact.artifact, versions });
-    }
-  }
 }
 
 /**
@@ -291,6 +267,11 @@ export async function goneAsLinkGone<T>(refresh: () => Promise<T>, context: { re
     if (error instanceof TencentGoneError) throw new SourceLinkGoneError(`refreshing the link: ${error.message}`, context, { cause: error });
     throw error;
   }
+}
+
+/** The archive deleted Tencent's copy itself (source cleanup): its own copy is the system of record now. */
+function keepsCopy(file: RecordFileRecord): boolean {
+  return file.sourceDeletedBy === 'archive' || file.sourceCleanupStartedAt !== undefined;
 }
 
 function hintsOf(known: { file: RecordFileRecord; meeting: MeetingRecordingRecord } | undefined, meetingId: string | undefined): SourcePresenceHints {

@@ -1,7 +1,7 @@
 // Archive records → Tencent's response shapes (ids as strings, times in ms), each meeting and file
 // extended with an `archive` object. Sharing passwords and Tencent's links are never stored, so they
 // cannot be served; last errors are served only as failure_reason, with every URL removed.
-import type { ArchiveStatus, ArtifactRecord, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
+import type { ArchiveStatus, ArtifactRecord, LegalHold, MeetingRecordingRecord, RecordFileRecord } from '../archive/model.ts';
 import { fileStatus } from '../archive/model.ts';
 import type { ArchivedRecording } from '../archive/archive-list.ts';
 import type { ArchiveInfo, ArtifactInfo, CorpRecordMeeting, FileArchiveInfo, RecordFile, UserRecordMeeting } from './schemas.ts';
@@ -52,7 +52,12 @@ function recordSizeSkew(file: RecordFileRecord): number | null {
   return video.bytes - (video.expectedBytes ?? file.recordSize);
 }
 
-export function fileArchive(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS): FileArchiveInfo {
+/** The legal hold fields every archive object carries (a file shows its recording's hold). */
+function holdFields(hold: LegalHold | undefined) {
+  return { legal_hold: hold !== undefined, legal_hold_by: hold?.by ?? null, legal_hold_since: ms(hold?.since) };
+}
+
+export function fileArchive(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS, hold?: LegalHold): FileArchiveInfo {
   const status = fileStatus(file);
   const primary = primaryArtifact(file);
   const artifacts = Object.values(file.artifacts).sort((a, b) => a.artifact.localeCompare(b.artifact));
@@ -65,6 +70,8 @@ export function fileArchive(file: RecordFileRecord, progress: CopyProgress = NO_
     checksum: primary?.status === 'archived' ? (primary.checksum ?? null) : null,
     archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
     source_deleted_at: ms(file.sourceDeletedAt),
+    deleted_by: file.sourceDeletedAt ? (file.sourceDeletedBy ?? 'tencent') : null,
+    ...holdFields(hold),
     record_size_skew: recordSizeSkew(file),
     artifacts: artifacts.map((a) => artifactInfo(a, file.recordFileId, progress)),
   };
@@ -102,10 +109,12 @@ export function meetingArchive(meeting: MeetingRecordingRecord, files: readonly 
     checksum: null,
     archived_at: status === 'archived' && archivedAt.length > 0 ? Math.max(...archivedAt) : null,
     source_deleted_at: ms(meeting.sourceDeletedAt),
+    deleted_by: meeting.sourceDeletedAt ? (files.length > 0 && files.every((f) => f.sourceDeletedBy === 'archive') ? 'archive' : 'tencent') : null,
+    ...holdFields(meeting.legalHold),
   };
 }
 
-export function recordFile(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS): RecordFile {
+export function recordFile(file: RecordFileRecord, progress: CopyProgress = NO_PROGRESS, hold?: LegalHold): RecordFile {
   const s = file.sharing;
   return {
     record_file_id: file.recordFileId,
@@ -117,7 +126,7 @@ export function recordFile(file: RecordFileRecord, progress: CopyProgress = NO_P
     ...(s.requiredParticipant !== undefined ? { required_participant: s.requiredParticipant } : {}),
     ...(s.sharingExpire !== undefined ? { sharing_expire: s.sharingExpire } : {}),
     ...(s.allowDownload !== undefined ? { allow_download: s.allowDownload } : {}),
-    archive: fileArchive(file, progress),
+    archive: fileArchive(file, progress, hold),
   };
 }
 
@@ -132,7 +141,7 @@ function meetingFields(recording: Pick<ArchivedRecording, 'meeting' | 'files'>, 
     state: Math.min(3, Math.max(1, meeting.state)),
     ...(meeting.recordType !== undefined ? { record_type: meeting.recordType } : {}),
     ...(meeting.mediaSetType !== undefined ? { media_set_type: meeting.mediaSetType } : {}),
-    record_files: files.map((file) => recordFile(file, progress)),
+    record_files: files.map((file) => recordFile(file, progress, meeting.legalHold)),
     archive: meetingArchive(meeting, files),
   };
 }

@@ -62,7 +62,7 @@ const errors = {
   '401': { description: 'Missing or wrong credentials.' },
   '403': { description: "JWT mode: the token's scopes do not allow this (another user's recordings, the account-wide list, or no userid claim)." },
   '404': { description: 'Unknown id.' },
-  '405': { description: 'Only GET is served.' },
+  '405': { description: 'Only GET is served (PUT and DELETE on a legal hold).' },
   '500': { description: 'Internal error; no details are exposed.' },
 };
 const errorResponses = (codes: Array<keyof typeof errors>) =>
@@ -105,6 +105,21 @@ export function openApiDocument(): JsonSchema {
           summary: 'One meeting recording with every file and artifact.',
           parameters: [pathId('meeting_record_id', 'Meeting recording ID.')],
           responses: { '200': ok('The meeting recording.', 'UserRecordMeeting'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
+        },
+      },
+      '/v1/records/{meeting_record_id}/legal-hold': {
+        put: {
+          operationId: 'placeLegalHold',
+          summary:
+            'Places a legal hold on one meeting recording: nothing deletes it (mirror deletion, expiry, source cleanup) until it is lifted; with S3 Object Lock also an Object Lock legal hold on each archived object. Idempotent (the first placement is kept). Account-wide callers only (JWT: the admin scope).',
+          parameters: [pathId('meeting_record_id', 'Meeting recording ID.')],
+          responses: { '200': ok('The meeting recording, archive.legal_hold true.', 'UserRecordMeeting'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
+        },
+        delete: {
+          operationId: 'liftLegalHold',
+          summary: 'Lifts the legal hold of one meeting recording (and its objects\' Object Lock legal holds). Idempotent. Account-wide callers only (JWT: the admin scope).',
+          parameters: [pathId('meeting_record_id', 'Meeting recording ID.')],
+          responses: { '200': ok('The meeting recording, archive.legal_hold false.', 'UserRecordMeeting'), ...errorResponses(['400', '401', '403', '404', '405', '500']) },
         },
       },
       '/v1/addresses/{record_file_id}': {

@@ -76,6 +76,13 @@ export const ArchiveInfo = z
     checksum: z.string().nullable().describe('Full-object checksum S3 computed, e.g. `CRC32:<base64>` (with `-<parts>` when the store reports a composite checksum).'),
     archived_at: z.number().int().nullable().describe('When the copy was verified, unix ms.'),
     source_deleted_at: z.number().int().nullable().describe('When Tencent deleted its copy, unix ms; the archive keeps its own.'),
+    deleted_by: z
+      .enum(['tencent', 'archive'])
+      .nullable()
+      .describe("Who deleted Tencent's copy: `archive` when the archive's source cleanup (SOURCE_CLEANUP_AFTER_DAYS) did; null while Tencent holds it."),
+    legal_hold: z.boolean().describe('The meeting recording is under legal hold: nothing deletes it (mirror deletion, expiry, source cleanup).'),
+    legal_hold_by: z.string().nullable().describe('Who placed the hold (`jwt:<sub>`, `iam:<arn>`, `api-token`).'),
+    legal_hold_since: z.number().int().nullable().describe('When the hold was placed, unix ms.'),
   })
   .describe('The archived copy.');
 export type ArchiveInfo = z.output<typeof ArchiveInfo>;

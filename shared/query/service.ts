@@ -6,7 +6,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type * as z from 'zod';
 import type { ArchiveIndex } from '../archive/archive-index.ts';
 import type { ArchiveListing, ListPartition } from '../archive/archive-list.ts';
+import type { ArchiveMarks } from '../archive/archive-marks.ts';
 import type { ArtifactRecord, RecordFileRecord } from '../archive/model.ts';
+import { changeLegalHold } from './legal-hold.ts';
 import { ACCOUNT_CALLER, type Caller } from './caller.ts';
 import { badRequest, forbidden, notFound } from './errors.ts';
 import { contentDisposition, downloadFileName } from '../copy/s3-keys.ts';
@@ -30,6 +32,10 @@ export type QueryParams = Readonly<Record<string, string | undefined>>;
 export interface ArchiveQueryServiceOptions {
   readonly index: ArchiveIndex;
   readonly listing: ArchiveListing;
+  /** Legal holds (PUT/DELETE …/legal-hold). */
+  readonly marks?: ArchiveMarks;
+  /** The bucket has S3 Object Lock: a hold is also set on the objects. */
+  readonly objectLock?: boolean;
   readonly s3: S3Client;
   /** Used when an artifact does not name its bucket (it always does when written by the ingest worker). */
   readonly bucketName?: string;
@@ -81,6 +87,8 @@ function paging(query: { start_time: number; end_time: number; page?: number | u
 export class ArchiveQueryService {
   private readonly index: ArchiveIndex;
   private readonly listing: ArchiveListing;
+  private readonly marks: ArchiveMarks | undefined;
+  private readonly objectLock: boolean;
   private readonly s3: S3Client;
   private readonly bucketName: string | undefined;
   private readonly copyProgress: CopyProgressReader;
@@ -89,6 +97,8 @@ export class ArchiveQueryService {
   constructor(options: ArchiveQueryServiceOptions) {
     this.index = options.index;
     this.listing = options.listing;
+    this.marks = options.marks;
+    this.objectLock = options.objectLock ?? false;
     this.s3 = options.s3;
     this.bucketName = options.bucketName;
     this.presignTtlSeconds = presignTtl(options.presignTtlSeconds);
@@ -162,6 +172,19 @@ export class ArchiveQueryService {
       }),
     );
     return { record_file_id: id, transcripts };
+  }
+
+  /** PUT (on) / DELETE (off) /v1/records/{meeting_record_id}/legal-hold: the recording, as GET shows it. */
+  async setLegalHold(meetingRecordId: string, on: boolean, caller: Caller, actor: string): Promise<UserRecordMeeting> {
+    const id = validId('meeting_record_id', meetingRecordId);
+    if (!this.marks) throw new Error('legal holds need the archive marks');
+    return changeLegalHold(
+      { index: this.index, marks: this.marks, s3: this.s3, objectLock: this.objectLock, ...(this.bucketName ? { bucketName: this.bucketName } : {}) },
+      id,
+      on,
+      caller,
+      actor,
+    );
   }
 
   /** GET /v1/addresses/{record_file_id}: presigned links to the archived copies (archived artifacts only). */

@@ -12,6 +12,7 @@ import { MetricUnit, type Metrics } from '../observability/metrics.ts';
 import type { TencentConfig } from '../tencent/config.ts';
 import { LeaseHeldError, type SweepTotals } from './cursor.ts';
 import type { ArchiveEventOutbox } from '../events/outbox.ts';
+import { runCleanupStep, type CleanupWiring } from './cleanup-step.ts';
 import { createSweepDeps, type SweepWiring } from './sources.ts';
 import { runSweep, slidingPlan, type CorpRecordsSource, type StopReason } from './sweep.ts';
 
@@ -70,6 +71,8 @@ export interface ReconcileRunDeps {
   readonly requeueAfterMs?: number;
   /** Time kept in reserve before Lambda's deadline to save the cursor and flush metrics. */
   readonly reserveMs?: number;
+  /** Source cleanup and expiry (off unless their days are set); they run before the sweep, in their own share of the time. */
+  readonly cleanup?: CleanupWiring;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Publishes archive events their writers left pending (shared/events/outbox.ts), before each sweep. */
@@ -94,12 +97,15 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
   const event = ReconcileEvent.parse(rawEvent ?? {});
   await republishPendingEvents(deps);
   const windowHours = event.windowHours ?? deps.windowHours ?? DEFAULT_RECONCILE_WINDOW_HOURS;
+  const tencent = await deps.tencent();
+  const remaining = () => context.getRemainingTimeInMillis();
+  if (deps.cleanup) await runCleanupStep({ ...deps, cleanup: deps.cleanup, now }, tencent, context, reserveMs);
   const sweepDeps = createSweepDeps({
     dynamo: deps.dynamo,
     sqs: deps.sqs,
     tableName: deps.tableName,
     queueUrl: deps.queueUrl,
-    tencent: await deps.tencent(),
+    tencent,
     ...(deps.queryRecordType !== undefined ? { queryRecordType: deps.queryRecordType } : {}),
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -107,7 +113,6 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
     ...(deps.requeueAfterMs !== undefined ? { requeueAfterMs: deps.requeueAfterMs } : {}),
     logger,
   });
-  const remaining = () => context.getRemainingTimeInMillis();
   try {
     const result = await runSweep(sweepDeps, {
       name: RECONCILE_CURSOR_NAME,

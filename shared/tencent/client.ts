@@ -178,6 +178,33 @@ export class TencentMeetingClient {
   }
 
   /**
+   * DELETE /v1/records/{record_file_id} as SDK-GO's V1RecordsRecordFileIdDelete sends it: the
+   * meeting_id and the operator as query parameters (SDK-GO: operator_id + operator_id_type or
+   * userid; SDK-PY: operator_id + operator_id_type only). Tencent answers `{}`, which says nothing
+   * about the form: an account answers the form it does not accept in ways no source documents,
+   * possibly with `{}` and nothing deleted. So `confirm` looks at the file afterwards; only a
+   * deletion it confirms (`deleted`) proves the form, otherwise the other form is sent. A 4051
+   * (already deleted) is thrown as a TencentGoneError.
+   */
+  async deleteRecordFile<T>(
+    recordFileId: string,
+    params: OperatorParams & { readonly meetingId?: string },
+    confirm: () => Promise<T>,
+    deleted: (outcome: T) => boolean,
+  ): Promise<T> {
+    const path = `/v1/records/${encodeURIComponent(recordFileId)}`;
+    return this.forms.run(
+      'record-delete',
+      this.operatorOf(params),
+      async (operator) => {
+        await this.transport.delete(path, [['meeting_id', params.meetingId], ...operator], { recordFileId, ...(params.meetingId ? { meetingId: params.meetingId } : {}) });
+        return confirm();
+      },
+      (outcome) => !deleted(outcome),
+    );
+  }
+
+  /**
    * Every meeting recording in [startTimeSec, endTimeSec], whatever its length: walks legal
    * ≤ 31-day windows and every page of each, yielding each meeting recording once.
    */

@@ -15,7 +15,7 @@ import type { Query } from './transport.ts';
 export type OperatorForm = 'sdk' | 'seed';
 
 /** The calls whose operator form is remembered separately: an account may differ per API. */
-export type OperatorFormEndpoint = 'records' | 'addresses' | 'file-address' | 'record-settings';
+export type OperatorFormEndpoint = 'records' | 'addresses' | 'file-address' | 'record-settings' | 'record-delete';
 
 export interface Operator {
   readonly id: string;

@@ -1,4 +1,4 @@
-// The signed (or OAuth) GET transport under the Tencent Meeting client (reference §1), on ky.
+// The signed (or OAuth) GET and DELETE transport under the Tencent Meeting client (reference §1), on ky.
 // Every attempt, retries included, is signed afresh: Tencent refuses a reused (timestamp, nonce)
 // pair (190301) and a timestamp more than 5 minutes old (190300), so ky's beforeRequest AND
 // beforeRetry hooks both sign the request exactly as it goes on the wire. Retries, their delays and
@@ -155,6 +155,34 @@ export class TencentTransport {
       throw new ValidationError(`Tencent Meeting GET ${path} returned an unexpected body: ${where.join('; ')}`, context);
     }
     return parsed.data;
+  }
+
+  /**
+   * DELETE `path` with `query` and no body (SDK-PY sends none; SDK-GO's typed-nil body goes out as
+   * `null`, which the signature then covers: either is accepted). Tencent answers `{}`; any
+   * error_info, even in a 200, is thrown as a TencentApiError carrying `context`.
+   */
+  async delete(path: string, query: Query, context: ErrorContext = {}): Promise<void> {
+    let data: unknown;
+    try {
+      const response = await this.http.delete(`${path}${queryString(query)}`, { retry: this.retryOptions() });
+      const text = await response.text();
+      data = text ? safeParseJson(text) : {};
+    } catch (error) {
+      throw this.toTencentError(error, 'DELETE', path, context);
+    }
+    if (data !== null && typeof data === 'object' && 'error_info' in data) {
+      const info = errorInfoOf(data);
+      throw createTencentApiError({
+        message: info.message ?? 'error_info in a 200 response',
+        ...(info.code !== undefined ? { errorCode: info.code } : {}),
+        ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
+        httpStatus: 200,
+        method: 'DELETE',
+        path,
+        context,
+      });
+    }
   }
 
   private async acquireBudget(pathname: string): Promise<void> {

@@ -196,12 +196,14 @@ describe('least-privilege IAM per function', () => {
     expect(allActions(statements)).not.toContain('dynamodb:Scan');
   });
 
-  test('query: GetItem/Query on meeting and counter items, index queries, GetObject under recordings/ for presigning; no secret, no writes', () => {
+  test('query: GetItem/Query on meeting and counter items, index queries, GetObject under recordings/ for presigning, PutItem on meeting items (legal hold); no secret', () => {
     expect(roleStatements(template, fnIds.query)).toEqual([
       logs('query'),
       { sid: 'ArchiveIndexRead', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn()], conditions: leadingKeys('REC#*', 'FILE#*', 'COUNT#*') },
       indexQueries('ArchiveIndexQueries'),
       { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [recordingsArn()] },
+      // A legal hold is written on the meeting item; without Object Lock nothing is asked of S3.
+      { sid: 'LegalHoldItems', actions: ['dynamodb:PutItem'], resources: [tableArn()], conditions: leadingKeys('REC#*') },
     ]);
   });
 
@@ -297,7 +299,7 @@ describe('the archive console', () => {
 });
 
 describe('HTTP API', () => {
-  test('webhook routes without gateway auth; archive routes with IAM auth', () => {
+  test('webhook routes without gateway auth; archive routes (and the legal-hold writes) with IAM auth', () => {
     const routes = Object.values(resources(template))
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => [r.Properties!.RouteKey, r.Properties!.AuthorizationType])
@@ -305,6 +307,7 @@ describe('HTTP API', () => {
     expect(routes).toEqual([
       // Other methods on the webhook reach the function, which answers 405 with Allow, as the README says.
       ['ANY /webhooks/tencent-meeting', 'NONE'],
+      ['DELETE /v1/records/{meeting_record_id}/legal-hold', 'AWS_IAM'],
       // The console's shell and assets (no data; the page reads /v1 with the user's token).
       ['GET /', 'NONE'],
       ['GET /console/{proxy+}', 'NONE'],
@@ -312,6 +315,7 @@ describe('HTTP API', () => {
       ['GET /v1/{proxy+}', 'AWS_IAM'],
       ['GET /webhooks/tencent-meeting', 'NONE'],
       ['POST /webhooks/tencent-meeting', 'NONE'],
+      ['PUT /v1/records/{meeting_record_id}/legal-hold', 'AWS_IAM'],
     ]);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
   });

@@ -55,6 +55,10 @@ describe('a customer configuration with every option changed', () => {
     for (const key of ['GET /v1/{proxy+}', 'GET /openapi.json']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['archive/read', 'recordings/all'] });
     }
+    // A legal hold changes what the archive may delete: the admin scope only.
+    for (const key of ['PUT /v1/records/{meeting_record_id}/legal-hold', 'DELETE /v1/records/{meeting_record_id}/legal-hold']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'JWT', AuthorizationScopes: ['recordings/all'] });
+    }
     for (const key of ['GET /webhooks/tencent-meeting', 'POST /webhooks/tencent-meeting', 'ANY /webhooks/tencent-meeting']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
     }
@@ -199,6 +203,82 @@ describe('secret', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     const webhookResources = roleStatements(template, 'WebhookFunction').flatMap((s) => s.resources);
     expect(webhookResources).not.toContain(existing.secretArn);
+  });
+});
+
+describe('retention: Object Lock, source cleanup, expiry', () => {
+  const fnEnv = (template: Template, fragment: string) =>
+    (Object.entries(resources(template)).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.includes(fragment))![1].Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+  const recordingsArn = (template: Template) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::S3::Bucket', 'Recordings'), 'Arn'] }, '/recordings/*']] });
+
+  let locked: ReturnType<typeof synth>;
+  beforeAll(() => {
+    locked = synth({ objectLock: { mode: 'COMPLIANCE', days: 400 }, sourceCleanupAfterDays: 30, sourceCleanupDryRun: true, expireAfterDays: 2555 });
+  }, 60_000);
+
+  test('objectLock: the recordings bucket is created with Object Lock and a default retention, so every object is locked', () => {
+    const bucket = resources(locked.template)[logicalIdOf(locked.template, 'AWS::S3::Bucket', 'Recordings')]!;
+    expect(bucket.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    const governance = synth({ objectLock: { mode: 'GOVERNANCE', days: 7 } }).template;
+    const governed = resources(governance)[logicalIdOf(governance, 'AWS::S3::Bucket', 'Recordings')]!;
+    expect(governed.Properties).toMatchObject({ ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } } });
+    // Without the prop: no Object Lock (it cannot be added to an existing bucket later).
+    const plain = synth({}).template;
+    expect(resources(plain)[logicalIdOf(plain, 'AWS::S3::Bucket', 'Recordings')]!.Properties!.ObjectLockEnabled).toBeUndefined();
+  });
+
+  test('with Object Lock the query function may put legal holds on the archived objects, and only that on S3 besides presigning', () => {
+    const s3Statements = roleStatements(locked.template, 'QueryFunction').filter((st) => st.actions.some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      { sid: 'PresignRecordingDownloads', actions: ['s3:GetObject'], resources: [recordingsArn(locked.template)] },
+      { sid: 'LegalHoldRecordings', actions: ['s3:PutObjectLegalHold'], resources: [recordingsArn(locked.template)] },
+    ]);
+    expect(fnEnv(locked.template, 'QueryFunction')).toMatchObject({ ARCHIVE_BUCKET_OBJECT_LOCK: 'true' });
+    const plain = synth({}).template;
+    expect(roleStatements(plain, 'QueryFunction').flatMap((st) => st.actions)).not.toContain('s3:PutObjectLegalHold');
+    expect(fnEnv(plain, 'QueryFunction').ARCHIVE_BUCKET_OBJECT_LOCK).toBeUndefined();
+  });
+
+  test('cleanup and expiry settings reach the reconcile function, with the grants they need (and none when off)', () => {
+    expect(fnEnv(locked.template, 'ReconcileFunction')).toMatchObject({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1', ARCHIVE_EXPIRE_AFTER_DAYS: '2555' });
+    const sids = roleStatements(locked.template, 'ReconcileFunction').map((st) => st.sid);
+    expect(sids).toEqual(expect.arrayContaining(['SourceCleanupItemsRead', 'SourceCleanupItemsWrite', 'ExpireRecordings', 'ExpiryListRecordingVersions']));
+    const expire = roleStatements(locked.template, 'ReconcileFunction').find((st) => st.sid === 'ExpireRecordings')!;
+    expect(expire).toEqual({ sid: 'ExpireRecordings', actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject'], resources: [recordingsArn(locked.template)] });
+
+    const plain = synth({}).template;
+    const env = fnEnv(plain, 'ReconcileFunction');
+    for (const name of ['SOURCE_CLEANUP_AFTER_DAYS', 'SOURCE_CLEANUP_DRY_RUN', 'ARCHIVE_EXPIRE_AFTER_DAYS']) expect(env[name]).toBeUndefined();
+    expect(roleStatements(plain, 'ReconcileFunction').flatMap((st) => st.actions).filter((a) => a.startsWith('s3:'))).toEqual([]);
+  });
+
+  test('still cdk-nag clean', () => {
+    expect(new AwsSolutionsChecks(locked.app).validateScope(locked.app).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  test('combinations that could never work are refused at synth', () => {
+    const build = (props: TencentMeetingArchiveProps) => () => new TencentMeetingArchive(new Stack(newApp(), 'S'), 'A', { entries, ...props });
+    expect(build({ objectLock: { mode: 'GOVERNANCE', days: 30 }, deletionPolicy: 'mirror' })).toThrow(/mirror/);
+    expect(build({ objectLock: { mode: 'COMPLIANCE', days: 365 }, expireAfterDays: 30 })).toThrow(/expireAfterDays/);
+    expect(build({ objectLock: { mode: 'STRICT' as never, days: 30 } })).toThrow(/objectLock\.mode/);
+    expect(build({ objectLock: { mode: 'GOVERNANCE', days: 0 } })).toThrow(/objectLock\.days/);
+    expect(build({ sourceCleanupAfterDays: 1.5 })).toThrow(/sourceCleanupAfterDays/);
+    expect(build({ sourceCleanupAfterDays: 30, reconcile: { enabled: false } })).toThrow(/reconcile/);
+  });
+
+  test('context keys set the same props (infra/stack.ts)', () => {
+    const app = newApp({ sourceCleanupAfterDays: '45', sourceCleanupDryRun: 'true', expireAfterDays: '3650', objectLockMode: 'GOVERNANCE', objectLockDays: '365' });
+    expect(archivePropsFromContext(new Stack(app, 'S'))).toMatchObject({
+      sourceCleanupAfterDays: 45,
+      sourceCleanupDryRun: true,
+      expireAfterDays: 3650,
+      objectLock: { mode: 'GOVERNANCE', days: 365 },
+    });
+    expect(() => archivePropsFromContext(new Stack(newApp({ objectLockMode: 'GOVERNANCE' }), 'S'))).toThrow(/objectLockDays/);
   });
 });
 

@@ -19,6 +19,7 @@ export type S3Operation =
   | 'PutObject'
   | 'GetObject'
   | 'DeleteObject'
+  | 'PutObjectLegalHold'
   | 'Other';
 
 export interface S3Call {
@@ -31,13 +32,17 @@ export interface S3Call {
   status: number;
   /** What S3 answered, when the request reached it. */
   s3Status?: number;
+  /** The request body, for a request the proxy answered itself (`answer`). */
+  body?: string;
 }
 
 /** How the proxy treats matching requests, the next `times` of them. */
 export type S3Fault =
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'refuse'; readonly status: number; readonly code?: string }
-  | { readonly kind: 'lose-answer' };
+  | { readonly kind: 'lose-answer' }
+  /** Answered by the proxy as S3 would, without reaching the emulator (an operation fauxqs does not implement). */
+  | { readonly kind: 'answer'; readonly status: number; readonly body?: string };
 
 interface ArmedFault {
   readonly operation: S3Operation;
@@ -70,6 +75,7 @@ export function operationOf(method: string, query: URLSearchParams, path: string
   if (method === 'DELETE' && query.has('uploadId')) return 'AbortMultipartUpload';
   if (method === 'GET' && query.has('uploadId')) return 'ListParts';
   if (!objectLevel) return 'Other';
+  if (method === 'PUT' && query.has('legal-hold')) return 'PutObjectLegalHold';
   if (method === 'HEAD') return 'HeadObject';
   if (method === 'PUT') return 'PutObject';
   if (method === 'GET') return 'GetObject';
@@ -100,6 +106,17 @@ export async function startS3Proxy(targetEndpoint: string): Promise<S3Proxy> {
     calls.push(call);
     for (const listener of listeners) listener(call);
     const fault = takeFault(operation);
+
+    if (fault?.kind === 'answer') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        call.body = Buffer.concat(chunks).toString('utf8');
+        call.status = fault.status;
+        res.writeHead(fault.status, { 'content-type': 'application/xml' }).end(fault.body ?? '');
+      });
+      return;
+    }
 
     if (fault?.kind === 'refuse') {
       req.resume();

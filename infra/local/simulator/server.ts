@@ -12,6 +12,8 @@ import { DownloadService } from './downloads.ts';
 import { RestFaults, SIM_ENDPOINTS, type SimEndpoint } from './faults.ts';
 import { resolveReadings, type ProfileName, type SourceReadings } from './profiles.ts';
 import { SimulatorModel, type SimArtifact, type SimMeetingRecording, type SimRecordFile, type SimUser } from './model.ts';
+import { asTencentSends, meetingFromRecording, recordingDeletedEvent } from './webhook-events.ts';
+import type { WebhookSender } from './webhook-sender.ts';
 
 export interface SimulatorCredentials {
   /** Corp id, sent as AppId. */
@@ -114,6 +116,13 @@ export interface Simulator {
   readonly downloads: DownloadService;
   /** Switchable at runtime. */
   readonly settings: SimulatorSettings;
+  /**
+   * From now on a file or recording deleted through the REST API (DELETE /v1/records[/id]) is
+   * announced to `sender` as recording.deleted, as Tencent does (DOC-53232); undefined stops it.
+   */
+  announceDeletionsTo(sender: Pick<WebhookSender, 'deliver'> | undefined): void;
+  /** Deletions announced so far (each delivery's promise settles when the sender gave up or was acknowledged). */
+  readonly announcedDeletions: ReadonlyArray<{ readonly recordFileIds: readonly string[]; readonly delivered: Promise<boolean> }>;
   /** TENCENT_MEETING_* variables that point the archive at this simulator. */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -281,6 +290,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const corpLimit = new WindowCounter(options.rateLimits?.corpRecordsPerWindow ?? 10, windowMs);
   const seenNonces = new Map<string, number>();
   let baseUrl = '';
+  let deletionSink: Pick<WebhookSender, 'deliver'> | undefined;
+  const announcedDeletions: Array<{ recordFileIds: readonly string[]; delivered: Promise<boolean> }> = [];
+
+  /** Tencent sends recording.deleted after a REST deletion; after the answer, so it may overtake the caller's own bookkeeping. */
+  function announceDeletion(recording: SimMeetingRecording, recordFileIds: readonly string[], operatorUserId: string): void {
+    const sink = deletionSink;
+    if (!sink || recordFileIds.length === 0) return;
+    const event = asTencentSends(
+      recordingDeletedEvent(meetingFromRecording(recording, undefined, settings.readings), recordFileIds, { operatorUserId, operateTimeMs: model.now() }),
+      recording,
+      settings.readings,
+    );
+    const delivered = new Promise<boolean>((resolve) => setImmediate(() => sink.deliver(event).then((records) => resolve(records.every((r) => r.ok)), () => resolve(false))));
+    announcedDeletions.push({ recordFileIds, delivered });
+  }
 
   // Deleted files must stop being downloadable, like Tencent's.
   model.on('change', (change) => {
@@ -652,14 +676,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         const recording = findRecordingOrThrow(params.get('meeting_record_id'));
         const who = operator(params, caller);
         requirePermission(who, recording);
+        const files = recording.files.map((f) => f.recordFileId);
         model.deleteRecording(recording.meetingRecordId, { operatorId: who!.userid });
+        announceDeletion(recording, files, who!.userid);
         return {};
       }
       case 'deleteFile': {
+        // #2 / #3: the form the account does not accept may be answered `{}` with nothing deleted.
+        if (formAnswer(params) === 'empty') return {};
         const { file, recording } = findFileOrThrow(id!);
         const who = operator(params, caller);
         requirePermission(who, recording);
         model.deleteFile(file.recordFileId, { operatorId: who!.userid });
+        announceDeletion(recording, [file.recordFileId], who!.userid);
         return {};
       }
       case 'unknown':
@@ -772,6 +801,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counters,
     downloads,
     settings,
+    announceDeletionsTo(sender) {
+      deletionSink = sender;
+    },
+    announcedDeletions,
     env() {
       return {
         TENCENT_MEETING_API_BASE: baseUrl,

@@ -3,6 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { ArchiveIndex, type MeetingRecordingUpsert } from '../../../shared/archive/archive-index.ts';
 import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
+import { ArchiveMarks } from '../../../shared/archive/archive-marks.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
 
 const DAY = 86_400_000;
@@ -109,14 +110,37 @@ describe('ArchiveIndex writes', () => {
     const first = await index.markSourceDeleted({ recordFileIds: ['f-41', 'unknown'] }, T0 + DAY);
     expect(first).toEqual({ marked: ['f-41'], unknown: ['unknown'] });
     expect((await index.getMeetingRecording('104'))?.sourceDeletedAt).toBeUndefined();
-    await index.markSourceDeleted({ recordFileIds: ['f-42'] }, T0 + 2 * DAY);
-    await index.markSourceDeleted({ meetingRecordId: '104' }, T0 + 3 * DAY);
+    // The archive's own source cleanup deleted f-42 at Tencent.
+    expect(await index.markSourceDeleted({ recordFileIds: ['f-42'] }, T0 + 2 * DAY, 'archive')).toMatchObject({ marked: ['f-42'] });
+    // Told again (Tencent's echo, a whole-meeting deletion): nothing changes, the first time and author stay.
+    expect(await index.markSourceDeleted({ meetingRecordId: '104' }, T0 + 3 * DAY)).toEqual({ marked: ['f-41', 'f-42'], unknown: [] });
     const rec = await index.getRecording('104');
     expect(rec?.meeting.sourceDeletedAt).toBe(new Date(T0 + 2 * DAY).toISOString());
-    expect(rec?.files.map((f) => [f.sourceDeletedAt, f.artifacts.video?.status])).toEqual([
-      [new Date(T0 + DAY).toISOString(), 'archived'],
-      [new Date(T0 + 2 * DAY).toISOString(), 'archived'],
+    expect(rec?.files.map((f) => [f.sourceDeletedAt, f.sourceDeletedBy, f.artifacts.video?.status])).toEqual([
+      [new Date(T0 + DAY).toISOString(), 'tencent', 'archived'],
+      [new Date(T0 + 2 * DAY).toISOString(), 'archive', 'archived'],
     ]);
+  });
+
+  it('keeps a legal hold and a started source cleanup when the ingest worker writes the recording again', async () => {
+    const marks = new ArchiveMarks({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
+    await index.upsertMeetingRecording(meeting('105'));
+    await index.upsertRecordFile({ meetingRecordId: '105', recordFileId: 'f-51', meetingId: 'm-105', recordStartTimeMs: T0, recordEndTimeMs: T0, recordSize: 1, sharing: { sharingState: 0 } });
+    expect(await marks.setLegalHold('105', { by: 'jwt:counsel', since: new Date(T0).toISOString() })).toMatchObject({ changed: true });
+    expect(await marks.setLegalHold('105', { by: 'jwt:someone-else', since: new Date(T0 + DAY).toISOString() })).toMatchObject({ changed: false, meeting: { legalHold: { by: 'jwt:counsel' } } });
+    await marks.startSourceCleanup('105', 'f-51', new Date(T0 + DAY));
+    // recording.updated / a sweep: the worker rewrites what Tencent lists.
+    await index.upsertMeetingRecording(meeting('105', { subject: 'renamed' }));
+    await index.upsertRecordFile({ meetingRecordId: '105', recordFileId: 'f-51', meetingId: 'm-105', recordStartTimeMs: T0, recordEndTimeMs: T0, recordSize: 2, sharing: { sharingState: 1 } });
+    const rec = await index.getRecording('105');
+    expect(rec?.meeting).toMatchObject({ subject: 'renamed', legalHold: { by: 'jwt:counsel', since: new Date(T0).toISOString() } });
+    expect(rec?.files[0]).toMatchObject({ recordSize: 2, sourceCleanupStartedAt: new Date(T0 + DAY).toISOString() });
+    // Tencent's echo of the cleanup is recorded as the archive's deletion, whoever reports it.
+    await index.markSourceDeleted({ recordFileIds: ['f-51'] }, T0 + 2 * DAY);
+    expect((await index.getRecordFile('f-51'))?.sourceDeletedBy).toBe('archive');
+    expect(await marks.setLegalHold('105', undefined)).toMatchObject({ changed: true });
+    expect((await index.getMeetingRecording('105'))?.legalHold).toBeUndefined();
+    expect(await marks.setLegalHold('no-such-recording', { by: 'x', since: new Date(T0).toISOString() })).toBeUndefined();
   });
 
   it('holds recording events as a provisional recording and merges it into the real one', async () => {

@@ -75,6 +75,10 @@ describe('local stack settings', () => {
     expect(() => loadLocalStackConfig({ DEMO: 'maybe' }, [])).toThrow(/DEMO must be true or false/);
     // The functions' settings fail at start too, checked by the functions' own parsers.
     expect(() => loadLocalStackConfig({ DELETION_POLICY: 'bogus' }, [])).toThrow(ConfigError);
+    // fauxqs would overwrite the recording with the PutObjectLegalHold body (tried: GetObject then returns the XML).
+    expect(() => loadLocalStackConfig({ ARCHIVE_BUCKET_OBJECT_LOCK: 'true' }, [])).toThrow(/ARCHIVE_BUCKET_OBJECT_LOCK must stay unset locally/);
+    expect(() => loadLocalStackConfig({ SOURCE_CLEANUP_AFTER_DAYS: 'soon' }, [])).toThrow(/SOURCE_CLEANUP_AFTER_DAYS/);
+    expect(loadLocalStackConfig({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1' }, []).functionSettings).toMatchObject({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1' });
     expect(() => loadLocalStackConfig({ DELETION_POLICY: 'bogus' }, [])).toThrow(/DELETION_POLICY must be "retain" or "mirror"/);
     expect(() => loadLocalStackConfig({ PRESIGN_TTL_SECONDS: '7200' }, [])).toThrow(/PRESIGN_TTL_SECONDS must be a whole number from 1 to 3600/);
     expect(() => loadLocalStackConfig({ RECONCILE_WINDOW_HOURS: '-1' }, [])).toThrow(/RECONCILE_WINDOW_HOURS/);

@@ -79,11 +79,14 @@ function hasType(value: unknown, type: string): boolean {
 }
 
 /** Validates a handler response against the document's schema for that path, method GET and status. */
-export function validateResponse(document: Schema, path: string, statusCode: number, body: unknown): string[] {
-  const paths = document.paths as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: Schema }> }> } }>;
+export function validateResponse(document: Schema, path: string, statusCode: number, body: unknown, method: 'get' | 'put' | 'delete' = 'get'): string[] {
+  type Operation = { responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+  const paths = document.paths as Record<string, Partial<Record<'get' | 'put' | 'delete', Operation>>>;
   const template = Object.keys(paths).find((p) => new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+').replace(/\./g, '\\.')}$`).test(path));
   if (!template) return [`no path in the document for ${path}`];
-  const response = paths[template]!.get.responses[String(statusCode)];
+  const operation = paths[template]![method];
+  if (!operation) return [`${template}: ${method.toUpperCase()} is not documented`];
+  const response = operation.responses[String(statusCode)];
   if (!response) return [`${template}: status ${statusCode} is not documented`];
   const schema = response.content?.['application/json']?.schema;
   if (!schema) return [`${template} ${statusCode}: no JSON schema`];

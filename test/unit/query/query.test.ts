@@ -61,6 +61,7 @@ describe('mapping', () => {
     expect(fileArchive(file)).toMatchObject({ status: 'copying', key: 'r/m/f.mp4', bytes: 3, archived_at: null });
     expect(meetingArchive({ sourceDeletedAt: '2024-01-02T00:00:00.000Z' } as never, [file])).toEqual({
       status: 'copying', bucket: 'b', key: 'r/m/', bytes: 3, checksum: null, archived_at: null, source_deleted_at: Date.UTC(2024, 0, 2),
+      deleted_by: 'tencent', legal_hold: false, legal_hold_by: null, legal_hold_since: null,
     });
     expect(meetingArchive({} as never, [])).toMatchObject({ status: 'pending', bucket: null, key: null, bytes: null });
   });
@@ -71,7 +72,16 @@ describe('OpenAPI document', () => {
 
   it('describes every route with resolvable schemas', () => {
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths as object).sort()).toEqual(['/openapi.json', '/v1/addresses/{record_file_id}', '/v1/corp/records', '/v1/records', '/v1/records/{meeting_record_id}', '/v1/transcripts/{record_file_id}']);
+    expect(Object.keys(document.paths as object).sort()).toEqual([
+      '/openapi.json',
+      '/v1/addresses/{record_file_id}',
+      '/v1/corp/records',
+      '/v1/records',
+      '/v1/records/{meeting_record_id}',
+      '/v1/records/{meeting_record_id}/legal-hold',
+      '/v1/transcripts/{record_file_id}',
+    ]);
+    expect(Object.keys((document.paths as any)['/v1/records/{meeting_record_id}/legal-hold']).sort()).toEqual(['delete', 'put']);
     const text = JSON.stringify(document);
     for (const [, name] of text.matchAll(/"#\/components\/schemas\/([A-Za-z]+)"/g)) expect((document.components as any).schemas[name!]).toBeDefined();
     const parameters = (document.paths as any)['/v1/records'].get.parameters.map((p: any) => [p.name, p.required]);

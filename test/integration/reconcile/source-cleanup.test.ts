@@ -1,0 +1,188 @@
+// Source cleanup, expiry and legal hold on real components: files archived by the real ingest path
+// (the simulator over HTTP, DynamoDB Local, fauxqs), then the reconcile function run with a clock
+// moved days ahead. The simulator's DELETE /v1/records/{id} removes the file and, like Tencent,
+// sends recording.deleted back to the webhook (here: the harness's webhook handler).
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createReconcileHandler } from '../../../functions/reconcile/handler.ts';
+import { ArchiveMarks } from '../../../shared/archive/archive-marks.ts';
+import { fileStatus } from '../../../shared/archive/model.ts';
+import type { SourceCleanupSettings } from '../../../shared/config/environment.ts';
+import { parseTencentConfig } from '../../../shared/tencent/config.ts';
+import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
+import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
+import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
+import { DAY_MS, FakeClock, lambdaContext, quietEnv } from './support.ts';
+
+quietEnv();
+const MiB = 1024 * 1024;
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function archiveOne(harness: Harness, subject = 'cleanup') {
+  const recording = harness.sim.model.createMeeting({ subject, hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+  const fileId = recording.files[0]!.recordFileId;
+  await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+  expect((await harness.drain()).failed).toBe(0);
+  const file = (await harness.index.getRecordFile(fileId))!;
+  expect(fileStatus(file)).toBe('archived');
+  return { recording, fileId, key: file.artifacts.video!.key! };
+}
+
+/** One reconcile invocation at `clock`, with the cleanup settings given. */
+async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<SourceCleanupSettings>) {
+  const metrics = new RecordingMetrics({ namespace: 'test', serviceName: 'reconcile' });
+  const handler = createReconcileHandler({
+    dynamo: harness.resources.clients.dynamo,
+    sqs: harness.resources.clients.sqs,
+    tableName: harness.resources.tableName,
+    queueUrl: harness.resources.ingestQueueUrl,
+    tencent: async () => parseTencentConfig(harness.sim.env()),
+    now: clock.now,
+    sleep: clock.sleep,
+    metrics,
+    cleanup: { settings: { afterDays: 0, dryRun: false, expireAfterDays: 0, ...settings }, s3: harness.resources.clients.s3 },
+  });
+  await handler({}, lambdaContext(600_000));
+  return metrics;
+}
+
+async function objectExists(harness: Harness, key: string): Promise<boolean> {
+  try {
+    await harness.resources.clients.s3.send(new HeadObjectCommand({ Bucket: harness.resources.bucketName, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+/** The simulator announces REST deletions to the harness's webhook, as Tencent does to the subscription. */
+function announceToWebhook(harness: Harness): void {
+  harness.sim.announceDeletionsTo({
+    deliver: async (event) => {
+      const response = await harness.deliver(event);
+      return [{ ok: response.statusCode === 200 } as DeliveryRecord];
+    },
+  });
+}
+
+const deleteCalls = (harness: Harness) => harness.sim.counters.endpoints.deleteFile.requests;
+
+describe('source cleanup (reconcile, simulator + emulators)', () => {
+  it('deletes at Tencent only a verified copy past the age, records deleted_by archive, and the echoed recording.deleted keeps the copy under mirror', async () => {
+    h = await startHarness({ deletionPolicy: 'mirror' });
+    announceToWebhook(h);
+    const archived = await archiveOne(h);
+    // A file whose copy never completed: old enough, but not verified.
+    const unverified = h.sim.model.createMeeting({ subject: 'unverified', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
+    const unverifiedId = unverified.files[0]!.recordFileId;
+    await h.index.upsertMeetingRecording({ meetingRecordId: unverified.meetingRecordId, meetingId: unverified.meetingId, meetingCode: unverified.meetingCode, subject: 'unverified', hostUserId: unverified.hostUserId, mediaStartTimeMs: unverified.mediaStartTimeMs, state: 3 });
+    await h.index.upsertRecordFile({ meetingRecordId: unverified.meetingRecordId, recordFileId: unverifiedId, meetingId: unverified.meetingId, recordStartTimeMs: unverified.files[0]!.recordStartTimeMs, recordEndTimeMs: unverified.files[0]!.recordEndTimeMs, recordSize: MiB, sharing: { sharingState: 0 } });
+    await h.index.setArtifactStatus(unverified.meetingRecordId, unverifiedId, { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'failed', lastError: 'link expired' });
+
+    const clock = new FakeClock(Date.now() + 10 * DAY_MS);
+    const early = await reconcile(h, clock, { afterDays: 30 });
+    expect(deleteCalls(h)).toBe(0);
+    expect(h.sim.model.getFile(archived.fileId)).toBeDefined();
+    expect(early.total('SourceCleanupFilesDeleted')).toBe(0);
+
+    clock.advance(21 * DAY_MS);
+    const due = await reconcile(h, clock, { afterDays: 30 });
+    expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
+    expect(h.sim.model.deletedFiles.has(archived.fileId)).toBe(true);
+    expect(h.sim.model.getFile(unverifiedId)).toBeDefined();
+    expect(due.total('SourceCleanupFilesDeleted')).toBe(1);
+    expect(due.total('SourceCleanupBytesFreed')).toBe(MiB);
+    expect(due.total('SourceCleanupFilesNotVerified')).toBe(1);
+    const flagged = (await h.index.getRecordFile(archived.fileId))!;
+    expect(flagged).toMatchObject({ sourceDeletedBy: 'archive' });
+    expect(flagged.sourceDeletedAt).toBeDefined();
+
+    // Tencent's echo arrives, the worker confirms it with Tencent: the copy stays (mirror would otherwise remove it).
+    expect(h.sim.announcedDeletions.map((a) => a.recordFileIds)).toEqual([[archived.fileId]]);
+    expect(await h.sim.announcedDeletions[0]!.delivered).toBe(true);
+    expect((await h.drain()).failed).toBe(0);
+    const after = (await h.index.getRecordFile(archived.fileId))!;
+    expect(fileStatus(after)).toBe('archived');
+    expect(after.sourceDeletedBy).toBe('archive');
+    expect(await objectExists(h, archived.key)).toBe(true);
+
+    // A second pass finds nothing left to delete.
+    clock.advance(DAY_MS);
+    const calls = deleteCalls(h);
+    await reconcile(h, clock, { afterDays: 30 });
+    expect(deleteCalls(h)).toBe(calls);
+  });
+
+  it('dry run and a setting of 0 delete nothing; a legal hold keeps the file at Tencent until it is lifted', async () => {
+    h = await startHarness();
+    const archived = await archiveOne(h);
+    const clock = new FakeClock(Date.now() + 31 * DAY_MS);
+
+    const dry = await reconcile(h, clock, { afterDays: 30, dryRun: true });
+    expect(dry.total('SourceCleanupFilesWouldDelete')).toBe(1);
+    expect(dry.total('SourceCleanupBytesWouldFree')).toBe(MiB);
+    expect(dry.total('SourceCleanupFilesDeleted')).toBe(0);
+    await reconcile(h, clock, { afterDays: 0 });
+    expect(deleteCalls(h)).toBe(0);
+    expect(h.sim.model.getFile(archived.fileId)).toBeDefined();
+
+    const marks = new ArchiveMarks({ dynamo: h.resources.clients.dynamo, tableName: h.resources.tableName });
+    await marks.setLegalHold(archived.recording.meetingRecordId, { by: 'test', since: new Date().toISOString() });
+    const held = await reconcile(h, clock, { afterDays: 30 });
+    expect(held.total('SourceCleanupFilesHeld')).toBe(1);
+    expect(deleteCalls(h)).toBe(0);
+    expect(h.sim.model.getFile(archived.fileId)).toBeDefined();
+    expect((await h.index.getRecordFile(archived.fileId))!.sourceDeletedAt).toBeUndefined();
+
+    await marks.setLegalHold(archived.recording.meetingRecordId, undefined);
+    await reconcile(h, clock, { afterDays: 30 });
+    expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
+  });
+
+  it('under the seed operator form answering {} to the SDK form, deletes only once the other form is confirmed', async () => {
+    h = await startHarness({ simulator: { readings: { operatorForm: 'seed', otherFormAnswer: 'empty' } } });
+    const archived = await archiveOne(h);
+    await reconcile(h, new FakeClock(Date.now() + 31 * DAY_MS), { afterDays: 30 });
+    expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
+    const forms = h.sim.counters.log.filter((l) => l.endpoint === 'deleteFile').map((l) => (l.target.includes('userid=') ? 'seed' : 'sdk'));
+    expect(forms).toEqual(['sdk', 'seed']);
+    expect((await h.index.getRecordFile(archived.fileId))!.sourceDeletedBy).toBe('archive');
+  });
+});
+
+describe('legal hold against mirror deletion and expiry', () => {
+  it('a held recording survives a confirmed Tencent deletion under mirror and expiry; lifted, it expires', async () => {
+    h = await startHarness({ deletionPolicy: 'mirror' });
+    const archived = await archiveOne(h);
+    const marks = new ArchiveMarks({ dynamo: h.resources.clients.dynamo, tableName: h.resources.tableName });
+    await marks.setLegalHold(archived.recording.meetingRecordId, { by: 'test', since: new Date().toISOString() });
+
+    // Someone deletes the file at Tencent; the event is confirmed (4051), but the hold keeps the copy.
+    h.sim.model.deleteFile(archived.fileId);
+    await h.deliver(recordingDeletedEvent(meetingFromRecording(archived.recording), [archived.fileId]));
+    expect((await h.drain()).failed).toBe(0);
+    const flagged = (await h.index.getRecordFile(archived.fileId))!;
+    expect(flagged.sourceDeletedBy).toBe('tencent');
+    expect(fileStatus(flagged)).toBe('archived');
+    expect(await objectExists(h, archived.key)).toBe(true);
+
+    const clock = new FakeClock(Date.now() + 31 * DAY_MS);
+    const held = await reconcile(h, clock, { expireAfterDays: 30 });
+    expect(held.total('SourceCleanupFilesHeld')).toBe(1);
+    expect(held.total('ArchiveFilesExpired')).toBe(0);
+    expect(await objectExists(h, archived.key)).toBe(true);
+
+    await marks.setLegalHold(archived.recording.meetingRecordId, undefined);
+    const expired = await reconcile(h, clock, { expireAfterDays: 30 });
+    expect(expired.total('ArchiveFilesExpired')).toBe(1);
+    expect(expired.total('ArchiveBytesExpired')).toBe(MiB);
+    expect(await objectExists(h, archived.key)).toBe(false);
+    expect(fileStatus((await h.index.getRecordFile(archived.fileId))!)).toBe('deleted');
+  });
+});
