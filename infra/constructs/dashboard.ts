@@ -1,6 +1,6 @@
 // One CloudWatch dashboard for the archive: what arrives (webhook deliveries and refusals), what
 // waits (queue depth and age, the DLQ), what is archived (files, bytes, copy throughput), what fails,
-// and what the reconcile sweep finds. Custom metrics are named by the constants the functions emit
+// what the reconcile sweep finds, what source cleanup and expiry did, and the archive events. Custom metrics are named by the constants the functions emit
 // them with (INGEST_METRIC_NAMES, WEBHOOK_METRIC_NAMES, RECONCILE_METRIC_NAMES) and carry the
 // `service` dimension Powertools adds (METRIC_SERVICES): test/infra/dashboard.test.ts fails if the
 // dashboard names anything the code does not publish.
@@ -10,6 +10,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_METRIC_NAMES } from '../../shared/ingest/ingest-metrics.ts';
 import { METRIC_SERVICES, type MetricService } from '../../shared/observability/metrics.ts';
+import { ARCHIVE_EVENT_METRIC_NAMES } from '../../shared/events/outbox.ts';
+import { CLEANUP_METRIC_NAMES } from '../../shared/reconcile/cleanup-step.ts';
 import { RECONCILE_METRIC_NAMES } from '../../shared/reconcile/reconcile-run.ts';
 import { WEBHOOK_METRIC_NAMES } from '../../shared/webhook/webhook-metrics.ts';
 import type { ArchiveHttpApi } from './http-api.ts';
@@ -42,6 +44,8 @@ export class ArchiveDashboard extends Construct {
     const I = INGEST_METRIC_NAMES;
     const W = WEBHOOK_METRIC_NAMES;
     const R = RECONCILE_METRIC_NAMES;
+    const C = CLEANUP_METRIC_NAMES;
+    const E = ARCHIVE_EVENT_METRIC_NAMES;
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: WIDTH, height: HEIGHT, period: PERIOD, ...extra });
 
@@ -122,6 +126,28 @@ export class ArchiveDashboard extends Construct {
           graph('Sweep: files', [sweep(R.filesFound, 'found'), sweep(R.filesAlreadyArchived, 'already archived'), sweep(R.filesEnqueued, 'enqueued')]),
           graph('Sweep runs', [sweep(R.sweepsCompleted, 'completed'), sweep(R.sweepsPaused, 'paused (budget or time)'), sweep(R.sweepsSkipped, 'skipped (overlap)')]),
           graph('Sweep: Tencent pages and bytes', [sweep(R.corpRecordsPages, 'corp/records pages')], { right: [sweep(R.bytesEnqueued, 'bytes enqueued')] }),
+        ],
+        [
+          graph(
+            'Source cleanup: files',
+            [
+              sweep(C.filesDeleted, 'deleted at Tencent'),
+              sweep(C.filesWouldDelete, 'would delete (dry run)'),
+              sweep(C.filesHeld, 'kept: legal hold'),
+              sweep(C.filesNotVerified, 'kept: copy not verified'),
+              sweep(C.unconfirmed, 'deletion not confirmed'),
+              sweep(C.errors, 'runs failed'),
+            ],
+            { right: [sweep(C.bytesFreed, 'bytes freed at Tencent'), sweep(C.bytesWouldFree, 'bytes it would free')] },
+          ),
+          graph('Archive expiry', [sweep(C.filesExpired, 'files expired')], { right: [sweep(C.bytesExpired, 'bytes expired')] }),
+          graph('Archive events (EventBridge)', [
+            ingest(E.published, 'published (ingest)'),
+            sweep(E.published, 'published (reconcile)'),
+            sweep(E.republished, 'republished by the sweep'),
+            ingest(E.publishFailed, 'publish failed (ingest)'),
+            sweep(E.publishFailed, 'publish failed (reconcile)'),
+          ]),
         ],
       ],
     });

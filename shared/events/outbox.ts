@@ -38,6 +38,13 @@ export function pendingEventItem(event: ArchiveEvent, nowMs: number): PendingEve
   return { ...keys.outboxPending(event.detail.event_id), kind: 'archive-event', eventId: event.detail.event_id, detailType: event.detailType, detail: event.detail, recordedAtMs: nowMs };
 }
 
+/** What the outbox publishes, under the service of the function it runs in (ingest, reconcile). */
+export const ARCHIVE_EVENT_METRIC_NAMES = {
+  published: 'ArchiveEventsPublished',
+  publishFailed: 'ArchiveEventsPublishFailed',
+  republished: 'ArchiveEventsRepublished',
+} as const;
+
 /** What the outbox counts: Powertools Metrics, or anything with the same call. */
 export interface OutboxMetrics {
   addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
@@ -75,11 +82,11 @@ export class ArchiveEventOutbox {
       await this.#options.publisher.publish(events);
     } catch (error) {
       failed = new Set(error instanceof ArchiveEventPublishError ? error.failedEventIds : events.map((e) => e.detail.event_id));
-      metrics?.addMetric('ArchiveEventsPublishFailed', MetricUnit.Count, failed.size);
+      metrics?.addMetric(ARCHIVE_EVENT_METRIC_NAMES.publishFailed, MetricUnit.Count, failed.size);
       logger.warn('archive events not published; kept for the reconcile sweep', { eventIds: [...failed], error: error instanceof Error ? error.message : String(error) });
     }
     const published = events.filter((e) => !failed.has(e.detail.event_id));
-    if (published.length > 0) metrics?.addMetric('ArchiveEventsPublished', MetricUnit.Count, published.length);
+    if (published.length > 0) metrics?.addMetric(ARCHIVE_EVENT_METRIC_NAMES.published, MetricUnit.Count, published.length);
     for (const event of published) {
       logger.info('archive event published', { detailType: event.detailType, eventId: event.detail.event_id, ...idsOf(event) });
       await this.#clear(event.detail.event_id);
@@ -150,7 +157,7 @@ export class ArchiveEventOutbox {
     }
     const republished = due.length - failed;
     if (due.length > 0) this.#options.logger.info('pending archive events republished', { republished, failed });
-    this.#options.metrics?.addMetric('ArchiveEventsRepublished', MetricUnit.Count, republished);
+    this.#options.metrics?.addMetric(ARCHIVE_EVENT_METRIC_NAMES.republished, MetricUnit.Count, republished);
     return { republished, failed };
   }
 

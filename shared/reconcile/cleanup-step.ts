@@ -19,6 +19,20 @@ import { DynamoRateBudget, type DynamoRateBudgetOptions } from './shared-budget.
 import { RECORDS_DELETE_BUDGET, RECORDS_DELETE_LIMIT_PER_MINUTE, runSourceCleanup, type CleanupResult } from './source-cleanup.ts';
 import type { CorpRecordsSource } from './sweep.ts';
 
+/** What source cleanup and expiry publish (reconcile service): the dashboard graphs these names. */
+export const CLEANUP_METRIC_NAMES = {
+  errors: 'SourceCleanupErrors',
+  filesWouldDelete: 'SourceCleanupFilesWouldDelete',
+  bytesWouldFree: 'SourceCleanupBytesWouldFree',
+  filesDeleted: 'SourceCleanupFilesDeleted',
+  bytesFreed: 'SourceCleanupBytesFreed',
+  filesHeld: 'SourceCleanupFilesHeld',
+  filesNotVerified: 'SourceCleanupFilesNotVerified',
+  unconfirmed: 'SourceCleanupUnconfirmed',
+  filesExpired: 'ArchiveFilesExpired',
+  bytesExpired: 'ArchiveBytesExpired',
+} as const;
+
 export interface CleanupWiring {
   readonly settings: SourceCleanupSettings;
   /** For expiry's deletes (every version of an object). */
@@ -79,7 +93,7 @@ export async function runCleanupStep(deps: CleanupStepDeps, tencent: TencentConf
     recordCleanupMetrics(metrics, result, settings.dryRun);
     return result;
   } catch (error) {
-    metrics.addMetric('SourceCleanupErrors', MetricUnit.Count, 1);
+    metrics.addMetric(CLEANUP_METRIC_NAMES.errors, MetricUnit.Count, 1);
     logger.error('source cleanup failed; the sweep runs anyway', { error: error as Error });
     return undefined;
   }
@@ -88,15 +102,15 @@ export async function runCleanupStep(deps: CleanupStepDeps, tencent: TencentConf
 function recordCleanupMetrics(metrics: Metrics, result: CleanupResult, dryRun: boolean): void {
   const t = result.totals;
   if (dryRun) {
-    metrics.addMetric('SourceCleanupFilesWouldDelete', MetricUnit.Count, t.filesWouldDelete);
-    metrics.addMetric('SourceCleanupBytesWouldFree', MetricUnit.Bytes, t.bytesWouldFree);
+    metrics.addMetric(CLEANUP_METRIC_NAMES.filesWouldDelete, MetricUnit.Count, t.filesWouldDelete);
+    metrics.addMetric(CLEANUP_METRIC_NAMES.bytesWouldFree, MetricUnit.Bytes, t.bytesWouldFree);
   } else {
-    metrics.addMetric('SourceCleanupFilesDeleted', MetricUnit.Count, t.filesDeleted);
-    metrics.addMetric('SourceCleanupBytesFreed', MetricUnit.Bytes, t.bytesFreed);
+    metrics.addMetric(CLEANUP_METRIC_NAMES.filesDeleted, MetricUnit.Count, t.filesDeleted);
+    metrics.addMetric(CLEANUP_METRIC_NAMES.bytesFreed, MetricUnit.Bytes, t.bytesFreed);
   }
-  metrics.addMetric('SourceCleanupFilesHeld', MetricUnit.Count, t.filesHeld);
-  metrics.addMetric('SourceCleanupFilesNotVerified', MetricUnit.Count, t.filesNotVerified);
-  metrics.addMetric('SourceCleanupUnconfirmed', MetricUnit.Count, t.filesUnconfirmed + t.filesFailed);
-  metrics.addMetric('ArchiveFilesExpired', MetricUnit.Count, t.filesExpired);
-  metrics.addMetric('ArchiveBytesExpired', MetricUnit.Bytes, t.bytesExpired);
+  metrics.addMetric(CLEANUP_METRIC_NAMES.filesHeld, MetricUnit.Count, t.filesHeld);
+  metrics.addMetric(CLEANUP_METRIC_NAMES.filesNotVerified, MetricUnit.Count, t.filesNotVerified);
+  metrics.addMetric(CLEANUP_METRIC_NAMES.unconfirmed, MetricUnit.Count, t.filesUnconfirmed + t.filesFailed);
+  metrics.addMetric(CLEANUP_METRIC_NAMES.filesExpired, MetricUnit.Count, t.filesExpired);
+  metrics.addMetric(CLEANUP_METRIC_NAMES.bytesExpired, MetricUnit.Bytes, t.bytesExpired);
 }

@@ -9,6 +9,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ArchiveStack } from '../../infra/stack.ts';
 import { INGEST_METRIC_NAMES, ingestMetricsOf, type IngestMetrics } from '../../shared/ingest/ingest-metrics.ts';
 import { METRIC_SERVICES } from '../../shared/observability/metrics.ts';
+import { ARCHIVE_EVENT_METRIC_NAMES } from '../../shared/events/outbox.ts';
+import { CLEANUP_METRIC_NAMES } from '../../shared/reconcile/cleanup-step.ts';
 import { RECONCILE_METRIC_NAMES } from '../../shared/reconcile/reconcile-run.ts';
 import { WEBHOOK_METRIC_NAMES } from '../../shared/webhook/webhook-metrics.ts';
 import { RecordingMetrics } from '../support/recording-metrics.ts';
@@ -83,12 +85,12 @@ function emittedIngestNames(): Set<string> {
 describe('the CloudWatch dashboard', () => {
   test('every custom metric on it is one the functions publish, under their service dimension and namespace', () => {
     const published: Record<string, Set<string>> = {
-      [METRIC_SERVICES.ingest]: emittedIngestNames(),
+      [METRIC_SERVICES.ingest]: new Set([...emittedIngestNames(), ...Object.values(ARCHIVE_EVENT_METRIC_NAMES)]),
       [METRIC_SERVICES.webhook]: new Set(Object.values(WEBHOOK_METRIC_NAMES)),
-      [METRIC_SERVICES.reconcile]: new Set(Object.values(RECONCILE_METRIC_NAMES)),
+      [METRIC_SERVICES.reconcile]: new Set([...Object.values(RECONCILE_METRIC_NAMES), ...Object.values(CLEANUP_METRIC_NAMES), ...Object.values(ARCHIVE_EVENT_METRIC_NAMES)]),
     };
     // The ingest constants are what ingestMetricsOf emits: a renamed emission would leave the dashboard on a dead name.
-    expect([...published[METRIC_SERVICES.ingest]!].sort()).toEqual(Object.values(INGEST_METRIC_NAMES).sort());
+    expect([...emittedIngestNames()].sort()).toEqual(Object.values(INGEST_METRIC_NAMES).sort());
     const custom = graphed().filter((m) => !m.namespace.startsWith('AWS/'));
     expect(custom.length).toBeGreaterThan(20);
     for (const metric of custom) {
@@ -100,7 +102,7 @@ describe('the CloudWatch dashboard', () => {
     }
   });
 
-  test('it shows webhook deliveries and rejections, queue age and depth, files and bytes archived, copy throughput, failures, the DLQ and sweep results', () => {
+  test('it shows webhook deliveries and rejections, queue age and depth, files and bytes archived, copy throughput, failures, the DLQ, sweep results, source cleanup, expiry and archive events', () => {
     const all = graphed();
     const has = (namespace: string, name: string, dimension?: [string, string]) =>
       all.some((m) => m.namespace === namespace && m.name === name && (!dimension || m.dimensions[dimension[0]] === dimension[1]));
@@ -112,6 +114,11 @@ describe('the CloudWatch dashboard', () => {
     expect(has('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toBe(true);
     for (const name of ['FilesArchived', 'BytesArchived', 'CopySeconds', 'IntegrityFailures', 'Retries', 'CopiesStalled']) expect(has(ns, name, ['service', 'ingest'])).toBe(true);
     for (const name of ['FilesFound', 'FilesEnqueued', 'SweepsCompleted']) expect(has(ns, name, ['service', 'reconcile'])).toBe(true);
+    for (const name of ['SourceCleanupFilesDeleted', 'SourceCleanupBytesFreed', 'SourceCleanupFilesWouldDelete', 'SourceCleanupFilesHeld', 'ArchiveFilesExpired']) {
+      expect(has(ns, name, ['service', 'reconcile'])).toBe(true);
+    }
+    expect(has(ns, 'ArchiveEventsPublished', ['service', 'ingest'])).toBe(true);
+    expect(has(ns, 'ArchiveEventsPublishFailed', ['service', 'reconcile'])).toBe(true);
     expect(all.some((m) => m.namespace === 'AWS/Lambda' && m.name === 'Errors')).toBe(true);
     // Throughput is a math expression over BytesArchived (and CopySeconds).
     const expressions = body.widgets.flatMap((w) => (w.properties.metrics ?? []).flat()).filter((c) => typeof c === 'object' && c !== null && 'expression' in c);
