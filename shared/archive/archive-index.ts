@@ -129,6 +129,8 @@ export class ArchiveIndex {
         createdAt: existing?.createdAt ?? now,
         ...optional('statusAtMs', status.atMs),
         files: existing?.files ?? {},
+        // Files that did not fit in this item live apart; readers find them only through this flag.
+        ...optional('filesApart', existing?.filesApart),
       };
       if (existing && sameContent(existing, next) && !slotChange.write) return { created: false, record: toMeetingRecord(existing) };
 

@@ -108,6 +108,14 @@ describe('a meeting recording larger than one DynamoDB item', () => {
     expect(listed.items[0]!.files).toHaveLength(FILES);
     expect(listed.items[0]!.files.every((f) => fileStatus(f) === 'archived')).toBe(true);
 
+    // The worker upserts the meeting again on every message (here with a renamed subject, so it
+    // writes): the files that live apart stay found, with their artifacts.
+    await index.upsertMeetingRecording({ meetingRecordId, meetingId, meetingCode: '445999969', subject: '全员大会 All hands (renamed)', hostUserId: 'host-user', mediaStartTimeMs: T0, state: 3 });
+    const reread = (await index.getRecording(meetingRecordId))!;
+    expect(reread.meeting.subject).toBe('全员大会 All hands (renamed)');
+    expect(reread.files).toHaveLength(FILES);
+    expect(reread.files.every((f) => fileStatus(f) === 'archived')).toBe(true);
+
     // A change to a file that lives apart, and the whole recording deleted at the source.
     await index.setArtifactStatus(meetingRecordId, fileIds.at(-1)!, { ...last!.file.artifacts.video!, status: 'deleted' });
     expect((await index.getRecordFile(fileIds.at(-1)!))!.artifacts.video!.status).toBe('deleted');
