@@ -215,7 +215,14 @@ async function cleanFile(
   }
   const grant = await acquireWithin(deps.budget, options.maxWaitMs, deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))));
   if (!grant.granted) return 'budget';
-  await deps.marks.startSourceCleanup(file.meetingRecordId, file.recordFileId, new Date(deps.now()));
+  const noted = await deps.marks.startSourceCleanup(file.meetingRecordId, file.recordFileId, new Date(deps.now()));
+  // Checked again on the record just written: the budget wait is long enough for Tencent to announce
+  // one more artifact (AI minutes, a transcript) that the archive does not hold yet.
+  if (!noted || !verifiedCopy(noted)) {
+    totals.filesNotVerified += 1;
+    logger.info('left alone: the copy is no longer verified (an artifact was announced or changed meanwhile)', ids);
+    return undefined;
+  }
   // A hold placed while this run looked: it wins (the note alone deletes nothing).
   if ((await deps.index.getMeetingRecording(file.meetingRecordId))?.legalHold) {
     totals.filesHeld += 1;

@@ -5,6 +5,8 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createReconcileHandler } from '../../../functions/reconcile/handler.ts';
 import { ArchiveMarks } from '../../../shared/archive/archive-marks.ts';
+import { DynamoRateBudget } from '../../../shared/reconcile/shared-budget.ts';
+import { RECORDS_DELETE_BUDGET, RECORDS_DELETE_LIMIT_PER_MINUTE } from '../../../shared/reconcile/source-cleanup.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import type { SourceCleanupSettings } from '../../../shared/config/environment.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
@@ -34,7 +36,7 @@ async function archiveOne(harness: Harness, subject = 'cleanup') {
 }
 
 /** One reconcile invocation at `clock`, with the cleanup settings given. */
-async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<SourceCleanupSettings>) {
+async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<SourceCleanupSettings>, sleep: (ms: number) => Promise<void> = clock.sleep) {
   const metrics = new RecordingMetrics({ namespace: 'test', serviceName: 'reconcile' });
   const handler = createReconcileHandler({
     dynamo: harness.resources.clients.dynamo,
@@ -43,7 +45,7 @@ async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<S
     queueUrl: harness.resources.ingestQueueUrl,
     tencent: async () => parseTencentConfig(harness.sim.env()),
     now: clock.now,
-    sleep: clock.sleep,
+    sleep,
     metrics,
     cleanup: { settings: { afterDays: 0, dryRun: false, expireAfterDays: 0, ...settings }, s3: harness.resources.clients.s3 },
   });
@@ -143,6 +145,29 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
     await marks.setLegalHold(archived.recording.meetingRecordId, undefined);
     await reconcile(h, clock, { afterDays: 30 });
     expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
+  });
+
+  it('checks the copy again after waiting for its DELETE budget: an artifact Tencent announced meanwhile keeps the file at Tencent', async () => {
+    h = await startHarness();
+    const archived = await archiveOne(h);
+    const clock = new FakeClock(Date.now() + 31 * DAY_MS);
+    // The minute's DELETE budget is spent: the cleanup waits, and meanwhile Tencent announces AI
+    // minutes for the file (an event the ingest worker notes before it copies them).
+    const spent = new DynamoRateBudget({ dynamo: h.resources.clients.dynamo, tableName: h.resources.tableName, now: clock.now, name: RECORDS_DELETE_BUDGET, limit: RECORDS_DELETE_LIMIT_PER_MINUTE });
+    for (let i = 0; i < RECORDS_DELETE_LIMIT_PER_MINUTE; i++) expect((await spent.tryAcquire()).granted).toBe(true);
+    let announced = false;
+    const metrics = await reconcile(h, clock, { afterDays: 30 }, async (ms) => {
+      if (!announced) {
+        announced = true;
+        await h!.index.noteAnnouncedKinds(archived.recording.meetingRecordId, archived.fileId, ['ai_minutes']);
+      }
+      await clock.sleep(ms);
+    });
+    expect(announced).toBe(true);
+    expect(deleteCalls(h)).toBe(0);
+    expect(h.sim.model.getFile(archived.fileId)).toBeDefined();
+    expect(metrics.total('SourceCleanupFilesNotVerified')).toBe(1);
+    expect(metrics.total('SourceCleanupFilesDeleted')).toBe(0);
   });
 
   it('under the seed operator form answering {} to the SDK form, deletes only once the other form is confirmed', async () => {
