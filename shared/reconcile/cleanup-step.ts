@@ -8,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ArchiveIndex } from '../archive/archive-index.ts';
 import { ArchiveMarks } from '../archive/archive-marks.ts';
+import type { DispatchEvents } from '../archive/file-items.ts';
 import type { SourceCleanupSettings } from '../config/environment.ts';
 import { deleteEveryVersion } from '../copy/object-versions.ts';
 import { MetricUnit, type Metrics } from '../observability/metrics.ts';
@@ -53,6 +54,8 @@ export interface CleanupStepDeps {
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Publishes the archive events of the index writes (shared/events/outbox.ts). */
+  readonly dispatchEvents?: DispatchEvents;
 }
 
 export async function runCleanupStep(deps: CleanupStepDeps, tencent: TencentConfig | CorpRecordsSource, context: Context, reserveMs: number): Promise<CleanupResult | undefined> {
@@ -67,7 +70,7 @@ export async function runCleanupStep(deps: CleanupStepDeps, tencent: TencentConf
   try {
     const result = await runSourceCleanup(
       {
-        index: new ArchiveIndex({ dynamo, tableName, now: () => new Date(now()) }),
+        index: new ArchiveIndex({ dynamo, tableName, now: () => new Date(now()), ...(deps.dispatchEvents ? { dispatchEvents: deps.dispatchEvents } : {}) }),
         marks: new ArchiveMarks({ dynamo, tableName, now: () => new Date(now()) }),
         walk: new CleanupWalk({ dynamo, tableName, now }),
         ...(client ? { tencent: client } : {}),

@@ -76,7 +76,7 @@ export interface ReconcileRunDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Publishes archive events their writers left pending (shared/events/outbox.ts), before each sweep. */
-  readonly outbox?: Pick<ArchiveEventOutbox, 'republishPending'>;
+  readonly outbox?: Pick<ArchiveEventOutbox, 'republishPending' | 'dispatch'>;
   /** Pending events younger than this are left to their writer. @default DEFAULT_REPUBLISH_MIN_AGE_MS (5 min) */
   readonly republishMinAgeMs?: number;
 }
@@ -99,7 +99,10 @@ export async function runReconcile(deps: ReconcileRunDeps, rawEvent: unknown, co
   const windowHours = event.windowHours ?? deps.windowHours ?? DEFAULT_RECONCILE_WINDOW_HOURS;
   const tencent = await deps.tencent();
   const remaining = () => context.getRemainingTimeInMillis();
-  if (deps.cleanup) await runCleanupStep({ ...deps, cleanup: deps.cleanup, now }, tencent, context, reserveMs);
+  const outbox = deps.outbox;
+  // Cleanup's and expiry's changes publish their events now, not at the next run's republish.
+  const dispatchEvents = outbox ? { dispatchEvents: (events: Parameters<typeof outbox.dispatch>[0]) => outbox.dispatch(events) } : {};
+  if (deps.cleanup) await runCleanupStep({ ...deps, cleanup: deps.cleanup, now, ...dispatchEvents }, tencent, context, reserveMs);
   const sweepDeps = createSweepDeps({
     dynamo: deps.dynamo,
     sqs: deps.sqs,

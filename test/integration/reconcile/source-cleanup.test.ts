@@ -5,6 +5,9 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createReconcileHandler } from '../../../functions/reconcile/handler.ts';
 import { ArchiveMarks } from '../../../shared/archive/archive-marks.ts';
+import { DETAIL_TYPES } from '../../../shared/events/archive-events.ts';
+import { FileEventPublisher } from '../../../shared/events/file-publisher.ts';
+import { ArchiveEventOutbox } from '../../../shared/events/outbox.ts';
 import { DynamoRateBudget } from '../../../shared/reconcile/shared-budget.ts';
 import { RECORDS_DELETE_BUDGET, RECORDS_DELETE_LIMIT_PER_MINUTE } from '../../../shared/reconcile/source-cleanup.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
@@ -13,6 +16,10 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { ofType, readEventLines } from '../../support/archive-events.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RecordingMetrics } from '../../support/recording-metrics.ts';
 import { DAY_MS, FakeClock, lambdaContext, quietEnv } from './support.ts';
 
@@ -36,7 +43,13 @@ async function archiveOne(harness: Harness, subject = 'cleanup') {
 }
 
 /** One reconcile invocation at `clock`, with the cleanup settings given. */
-async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<SourceCleanupSettings>, sleep: (ms: number) => Promise<void> = clock.sleep) {
+async function reconcile(
+  harness: Harness,
+  clock: FakeClock,
+  settings: Partial<SourceCleanupSettings>,
+  sleep: (ms: number) => Promise<void> = clock.sleep,
+  outbox?: ArchiveEventOutbox,
+) {
   const metrics = new RecordingMetrics({ namespace: 'test', serviceName: 'reconcile' });
   const handler = createReconcileHandler({
     dynamo: harness.resources.clients.dynamo,
@@ -47,6 +60,7 @@ async function reconcile(harness: Harness, clock: FakeClock, settings: Partial<S
     now: clock.now,
     sleep,
     metrics,
+    ...(outbox ? { outbox } : {}),
     cleanup: { settings: { afterDays: 0, dryRun: false, expireAfterDays: 0, ...settings }, s3: harness.resources.clients.s3 },
   });
   await handler({}, lambdaContext(600_000));
@@ -94,7 +108,16 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
     expect(early.total('SourceCleanupFilesDeleted')).toBe(0);
 
     clock.advance(21 * DAY_MS);
-    const due = await reconcile(h, clock, { afterDays: 30 });
+    const eventsFile = join(mkdtempSync(join(tmpdir(), 'cleanup-events-')), 'events.jsonl');
+    const outbox = new ArchiveEventOutbox({
+      dynamo: h.resources.clients.dynamo,
+      tableName: h.resources.tableName,
+      publisher: new FileEventPublisher({ path: eventsFile, print: () => undefined }),
+      logger: { info() {}, warn() {} },
+    });
+    const due = await reconcile(h, clock, { afterDays: 30 }, clock.sleep, outbox);
+    // Published by the run that deleted it, not left for the next run's republish.
+    expect(ofType(readEventLines(eventsFile), DETAIL_TYPES.deletedAtSource, archived.fileId).map((e) => e.detail.deleted_by)).toEqual(['archive']);
     expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
     expect(h.sim.model.deletedFiles.has(archived.fileId)).toBe(true);
     expect(h.sim.model.getFile(unverifiedId)).toBeDefined();
