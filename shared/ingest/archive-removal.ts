@@ -39,9 +39,11 @@ export type RemovalResult =
 export async function removeArchiveCopies(deps: ArchiveRemovalDeps, file: RecordFileRecord, meeting: MeetingRecordingRecord, reason: RemovalReason): Promise<RemovalResult> {
   const { index, logger } = deps;
   const ids = { meetingId: file.meetingId, meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId };
+  // The hold as it stands now: one lifted since `meeting` was read no longer keeps the copy.
   const current = await index.getMeetingRecording(file.meetingRecordId);
-  if (current?.legalHold ?? meeting.legalHold) {
-    logger.warn('archived copy kept: the recording is under legal hold', { ...ids, reason, heldBy: (current?.legalHold ?? meeting.legalHold)?.by });
+  const hold = current ? current.legalHold : meeting.legalHold;
+  if (hold) {
+    logger.warn('archived copy kept: the recording is under legal hold', { ...ids, reason, heldBy: hold.by });
     return { removed: false, reason: 'legal-hold' };
   }
   let versions = 0;
