@@ -136,19 +136,7 @@ export class TencentTransport {
     } catch (error) {
       throw this.toTencentError(error, 'GET', path, context);
     }
-    // Some gateways answer 200 with an error body; treat it like any other API error.
-    if (data !== null && typeof data === 'object' && 'error_info' in data) {
-      const info = errorInfoOf(data);
-      throw createTencentApiError({
-        message: info.message ?? 'error_info in a 200 response',
-        ...(info.code !== undefined ? { errorCode: info.code } : {}),
-        ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
-        httpStatus: 200,
-        method: 'GET',
-        path,
-        context,
-      });
-    }
+    throwErrorInfoOf(data, 'GET', path, context);
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -171,18 +159,7 @@ export class TencentTransport {
     } catch (error) {
       throw this.toTencentError(error, 'DELETE', path, context);
     }
-    if (data !== null && typeof data === 'object' && 'error_info' in data) {
-      const info = errorInfoOf(data);
-      throw createTencentApiError({
-        message: info.message ?? 'error_info in a 200 response',
-        ...(info.code !== undefined ? { errorCode: info.code } : {}),
-        ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
-        httpStatus: 200,
-        method: 'DELETE',
-        path,
-        context,
-      });
-    }
+    throwErrorInfoOf(data, 'DELETE', path, context);
   }
 
   private async acquireBudget(pathname: string): Promise<void> {
@@ -282,4 +259,19 @@ export class TencentTransport {
     const message = error instanceof TimeoutError ? 'request timed out' : error instanceof Error ? error.message : String(error);
     return new TencentApiError({ message, method, path, context, cause: error });
   }
+}
+
+/** Some gateways answer 200 with an error body: it is thrown like any other API error. */
+function throwErrorInfoOf(data: unknown, method: 'GET' | 'DELETE', path: string, context: ErrorContext): void {
+  if (data === null || typeof data !== 'object' || !('error_info' in data)) return;
+  const info = errorInfoOf(data);
+  throw createTencentApiError({
+    message: info.message ?? 'error_info in a 200 response',
+    ...(info.code !== undefined ? { errorCode: info.code } : {}),
+    ...(info.newCode !== undefined ? { newErrorCode: info.newCode } : {}),
+    httpStatus: 200,
+    method,
+    path,
+    context,
+  });
 }
