@@ -101,7 +101,10 @@ export class OperatorForms {
       }
     }
     const answered = outcomes.find((o) => o.ok);
-    if (known === undefined && answered && outcomes.some((o) => !o.ok && !isRetryable(o.error))) this.#learn(endpoint, answered.form, 'other-refused');
+    // A gone answer (a deleted file's 9003 or 4051) says nothing about forms: taken as the other
+    // form's refusal, it would prove an empty answer's form, and every later answer would be empty.
+    const refusedForm = outcomes.some((o) => !o.ok && !isRetryable(o.error) && !(o.error instanceof TencentGoneError));
+    if (known === undefined && answered && refusedForm) this.#learn(endpoint, answered.form, 'other-refused');
     return settle(outcomes);
   }
 

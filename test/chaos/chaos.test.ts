@@ -127,8 +127,9 @@ function countingLogger(tally: Tally, trace: Map<string, TraceLine[]>): Logger {
     const original = logger[level].bind(logger) as (...args: unknown[]) => void;
     (logger as unknown as Record<string, unknown>)[level] = (input: unknown, ...extra: unknown[]) => {
       const message = typeof input === 'string' ? input : JSON.stringify(input);
-      tally.add(`log:${message}`);
       const fields = Object.assign({}, ...extra.filter((e) => typeof e === 'object' && e !== null)) as Record<string, unknown>;
+      // A deferral is counted by its reason: a run that defers forever says why.
+      tally.add(`log:${message}${typeof fields.reason === 'string' && message.startsWith('deferring') ? ` (${fields.reason.slice(0, 80)})` : ''}`);
       const fileId = fields.recordFileId;
       if (typeof fileId === 'string') {
         const lines = trace.get(fileId) ?? [];

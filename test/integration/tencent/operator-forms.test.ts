@@ -159,6 +159,21 @@ describe('operator form negotiation', () => {
     expect(formsSent()).toEqual(['seed']);
   });
 
+  it('a deleted file’s 9003 from one form, beside the other form’s empty answer, proves no form: the next file is still found', async () => {
+    // The wild reading: the account takes `userid`, answers the SDK form empty, and a deleted file 9003.
+    await start({ readings: { operatorForm: 'seed', otherFormAnswer: 'empty', deletedFileAnswer: 9003 } });
+    const recording = meetingWithTwoFiles();
+    const [served, deleted] = [recording.files[0]!.recordFileId, recording.files[1]!.recordFileId];
+    sim.model.deleteFile(deleted);
+    const client = clientFor(sim);
+    // The first address ever asked is the deleted file's: SDK form empty, seed form 9003.
+    await client.getFileAddress(deleted).catch(() => undefined);
+    expect(client.operatorForms()['file-address']).not.toBe('sdk');
+    const detail = await client.getFileAddress(served);
+    expect(detail.download_address).toBeDefined();
+    expect(client.operatorForms()['file-address']).toBe('seed');
+  });
+
   it('when both forms are refused, the error of the first one tried is thrown, typed and not retryable', async () => {
     await start({ profile: 'sdk' });
     const client = clientFor(sim);
