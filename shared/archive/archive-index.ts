@@ -5,8 +5,8 @@
 // when an item enters or leaves an index partition); how a change is written safely (versioned
 // read-modify-write, counters in the same transaction) is versioned-items.ts, and recordings whose
 // meeting_record_id is not known yet are occurrences.ts.
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ARCHIVE_INDEXES, keys } from './table-design.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from './table-design.ts';
 import { sourceFlagsOf } from './source-deleted.ts';
 import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SourceDeletedBy } from './model.ts';
 import {
@@ -16,7 +16,6 @@ import {
   mergeRecordingStatus,
   normaliseStartMs,
   optional,
-  partitionValues,
   safeSharing,
   stateOf,
   statusOfState,
@@ -28,6 +27,8 @@ import { counterDeltas } from './counters.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
 import { filesApart, mergeFiles, putFilePointer, updateFile, type DispatchEvents, type FileChange, type StoredFileItem } from './file-items.ts';
+import { addressCopyOf, addressCopyWrites, type AddressCopy, type StoredFileIdItem } from './address-copies.ts';
+import { meetingOfFile, readFilePointer } from './file-lookup.ts';
 import { NotFoundError } from '../errors.ts';
 
 export { OCCURRENCE_WINDOW_MS, sameOccurrence, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
@@ -135,7 +136,8 @@ export class ArchiveIndex {
       if (existing && sameContent(existing, next) && !slotChange.write) return { created: false, record: toMeetingRecord(existing) };
 
       await this.items.write(
-        [{ before: existing, after: next }, ...(slotChange.write ? [slotChange.write] : [])],
+        // A renamed subject, code or host rewrites the files' address copies in the same transaction.
+        [{ before: existing, after: next }, ...(slotChange.write ? [slotChange.write] : []), ...addressCopyWrites(existing, next, [])],
         counterDeltas([existing, slotChange.absorbed], [next]),
       );
       return { created: !existing, record: toMeetingRecord(next) };
@@ -249,7 +251,7 @@ export class ArchiveIndex {
     const byMeeting = new Map<string, string[]>();
     const unknown: string[] = [];
     for (const recordFileId of new Set(target.recordFileIds)) {
-      const pointer = await this.findFilePointer(recordFileId);
+      const pointer = await meetingOfFile(this.dynamo, this.tableName, recordFileId, await readFilePointer(this.items, recordFileId));
       if (!pointer) unknown.push(recordFileId);
       else byMeeting.set(pointer.meetingRecordId, [...(byMeeting.get(pointer.meetingRecordId) ?? []), recordFileId]);
     }
@@ -296,9 +298,25 @@ export class ArchiveIndex {
     return (await this.getRecordFileWithMeeting(recordFileId))?.file;
   }
 
-  /** A record file and the meeting recording it belongs to: one index Query plus one GetItem. */
+  /** A record file and the meeting recording it belongs to: the file's pointer, then its MEETING item. */
   async getRecordFileWithMeeting(recordFileId: string): Promise<{ file: RecordFileRecord; meeting: MeetingRecordingRecord } | undefined> {
-    const pointer = await this.findFilePointer(recordFileId);
+    return this.fileWithMeeting(recordFileId, await readFilePointer(this.items, recordFileId));
+  }
+
+  /**
+   * A record file and its meeting's naming fields, as the archive API answers a record_file_id:
+   * one GetItem when the file's pointer carries its address copy (address-copies.ts), else the
+   * same two reads as getRecordFileWithMeeting.
+   */
+  async getFileAddress(recordFileId: string): Promise<AddressCopy | undefined> {
+    const pointer = await readFilePointer(this.items, recordFileId);
+    return addressCopyOf(pointer, recordFileId) ?? (await this.fileWithMeeting(recordFileId, pointer));
+  }
+
+  // ─── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  private async fileWithMeeting(recordFileId: string, read: StoredFileIdItem | undefined): Promise<{ file: RecordFileRecord; meeting: MeetingRecordingRecord } | undefined> {
+    const pointer = await meetingOfFile(this.dynamo, this.tableName, recordFileId, read);
     if (!pointer) return undefined;
     const item = await this.getMeetingItem(pointer.meetingRecordId);
     const file =
@@ -306,8 +324,6 @@ export class ArchiveIndex {
       (item?.filesApart ? (await this.items.get<StoredFileItem>(keys.file(pointer.meetingRecordId, recordFileId)))?.file : undefined);
     return item && file ? { file, meeting: toMeetingRecord(item) } : undefined;
   }
-
-  // ─── internals ─────────────────────────────────────────────────────────────────────────────────
 
   /** Every file of a meeting item, inline or apart (file-items.ts), in a stable order. */
   private async allFiles(item: StoredMeeting): Promise<RecordFileRecord[]> {
@@ -320,28 +336,6 @@ export class ArchiveIndex {
 
   private async getMeetingItem(meetingRecordId: string): Promise<StoredMeeting | undefined> {
     return this.items.get<StoredMeeting>(keys.meeting(meetingRecordId));
-  }
-
-  /**
-   * The meeting recording of a record file. The base-table pointer is read consistently (a GSI is
-   * eventually consistent: a deletion would miss a file indexed a moment earlier); files indexed
-   * before that pointer existed are found through the index.
-   */
-  private async findFilePointer(recordFileId: string): Promise<{ meetingRecordId: string } | undefined> {
-    const direct = await this.items.get<{ meetingRecordId?: string }>(keys.fileById(recordFileId));
-    if (direct?.meetingRecordId) return { meetingRecordId: direct.meetingRecordId };
-    const out = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: ARCHIVE_INDEXES.byRecordFileId.indexName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': ARCHIVE_INDEXES.byRecordFileId.partitionKey },
-        ExpressionAttributeValues: { ':pk': partitionValues.recordFile(recordFileId) },
-        Limit: 1,
-      }),
-    );
-    const item = out.Items?.[0] as { meetingRecordId?: string } | undefined;
-    return item?.meetingRecordId ? { meetingRecordId: item.meetingRecordId } : undefined;
   }
 
   private async flagDeleted(meetingRecordId: string, recordFileIds: readonly string[] | undefined, { at: when, by }: { at: string; by: SourceDeletedBy }): Promise<string[] | undefined> {
@@ -368,24 +362,21 @@ export class ArchiveIndex {
     return ids;
   }
 
-  /** Read-modify-write of a meeting item's files (and deletion flag); no index or counter changes. */
+  /**
+   * Read-modify-write of a meeting item's deletion flag; no index or counter changes. Files are
+   * changed through updateFile only, which keeps their address copies (address-copies.ts).
+   */
   private async updateMeeting<T>(
     meetingRecordId: string,
     context: { recordFileId?: string },
-    change: (item: StoredMeeting) => { files?: Record<string, RecordFileRecord>; sourceDeletedAt?: string; result: T },
+    change: (item: StoredMeeting) => { sourceDeletedAt?: string; result: T },
   ): Promise<T> {
     return this.items.retrying(async () => {
       const item = await this.getMeetingItem(meetingRecordId);
       if (!item) throw new NotFoundError('meeting recording is not indexed: upsert it first', { meetingRecordId, ...context });
-      const { files, sourceDeletedAt, result } = change(item);
-      if (!files && sourceDeletedAt === undefined) return result;
-      const next: StoredMeeting = {
-        ...item,
-        ...(files ? { files } : {}),
-        ...optional('sourceDeletedAt', sourceDeletedAt ?? item.sourceDeletedAt),
-        version: item.version + 1,
-        updatedAt: this.now().toISOString(),
-      };
+      const { sourceDeletedAt, result } = change(item);
+      if (sourceDeletedAt === undefined) return result;
+      const next: StoredMeeting = { ...item, sourceDeletedAt, version: item.version + 1, updatedAt: this.now().toISOString() };
       await this.items.write([{ before: item, after: next }], new Map());
       return result;
     });

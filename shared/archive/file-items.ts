@@ -9,11 +9,12 @@
 // item's version as its condition, a file apart with its own item's version, and moving a file
 // apart writes both items in one transaction conditioned on both. A writer that read the file
 // inline before another moved it loses its race and reads again.
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
 import type { RecordFileRecord } from './model.ts';
 import { partitionValues, type StoredMeeting } from './archive-items.ts';
 import type { VersionedItems, VersionedWrite } from './versioned-items.ts';
+import { addressCopyWrites } from './address-copies.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ArchiveEvent } from '../events/archive-events.ts';
 import { pendingEventItem } from '../events/outbox.ts';
@@ -48,8 +49,16 @@ export function itemBytes(item: object): number {
 /** Writes the pointer's ids, keeping a record and version that may already be on the item. */
 export async function putFilePointer(dynamo: DynamoDBDocumentClient, tableName: string, file: { meetingRecordId: string; recordFileId: string; meetingId: string }): Promise<void> {
   // Also on the base table under the file's own key, for reads that must be strongly consistent.
+  // An update, not a put: the item may carry the file's address copy (address-copies.ts), which
+  // only a MEETING item write may change.
   await dynamo.send(
-    new PutCommand({ TableName: tableName, Item: { ...keys.fileById(file.recordFileId), kind: 'file-id', meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId } }),
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.fileById(file.recordFileId),
+      UpdateExpression: 'SET #kind = :kind, #mr = :mr, #f = :f',
+      ExpressionAttributeNames: { '#kind': 'kind', '#mr': 'meetingRecordId', '#f': 'recordFileId' },
+      ExpressionAttributeValues: { ':kind': 'file-id', ':mr': file.meetingRecordId, ':f': file.recordFileId },
+    }),
   );
   await dynamo.send(
     new UpdateCommand({
@@ -138,7 +147,7 @@ export async function updateFile<T>(
     // Once files live apart, new ones go apart from the start: an inline file would soon move, and
     // every inline write contends for the one MEETING item.
     if ((inline || !meeting.filesApart) && itemBytes(inPlace) <= MEETING_ITEM_BUDGET_BYTES) {
-      await write([{ before: meeting, after: inPlace }]);
+      await write([{ before: meeting, after: inPlace }, ...addressCopyWrites(meeting, inPlace, [recordFileId])]);
       return { result, events };
     }
     const pointer = apart ?? (await items.get<StoredFileItem>(keys.file(meetingRecordId, recordFileId)));
@@ -160,7 +169,8 @@ export async function updateFile<T>(
       return { result, events };
     }
     const { [recordFileId]: _moved, ...rest } = meeting.files ?? {};
-    await write([{ before: meeting, after: { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt } }, fileWrite]);
+    const flagged: StoredMeeting = { ...meeting, files: rest, filesApart: true, version: meeting.version + 1, updatedAt };
+    await write([{ before: meeting, after: flagged }, fileWrite, ...addressCopyWrites(meeting, flagged, [])]);
     return { result, events };
   });
   if (events.length > 0) await dispatch?.(events);

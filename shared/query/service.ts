@@ -156,7 +156,7 @@ export class ArchiveQueryService {
   /** GET /v1/transcripts/{record_file_id}: the archived plain-text transcripts, for reading beside the player. */
   async getTranscripts(recordFileId: string, caller: Caller = ACCOUNT_CALLER): Promise<TranscriptsResponse> {
     const id = validId('record_file_id', recordFileId);
-    const found = await this.index.getRecordFileWithMeeting(id);
+    const found = await this.index.getFileAddress(id);
     if (!found || !visibleTo(caller, found.meeting.hostUserId)) throw notFound(`record file ${id} is not in the archive`);
     const texts = Object.values(found.file.artifacts)
       .filter((a) => (a.kind === 'transcript' || a.kind === 'ai_transcript') && a.fileType.toLowerCase() === 'txt' && a.status === 'archived' && a.key)
@@ -190,7 +190,7 @@ export class ArchiveQueryService {
   /** GET /v1/addresses/{record_file_id}: presigned links to the archived copies (archived artifacts only). */
   async getAddresses(recordFileId: string, caller: Caller = ACCOUNT_CALLER): Promise<AddressesResponse> {
     const id = validId('record_file_id', recordFileId);
-    const found = await this.index.getRecordFileWithMeeting(id);
+    const found = await this.index.getFileAddress(id);
     if (!found || !visibleTo(caller, found.meeting.hostUserId)) throw notFound(`record file ${id} is not in the archive`);
     const { file, meeting } = found;
     const archived = Object.values(file.artifacts)

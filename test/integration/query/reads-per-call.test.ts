@@ -111,8 +111,11 @@ it('lists a host with no recordings reading nothing', async () => {
   expect(used).toMatchObject({ requests: 1, itemsRead: 0 });
 });
 
-it('answers one recording with one GetItem, and its download links with two (file pointer, then meeting)', async () => {
+it('answers one recording with one GetItem, and its download links with one GetItem too (the file pointer carries the address)', async () => {
   const sample = seeded[100]!;
   expect((await get(`/v1/records/${sample.meetingRecordId}`, {})).calls).toMatchObject({ requests: 1, itemsRead: 1 });
-  expect((await get(`/v1/addresses/${sample.recordFileId}`, {})).calls).toMatchObject({ requests: 2, itemsRead: 2 });
+  const { body, calls: used } = await get(`/v1/addresses/${sample.recordFileId}`, {});
+  expect(used).toMatchObject({ requests: 1, itemsRead: 1 });
+  expect(body).toMatchObject({ record_file_id: sample.recordFileId, meeting_id: sample.meetingId, meeting_code: sample.meetingCode, download_address_file_type: 'mp4' });
+  expect(decodeURIComponent(new URL(body.download_address).searchParams.get('response-content-disposition')!)).toContain(`${sample.subject}-${sample.recordFileId}.mp4`);
 });
