@@ -14,7 +14,7 @@
 import { keys } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordFileRecord } from './model.ts';
 import type { StoredMeeting } from './archive-items.ts';
-import type { VersionedWrite } from './versioned-items.ts';
+import { sameContent, type VersionedWrite } from './versioned-items.ts';
 
 /**
  * Most files whose pointers carry copies: a naming change rewrites them all, beside the MEETING
@@ -25,8 +25,16 @@ export const MAX_ADDRESS_COPIES = 64;
 /** The meeting fields a file's answers use: ids, the subject (download names), the host (visibility). */
 export type AddressMeeting = Pick<MeetingRecordingRecord, 'meetingRecordId' | 'meetingId' | 'meetingCode' | 'subject' | 'hostUserId'>;
 
+/**
+ * The part of a file its answers by record_file_id use: its ids and its ARCHIVED artifacts (only
+ * those get links or are read as transcripts). A copy changes only when an artifact is archived,
+ * deleted or renamed, not on every status a copy passes through: the MEETING writes that leave it
+ * as it was stay single conditional puts.
+ */
+export type AddressFile = Pick<RecordFileRecord, 'meetingRecordId' | 'recordFileId' | 'artifacts'>;
+
 export interface AddressCopy {
-  readonly file: RecordFileRecord;
+  readonly file: AddressFile;
   readonly meeting: AddressMeeting;
 }
 
@@ -51,6 +59,11 @@ function addressMeeting(meeting: AddressMeeting): AddressMeeting {
   return { meetingRecordId, meetingId, meetingCode, subject, hostUserId };
 }
 
+export function addressFile(file: RecordFileRecord): AddressFile {
+  const archived = Object.entries(file.artifacts).filter(([, a]) => a.status === 'archived');
+  return { meetingRecordId: file.meetingRecordId, recordFileId: file.recordFileId, artifacts: Object.fromEntries(archived) };
+}
+
 function sameNaming(a: AddressMeeting, b: AddressMeeting): boolean {
   return a.meetingId === b.meetingId && a.meetingCode === b.meetingCode && a.subject === b.subject && a.hostUserId === b.hostUserId;
 }
@@ -62,7 +75,8 @@ function pointerWrite(meetingRecordId: string, recordFileId: string, address?: A
 
 /**
  * The pointer writes that ride along with writing `after` over `before` (a MEETING item):
- * `changed` names the inline files whose records the write changes.
+ * `changed` names the inline files whose records the write changes; only those whose address view
+ * changes (or every file, when a naming field changes) get their copy rewritten.
  */
 export function addressCopyWrites(before: (MeetingFiles & AddressMeeting) | undefined, after: MeetingFiles & AddressMeeting, changed: readonly string[]): VersionedWrite[] {
   if (!keepsAddressCopies(after)) {
@@ -70,11 +84,16 @@ export function addressCopyWrites(before: (MeetingFiles & AddressMeeting) | unde
     if (!before || !keepsAddressCopies(before)) return [];
     return Object.keys(before.files ?? {}).map((id) => pointerWrite(after.meetingRecordId, id));
   }
-  const ids = before && sameNaming(before, after) ? changed : Object.keys(after.files ?? {});
+  const renamed = !before || !sameNaming(before, after);
   const meeting = addressMeeting(after);
-  return ids.flatMap((id) => {
+  return (renamed ? Object.keys(after.files ?? {}) : changed).flatMap((id) => {
     const file = after.files?.[id];
-    return file ? [pointerWrite(after.meetingRecordId, id, { file, meeting })] : [];
+    if (!file) return [];
+    const copy = addressFile(file);
+    const was = before?.files?.[id];
+    // The copy already on the pointer is the view of `was` (every write that changes it writes it).
+    if (!renamed && was && sameContent(addressFile(was), copy)) return [];
+    return [pointerWrite(after.meetingRecordId, id, { file: copy, meeting })];
   });
 }
 
