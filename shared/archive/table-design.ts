@@ -9,7 +9,9 @@
 //                                               or here once the MEETING item would pass its size budget
 //                                               (file-items.ts: a DynamoDB item holds 400 KB)
 //   FILE#<file_id>          / POINTER           the same pointer on the base table, read consistently: a
-//                                               GSI read misses a file indexed a moment earlier
+//                                               GSI read misses a file indexed a moment earlier; it also
+//                                               carries the file's address copy (address-copies.ts), so
+//                                               the archive API answers a record_file_id in one GetItem
 //   PROVISIONAL#<meeting_id> / MEETING          a recording seen in events before its meeting_record_id
 //   COUNT#<index partition> / YEAR#<yyyy>       listed recordings per index partition and UTC day (counters.ts)
 //   COUNT#<index partition> / DAY#<yyyy-mm-dd>  the day's total and its recordings per second (counters.ts)

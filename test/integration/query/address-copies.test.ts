@@ -104,6 +104,15 @@ describe('an inline recording: every change keeps the one-read answer exact', ()
     expect((await check('7100199')).itemsRead).toBe(1);
   });
 
+  it('never serves a copy whose pointer was rewritten to another meeting', async () => {
+    const { dynamo } = resources.clients;
+    await indexRecording('71002', ['7100201'], 'Other');
+    expect((await check('7100201')).itemsRead).toBe(1);
+    const pointer = (await dynamo.send(new GetCommand({ TableName: resources.tableName, Key: keys.fileById('7100201'), ConsistentRead: true }))).Item!;
+    await dynamo.send(new PutCommand({ TableName: resources.tableName, Item: { ...pointer, meetingRecordId: M } }));
+    expect((await check('7100201')).body).toEqual({ status: 404 });
+  });
+
   it('shows an artifact the moment it is archived, and not while it copies', async () => {
     await index.setArtifactStatus(M, F1, artifact(M, F1, 'audio', 'audio', 'm4a', 'copying'));
     let seen = await check(F1);
@@ -162,33 +171,24 @@ describe('pointers written before address copies (no copy on the item)', () => {
   const F = '7200101';
   beforeAll(() => indexRecording(M, [F], 'Legacy'));
 
-  it('answer through the two-read path until the file next changes, then from one item', async () => {
+  it('answer through the two-read path (or the record-file index, with no pointer at all) until the file next changes, then from one item', async () => {
     const { dynamo } = resources.clients;
     // The pointer exactly as the earlier code wrote it: ids only.
     await dynamo.send(new PutCommand({ TableName: resources.tableName, Item: { ...keys.fileById(F), kind: 'file-id', meetingRecordId: M, recordFileId: F } }));
     let seen = await check(F);
     expect(seen).toMatchObject({ itemsRead: 2, requests: 2 });
     expect(seen.body.download_address_file_type).toBe('mp4');
+    // No base-table pointer: the missing pointer, the index entry, the MEETING item, as before.
+    await dynamo.send(new DeleteCommand({ TableName: resources.tableName, Key: keys.fileById(F) }));
+    seen = await check(F);
+    expect(seen.itemsRead).toBe(3);
+    expect(seen.body).toMatchObject({ record_file_id: F, download_address_file_type: 'mp4' });
+    // The next change of its archived artifacts writes the pointer with its copy.
+    await index.upsertRecordFile({ meetingRecordId: M, recordFileId: F, meetingId: `m${M}`, recordStartTimeMs: T0, recordEndTimeMs: T0 + 900, recordSize: 1000, sharing: { sharingState: 0 } });
     await index.setArtifactStatus(M, F, artifact(M, F, 'audio', 'audio', 'm4a'));
     seen = await check(F);
     expect(seen.itemsRead).toBe(1);
     expect(seen.body.audio_address_file_type).toBe('m4a');
-  });
-
-  it('answer a file with no base-table pointer at all through the record-file index', async () => {
-    await resources.clients.dynamo.send(new DeleteCommand({ TableName: resources.tableName, Key: keys.fileById(F) }));
-    const seen = await check(F);
-    // The missing pointer, the index entry, the MEETING item: as before address copies.
-    expect(seen.itemsRead).toBe(3);
-    expect(seen.body).toMatchObject({ record_file_id: F, audio_address_file_type: 'm4a' });
-  });
-
-  it('never serve a copy whose pointer was rewritten to another meeting', async () => {
-    const { dynamo } = resources.clients;
-    await indexRecording('72002', ['7200201'], 'Other');
-    const pointer = (await dynamo.send(new GetCommand({ TableName: resources.tableName, Key: keys.fileById('7200201'), ConsistentRead: true }))).Item!;
-    await dynamo.send(new PutCommand({ TableName: resources.tableName, Item: { ...pointer, meetingRecordId: M } }));
-    expect((await check('7200201')).body).toEqual({ status: 404 });
   });
 });
 
