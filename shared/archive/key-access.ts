@@ -53,6 +53,7 @@ export const RECONCILE_DELETES = [pendingEvents] as const;
 /**
  * What the reconcile function also touches when source cleanup or expiry is on: files' pointers and
  * the STS token (asking Tencent whether a file is gone), meeting items (the cleanup note, the
- * source-deleted flag, expired artifacts) and the archive events those changes record.
+ * source-deleted flag, expired artifacts), the files' pointers again (an expired artifact changes
+ * the address copy a pointer carries, address-copies.ts) and the archive events those changes record.
  */
-export const CLEANUP_ITEM_ACCESS = { reads: [fileIds, stsToken], writes: [meeting, pendingEvents] } as const satisfies ItemAccess;
+export const CLEANUP_ITEM_ACCESS = { reads: [fileIds, stsToken], writes: [meeting, fileIds, pendingEvents] } as const satisfies ItemAccess;

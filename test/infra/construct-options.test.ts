@@ -247,6 +247,9 @@ describe('retention: Object Lock, source cleanup, expiry', () => {
     expect(fnEnv(locked.template, 'ReconcileFunction')).toMatchObject({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1', ARCHIVE_EXPIRE_AFTER_DAYS: '2555' });
     const sids = roleStatements(locked.template, 'ReconcileFunction').map((st) => st.sid);
     expect(sids).toEqual(expect.arrayContaining(['SourceCleanupItemsRead', 'SourceCleanupItemsWrite', 'ExpireRecordings', 'ExpiryListRecordingVersions']));
+    // An expired artifact is written with its file pointer's address copy, in one transaction.
+    const cleanupWrites = roleStatements(locked.template, 'ReconcileFunction').find((st) => st.sid === 'SourceCleanupItemsWrite')!;
+    expect(cleanupWrites.conditions).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REC#*', 'FILE#*', 'OUTBOX#PENDING'] } });
     const expire = roleStatements(locked.template, 'ReconcileFunction').find((st) => st.sid === 'ExpireRecordings')!;
     expect(expire).toEqual({ sid: 'ExpireRecordings', actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject'], resources: [recordingsArn(locked.template)] });
 
