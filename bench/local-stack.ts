@@ -2,7 +2,7 @@
 // `npm start` process tree against the Tencent Meeting simulator (in a process of its own,
 // bench/support/simulator-child.ts). In one run:
 //   1. the S3 emulator's own ingest ceiling: generated 10 MiB parts, 4 in flight, into the stack's
-//      own fauxqs (bench/support/copy-child.ts `sink`, the same request shape as the copy engine),
+//      own S3 fauxqs (bench/support/copy-child.ts `sink`, the same request shape as the copy engine),
 //      before and after the pipeline runs (the mean is the ceiling);
 //   2. a BENCH_LOCAL_SMALL_MIB (512) MiB recording from its webhooks to `archived` in the archive API,
 //      as a ratio of that ceiling;
@@ -62,7 +62,8 @@ for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('n
 Object.assign(stackEnv, simulatorInfo.env, {
   PORT: '0',
   DYNAMODB_PORT: '0',
-  AWS_EMULATOR_PORT: '0',
+  S3_EMULATOR_PORT: '0',
+  SQS_EMULATOR_PORT: '0',
   DATA_DIR: dataDir,
   RECONCILE_INTERVAL_MINUTES: '0',
   ARCHIVE_API_TOKEN: API_TOKEN,
@@ -84,10 +85,10 @@ while (!/^Ready\. /m.test(output)) {
 const banner = (label: string) => new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(output)![1]!;
 const webhookUrl = banner('Webhook URL');
 const apiUrl = banner('Archive API');
-const stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { awsEndpoint: string; ingestQueueUrl: string; processes?: Record<string, number> };
+const stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { s3Endpoint: string; sqsEndpoint: string; ingestQueueUrl: string; processes?: Record<string, number> };
 /** The stack's own names for its processes (none before the split: then the command line names them). */
-const partNames = new Map(Object.entries(stackFile.processes ?? {}).map(([name, pid]) => [pid, { stack: 'stack', emulators: 'emulators (fauxqs)', dynamodb: 'DynamoDB Local (Java)', functions: stackFile.processes?.ingestWorker ? 'gateway' : 'functions', ingestWorker: 'ingest worker' }[name] ?? name]));
-log(`npm start ready: webhook ${webhookUrl}, S3 ${stackFile.awsEndpoint}`);
+const partNames = new Map(Object.entries(stackFile.processes ?? {}).map(([name, pid]) => [pid, { stack: 'stack', emulators: 'emulators (SQS fauxqs, DynamoDB Local parent)', s3Emulator: 'S3 emulator (fauxqs)', dynamodb: 'DynamoDB Local (Java)', functions: stackFile.processes?.ingestWorker ? 'gateway' : 'functions', ingestWorker: 'ingest worker' }[name] ?? name]));
+log(`npm start ready: webhook ${webhookUrl}, S3 ${stackFile.s3Endpoint}, SQS ${stackFile.sqsEndpoint}`);
 
 // --- the tree's processes, sampled -------------------------------------------------------------
 /** A readable name for a process of the tree, from its command line. */
@@ -104,8 +105,8 @@ const peaks = new Map<string, number>();
 function cpuNow(): Map<string, number> {
   return new Map(processTree(stack.pid!).map((info) => [label(info), info.cpuSeconds]));
 }
-/** CPU seconds of the process holding fauxqs (its own with the split stack, the whole stack's before). */
-const emulatorCpu = (cpu: Map<string, number>) => cpu.get('emulators (fauxqs)') ?? cpu.get('node start.ts') ?? Number.NaN;
+/** CPU seconds of the process holding S3's fauxqs. */
+const emulatorCpu = (cpu: Map<string, number>) => cpu.get('S3 emulator (fauxqs)') ?? Number.NaN;
 const sampler = setInterval(() => {
   for (const info of processTree(stack.pid!)) peaks.set(label(info), Math.max(peaks.get(label(info)) ?? 0, info.rssMiB));
 }, 100);
@@ -199,8 +200,8 @@ async function archive(sizeBytes: number): Promise<{ seconds: number; mbPerSecon
   return result;
 }
 
-const s3 = new S3Client({ endpoint: stackFile.awsEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-const sqs = new SQSClient({ endpoint: stackFile.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
+const s3 = new S3Client({ endpoint: stackFile.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const sqs = new SQSClient({ endpoint: stackFile.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
 /** Waits until the ingest queue is empty (visible, in flight and delayed), so one phase's messages do not slow the next. */
 async function queueDrained(): Promise<void> {
   for (;;) {
@@ -214,7 +215,7 @@ async function queueDrained(): Promise<void> {
 }
 
 async function emulatorCeiling(): Promise<ChildResult> {
-  const result = await runCopyChild({ mode: 'sink', s3Endpoint: stackFile.awsEndpoint, bucket: 'bench-ceiling', key: 'ceiling', size: SMALL, partSize: 10 * MiB, maxPartSize: 10 * MiB, concurrency: 4 });
+  const result = await runCopyChild({ mode: 'sink', s3Endpoint: stackFile.s3Endpoint, bucket: 'bench-ceiling', key: 'ceiling', size: SMALL, partSize: 10 * MiB, maxPartSize: 10 * MiB, concurrency: 4 });
   // fauxqs keeps what it stores: drop it so the pipeline runs against the same emulator state.
   await s3.send(new DeleteObjectCommand({ Bucket: 'bench-ceiling', Key: 'ceiling' }));
   return result;
@@ -280,7 +281,7 @@ try {
     `| **${SMALL / MiB} MiB recording / emulator ceiling** | **${(small.mbPerSecond / ceiling).toFixed(2)}** | ≥ 0.85 (${verdict(small.mbPerSecond / ceiling >= 0.85)}) |`,
     // fauxqs is CPU-bound: MB stored per CPU-second of its process says whether the pipeline makes
     // it work harder than the ceiling run, whatever share of the CPUs other work left it.
-    `| the same in MB per CPU-second of the S3 emulator's process (ceiling ${(SMALL / 1e6 / ceilingCpu).toFixed(1)}, pipeline ${(SMALL / 1e6 / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(1)}) | ${(ceilingCpu / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(2)} | info: independent of CPU share${cpuNow().has('emulators (fauxqs)') ? '' : '; before the split the process also ran the functions'} |`,
+    `| the same in MB per CPU-second of the S3 emulator's process (ceiling ${(SMALL / 1e6 / ceilingCpu).toFixed(1)}, pipeline ${(SMALL / 1e6 / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(1)}) | ${(ceilingCpu / (emulatorCpu(smallCpu) - emulatorCpu(cpu1))).toFixed(2)} | info: independent of CPU share |`,
     `| CPU seconds during the ${SMALL / MiB} MiB recording, by process | ${[...smallCpu].map(([name, seconds]) => `${name} ${(seconds - (cpu1.get(name) ?? 0)).toFixed(1)}`).join(', ')} | info |`,
     `| ${LARGE / MiB} MiB recording, webhook → archived (with ${DELIVERIES} deliveries) | ${largeFailure ? `**failed** after ${large.seconds.toFixed(1)} s: ${largeFailure}` : `${large.mbPerSecond.toFixed(1)} MB/s (${large.seconds.toFixed(1)} s)`} | – |`,
     `| webhook, ${DELIVERIES} one after another, nothing archiving: p50 / p99 / max | ${idle.p50.toFixed(1)} / ${idle.p99.toFixed(1)} / ${idle.max.toFixed(1)} ms | – |`,

@@ -82,7 +82,7 @@ function recordingsFrom(from: number, to: number): BulkRecording[] {
 
 const emulators = await startEmulators();
 try {
-  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, forcePathStyle: true, region: 'us-east-1' });
+  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, s3Endpoint: emulators.s3Endpoint, sqsEndpoint: emulators.sqsEndpoint, forcePathStyle: true, region: 'us-east-1' });
   const names = { table: 'bench-query', bucket: 'bench-query', ingestQueue: 'bench-query', ingestDeadLetterQueue: 'bench-query-dlq' };
   const { tableName, bucketName } = await ensureLocalResources(clients, names);
   const bulk = new BulkArchive(clients.dynamo, tableName);

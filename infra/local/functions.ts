@@ -4,7 +4,7 @@
 // By default each role has a process of its own, so a copy (its checksums, part buffers and
 // sockets) never delays a webhook's answer; INGEST_OWN_PROCESS=false runs both in one.
 // The functions are built as the Lambda entries build them, by the same `…FromEnvironment`.
-import { createAwsClients, type AwsClients } from '../../shared/aws/clients.ts';
+import { createAwsClients, endpointsFromEnvironment, type AwsClients } from '../../shared/aws/clients.ts';
 import { ENV } from '../../shared/config/environment.ts';
 import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { webhookFromEnvironment } from '../../functions/webhook/handler.ts';
@@ -29,9 +29,8 @@ export type FunctionsRole = 'gateway' | 'worker';
 export interface FunctionsSettings {
   readonly roles: readonly FunctionsRole[];
   readonly config: Pick<LocalStackConfig, 'host' | 'port' | 'ingest' | 'reconcileIntervalMinutes'>;
-  /** The functions' environment but for the resources' names, which this process adds. */
+  /** The functions' environment but for the resources' names, which this process adds; the emulators' endpoints are in it (AWS_ENDPOINT_URL_*). */
   readonly functionEnv: Readonly<Record<string, string>>;
-  readonly emulators: { readonly dynamodbEndpoint: string; readonly awsEndpoint: string };
   readonly tencent: { readonly mode: 'simulator' | 'remote'; readonly apiBase: string };
   /** The worker's process when it runs apart from the gateway: /healthz reports whether it lives. */
   readonly workerPid?: number;
@@ -50,7 +49,7 @@ export async function startFunctions(settings: FunctionsSettings, log: LocalLog 
   };
   try {
     const { config } = settings;
-    const clients = createAwsClients({ ...settings.emulators, forcePathStyle: true, region: 'us-east-1' });
+    const clients = createAwsClients({ ...endpointsFromEnvironment(settings.functionEnv), forcePathStyle: true, region: 'us-east-1' });
     cleanups.push(async () => destroyClients(clients));
     const resources = await ensureLocalResources(clients, LOCAL_RESOURCE_NAMES);
     const functionEnv: Record<string, string> = {

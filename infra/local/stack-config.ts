@@ -9,7 +9,10 @@ export interface LocalStackConfig {
   /** Gateway port (PORT). 0 picks a free one. */
   readonly port: number;
   readonly dynamodbPort: number;
-  readonly awsPort: number;
+  /** fauxqs serving S3, in a process of its own. */
+  readonly s3Port: number;
+  /** fauxqs serving SQS, beside DynamoDB Local's parent. */
+  readonly sqsPort: number;
   readonly dataDir: string;
   /** --fresh: wipe dataDir before starting. */
   readonly fresh: boolean;
@@ -49,7 +52,8 @@ export const DEFAULTS = {
   PORT: 3000,
   SIMULATOR_PORT: 3100,
   DYNAMODB_PORT: 8000,
-  AWS_EMULATOR_PORT: 4566,
+  S3_EMULATOR_PORT: 4566,
+  SQS_EMULATOR_PORT: 4567,
   DATA_DIR: '.data',
   // Lambda allows 900 s; locally a shorter deadline makes the copy engine's checkpoint-and-continue
   // path run on any file that takes longer than this.
@@ -63,7 +67,7 @@ export const DEFAULTS = {
 
 export const USAGE = `Usage: npm start [-- --fresh] [-- --no-demo]
 
-Runs the whole archive on this machine: DynamoDB Local + fauxqs (S3, SQS), the webhook and archive
+Runs the whole archive on this machine: DynamoDB Local, fauxqs for S3 and another for SQS, the webhook and archive
 API behind a local API gateway, the ingest worker, the reconcile schedule, and (unless
 TENCENT_MEETING_API_BASE is set) a Tencent Meeting simulator with a demo meeting.
 
@@ -71,7 +75,8 @@ TENCENT_MEETING_API_BASE is set) a Tencent Meeting simulator with a demo meeting
   --no-demo    do not drive the demo meeting through the simulator
 
 Environment (all optional):
-  PORT (${DEFAULTS.PORT})  SIMULATOR_PORT (${DEFAULTS.SIMULATOR_PORT})  DYNAMODB_PORT (${DEFAULTS.DYNAMODB_PORT})  AWS_EMULATOR_PORT (${DEFAULTS.AWS_EMULATOR_PORT})
+  PORT (${DEFAULTS.PORT})  SIMULATOR_PORT (${DEFAULTS.SIMULATOR_PORT})  DYNAMODB_PORT (${DEFAULTS.DYNAMODB_PORT})
+  S3_EMULATOR_PORT (${DEFAULTS.S3_EMULATOR_PORT})  SQS_EMULATOR_PORT (${DEFAULTS.SQS_EMULATOR_PORT})
   DATA_DIR (${DEFAULTS.DATA_DIR})  ARCHIVE_API_TOKEN (generated)  LOG_LEVEL (WARN for the functions' JSON logs)
   TENCENT_MEETING_API_BASE, _APP_ID, _SDK_ID, _SECRET_ID, _SECRET_KEY, _OPERATOR_ID, _OPERATOR_ID_TYPE,
     _WEBHOOK_TOKEN, _ENCODING_AES_KEY: use a real (or compatible) Tencent Meeting API instead of the simulator
@@ -93,6 +98,9 @@ const SUPPLIED_BY_THE_STACK: ReadonlySet<string> = new Set([
   ENV.ingestDeadLetterQueueUrl,
   ENV.archiveApiToken,
   ENV.ingestMaxReceiveCount,
+  ENV.dynamodbEndpoint,
+  ENV.s3Endpoint,
+  ENV.sqsEndpoint,
 ]);
 
 /**
@@ -159,6 +167,9 @@ export function resolveDataDir(env: NodeJS.ProcessEnv, cwd: string): string {
 
 export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly string[], cwd: string = process.cwd()): LocalStackConfig {
   const args = parseArgs(argv);
+  if (env.AWS_EMULATOR_PORT?.trim()) {
+    throw new ConfigError('AWS_EMULATOR_PORT is gone: S3 and SQS now run in fauxqs processes of their own, on S3_EMULATOR_PORT and SQS_EMULATOR_PORT');
+  }
   const tencentEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith('TENCENT_MEETING_') && value !== undefined && value.trim() !== '') tencentEnv[name] = value.trim();
@@ -170,7 +181,8 @@ export function loadLocalStackConfig(env: NodeJS.ProcessEnv, argv: readonly stri
     host: '127.0.0.1',
     port: port(env, 'PORT'),
     dynamodbPort: port(env, 'DYNAMODB_PORT'),
-    awsPort: port(env, 'AWS_EMULATOR_PORT'),
+    s3Port: port(env, 'S3_EMULATOR_PORT'),
+    sqsPort: port(env, 'SQS_EMULATOR_PORT'),
     dataDir: resolveDataDir(env, cwd),
     fresh: args.fresh,
     simulator: remote ? null : { port: port(env, 'SIMULATOR_PORT') },

@@ -15,7 +15,8 @@ export interface LocalStackFile {
   readonly startedAt?: string;
   readonly urls?: { readonly gateway?: string; readonly webhook?: string; readonly api?: string; readonly simulator?: string };
   readonly dynamodbEndpoint?: string;
-  readonly awsEndpoint?: string;
+  readonly s3Endpoint?: string;
+  readonly sqsEndpoint?: string;
   readonly region?: string;
   readonly tableName?: string;
   readonly ingestQueueUrl?: string;
@@ -29,8 +30,10 @@ export interface LocalStackFile {
 export interface LocalStackProcesses {
   /** The supervisor, `node infra/local/start.ts`: the lock's owner, the simulator and the demo. */
   readonly stack: number;
-  /** fauxqs (S3 + SQS) on AWS_EMULATOR_PORT, and the parent of DynamoDB Local. */
+  /** fauxqs serving SQS on SQS_EMULATOR_PORT, and the parent of DynamoDB Local. */
   readonly emulators: number;
+  /** fauxqs serving S3 on S3_EMULATOR_PORT. */
+  readonly s3Emulator: number;
   /** DynamoDB Local (Java) on DYNAMODB_PORT. */
   readonly dynamodb?: number;
   /** The gateway on PORT (webhook, archive API, /healthz); the ingest worker too with INGEST_OWN_PROCESS=false. */
@@ -46,7 +49,7 @@ export class StackAlreadyRunningError extends Error {
     const where = running.urls?.gateway ? `gateway ${running.urls.gateway}${running.urls.webhook ? `, webhook ${running.urls.webhook}` : ''}` : 'still starting';
     super(
       `Another local stack already runs on ${dataDir} (pid ${running.pid}, ${where}${running.startedAt ? `, started ${running.startedAt}` : ''}). ` +
-        `Stop it first (kill -INT ${running.pid}), or give this one its own DATA_DIR (and PORT, SIMULATOR_PORT, DYNAMODB_PORT, AWS_EMULATOR_PORT).`,
+        `Stop it first (kill -INT ${running.pid}), or give this one its own DATA_DIR (and PORT, SIMULATOR_PORT, DYNAMODB_PORT, S3_EMULATOR_PORT, SQS_EMULATOR_PORT).`,
     );
     this.name = 'StackAlreadyRunningError';
     this.pid = running.pid;

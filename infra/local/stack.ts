@@ -2,7 +2,7 @@
 // function handlers behind the local gateway, the queue poller and the reconcile schedule, and the
 // Tencent Meeting simulator (or a real Tencent API). `npm start` (start.ts) runs it through
 // startLocalStack, which is the supervisor: it holds the data directory's lock, the simulator and
-// the demo, and runs the emulators, the gateway and the ingest worker as processes of their own
+// the demo, and runs the emulators (S3 apart), the gateway and the ingest worker as processes of their own
 // (emulators-cli.ts, functions-cli.ts; processes.ts), stopping them all when one ends.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,8 +13,7 @@ import { WEBHOOK_PATH } from '../../shared/http/routes.ts';
 import { TENCENT_SECRET_ARN_ENV, TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { loadTencentConfigFromEnv, requireWebhookSecrets, type TencentConfig } from '../../shared/tencent/config.ts';
 import { fileURLToPath } from 'node:url';
-import type { EmulatorOptions } from './emulators.ts';
-import type { EmulatorsInfo } from './emulators-cli.ts';
+import type { EmulatorsInfo, EmulatorsPartSettings, S3EmulatorInfo } from './emulators-cli.ts';
 import type { LocalResources } from './resources.ts';
 import type { FunctionsInfo, FunctionsRole, FunctionsSettings } from './functions.ts';
 import { loadSecrets, saveSecrets } from './local-secrets.ts';
@@ -36,7 +35,8 @@ export interface LocalStackUrls {
   readonly healthz: string;
   readonly simulator?: string;
   readonly dynamodb: string;
-  readonly aws: string;
+  readonly s3: string;
+  readonly sqs: string;
 }
 
 export interface LocalStack {
@@ -99,7 +99,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     await assertPortFree(config.host, config.port, 'PORT');
     if (config.simulator) await assertPortFree(config.host, config.simulator.port, 'SIMULATOR_PORT');
     await assertPortFree(config.host, config.dynamodbPort, 'DYNAMODB_PORT');
-    await assertPortFree(config.host, config.awsPort, 'AWS_EMULATOR_PORT');
+    await assertPortFree(config.host, config.s3Port, 'S3_EMULATOR_PORT');
+    await assertPortFree(config.host, config.sqsPort, 'SQS_EMULATOR_PORT');
 
     // Tencent first: bad credentials fail before the emulators spend seconds starting.
     let simulator: Simulator | undefined;
@@ -127,16 +128,29 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     requireWebhookSecrets(tencentConfig);
     saveSecrets(config.dataDir, secrets);
 
-    // Each part in a process of its own (processes.ts): the emulators, then the worker (the queue
-    // poller and the ingest function, the reconcile schedule), then the gateway, whose port opens last.
-    const emulators = await startPart<EmulatorOptions, EmulatorsInfo>('emulators', EMULATORS_SCRIPT, {
-      ...(config.dynamodbPort ? { dynamodbPort: config.dynamodbPort } : {}),
-      ...(config.awsPort ? { awsPort: config.awsPort } : {}),
-      dataDir: config.dataDir,
-    });
+    // Each part in a process of its own (processes.ts): the emulators (S3's fauxqs apart from the
+    // one serving SQS, so a webhook's send never waits on S3 hashing and concatenating parts), then
+    // the worker (the queue poller and the ingest function, the reconcile schedule), then the
+    // gateway, whose port opens last. The two emulator processes start side by side.
+    const starting = [
+      startPart<EmulatorsPartSettings, EmulatorsInfo>('emulators', EMULATORS_SCRIPT, {
+        serve: 'dynamodb+sqs',
+        options: { ...(config.dynamodbPort ? { dynamodbPort: config.dynamodbPort } : {}), ...(config.sqsPort ? { fauxqsPort: config.sqsPort } : {}), dataDir: config.dataDir },
+      }),
+      startPart<EmulatorsPartSettings, S3EmulatorInfo>('S3 emulator', EMULATORS_SCRIPT, {
+        serve: 's3',
+        options: { ...(config.s3Port ? { port: config.s3Port } : {}), dataDir: config.dataDir },
+      }),
+    ] as const;
+    const settled = await Promise.allSettled(starting);
+    // Whichever started is stopped with the stack, also when the other failed to.
+    for (const result of settled) if (result.status === 'fulfilled') cleanups.push({ name: result.value.name, run: () => result.value.stop(10_000) });
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const emulators = await starting[0];
+    const s3Emulator = await starting[1];
     if (emulators.info.dynamodbPid) emulators.adopt(emulators.info.dynamodbPid);
-    const parts: PartProcess<unknown>[] = [emulators];
-    cleanups.push({ name: 'emulators', run: () => emulators.stop(10_000) });
+    const parts: PartProcess<unknown>[] = [emulators, s3Emulator];
 
     // The functions are built as the Lambda entries build them, from one environment: the user's
     // documented settings, the API token and the Tencent credentials (their processes add the local
@@ -156,6 +170,10 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       [ENV.archiveApiToken]: apiToken,
       // The local queue's redrive count (resources.ts), as the CDK stack sets the deployed queue's.
       [ENV.ingestMaxReceiveCount]: String(INGEST_MAX_RECEIVE_COUNT),
+      // The SDK's per-service endpoints, as a Lambda pointed elsewhere would have them.
+      [ENV.dynamodbEndpoint]: emulators.info.dynamodbEndpoint,
+      [ENV.s3Endpoint]: s3Emulator.info.s3Endpoint,
+      [ENV.sqsEndpoint]: emulators.info.sqsEndpoint,
     };
     const tencent = {
       mode: simulator ? ('simulator' as const) : ('remote' as const),
@@ -166,7 +184,6 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       roles,
       config: { host: config.host, port: config.port, ingest: config.ingest, reconcileIntervalMinutes: config.reconcileIntervalMinutes },
       functionEnv,
-      emulators: { dynamodbEndpoint: emulators.info.dynamodbEndpoint, awsEndpoint: emulators.info.awsEndpoint },
       tencent,
       ...(workerPid ? { workerPid } : {}),
     });
@@ -210,11 +227,13 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       healthz: `${gatewayUrl}/healthz`,
       ...(simulator ? { simulator: simulator.url } : {}),
       dynamodb: emulators.info.dynamodbEndpoint,
-      aws: emulators.info.awsEndpoint,
+      s3: s3Emulator.info.s3Endpoint,
+      sqs: emulators.info.sqsEndpoint,
     };
     const processes: LocalStackProcesses = {
       stack: process.pid,
       emulators: emulators.pid,
+      s3Emulator: s3Emulator.pid,
       ...(emulators.info.dynamodbPid ? { dynamodb: emulators.info.dynamodbPid } : {}),
       functions: functions.pid,
       ...(worker ? { ingestWorker: worker.pid } : {}),
@@ -225,7 +244,8 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     stackFile.update({
       urls: { gateway: urls.gateway, webhook: urls.webhook, api: urls.api, ...(urls.simulator ? { simulator: urls.simulator } : {}) },
       dynamodbEndpoint: emulators.info.dynamodbEndpoint,
-      awsEndpoint: emulators.info.awsEndpoint,
+      s3Endpoint: s3Emulator.info.s3Endpoint,
+      sqsEndpoint: emulators.info.sqsEndpoint,
       region: 'us-east-1',
       processes,
       tableName: resources.tableName,

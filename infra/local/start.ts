@@ -149,7 +149,7 @@ process.stdout.write(
     `  Health:        ${started.urls.healthz}`,
     `  Tencent:       ${tencentLine}`,
     `  Data:          ${config!.dataDir}  (DynamoDB Local, S3 objects, queues; \`npm start -- --fresh\` wipes it)`,
-    `  Emulators:     DynamoDB ${started.urls.dynamodb}, S3 + SQS ${started.urls.aws}`,
+    `  Emulators:     DynamoDB ${started.urls.dynamodb}, S3 ${started.urls.s3}, SQS ${started.urls.sqs}`,
     `  Processes:     ${processLine(started)}`,
     '',
     ...remoteWebhookNote,
@@ -172,6 +172,7 @@ function processLine(running: LocalStack): string {
   return [
     `stack ${p.stack}`,
     `emulators ${p.emulators}${p.dynamodb ? ` (DynamoDB Local ${p.dynamodb})` : ''}`,
+    `S3 emulator ${p.s3Emulator}`,
     p.ingestWorker ? `gateway ${p.functions}` : `gateway + ingest worker ${p.functions}`,
     ...(p.ingestWorker ? [`ingest worker ${p.ingestWorker}`] : []),
   ].join(', ');

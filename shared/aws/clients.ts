@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ENV } from '../config/environment.ts';
 
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
@@ -19,10 +20,27 @@ export interface AwsClients {
 export interface AwsClientOptions {
   /** Overrides AWS_ENDPOINT_URL_DYNAMODB. */
   readonly dynamodbEndpoint?: string;
-  /** Overrides AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS (fauxqs serves both on one port). */
+  /** Overrides AWS_ENDPOINT_URL_S3. */
+  readonly s3Endpoint?: string;
+  /** Overrides AWS_ENDPOINT_URL_SQS. */
+  readonly sqsEndpoint?: string;
+  /** S3 and SQS both, where one fauxqs serves the two (the tests); s3Endpoint / sqsEndpoint win over it. */
   readonly awsEndpoint?: string;
   readonly region?: string;
   readonly forcePathStyle?: boolean;
+}
+
+/**
+ * A function's endpoints from its environment (the SDK's own per-service variables, ENV.*Endpoint), as explicit client options: the local stack hands
+ * its functions an environment (not its own process.env), and emulator endpoints need the dummy
+ * credentials an explicit endpoint brings.
+ */
+export function endpointsFromEnvironment(env: Readonly<Record<string, string | undefined>>): Pick<AwsClientOptions, 'dynamodbEndpoint' | 's3Endpoint' | 'sqsEndpoint'> {
+  const read = (name: string) => env[name]?.trim() || undefined;
+  const dynamodbEndpoint = read(ENV.dynamodbEndpoint);
+  const s3Endpoint = read(ENV.s3Endpoint);
+  const sqsEndpoint = read(ENV.sqsEndpoint);
+  return { ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}), ...(s3Endpoint ? { s3Endpoint } : {}), ...(sqsEndpoint ? { sqsEndpoint } : {}) };
 }
 
 function common(endpoint: string | undefined, options: AwsClientOptions, env: NodeJS.ProcessEnv) {
@@ -43,7 +61,7 @@ export function createDynamoClient(options: AwsClientOptions = {}, env: NodeJS.P
 
 export function createS3Client(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
   return new S3Client({
-    ...common(options.awsEndpoint, options, env),
+    ...common(options.s3Endpoint ?? options.awsEndpoint, options, env),
     forcePathStyle: options.forcePathStyle ?? env.S3_FORCE_PATH_STYLE === 'true',
   });
 }
@@ -52,7 +70,7 @@ export function createSqsClient(options: AwsClientOptions = {}, env: NodeJS.Proc
   // Requests go to the client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS), never to the queue
   // URL's host: in AWS they are the same, and fauxqs's queue URLs (http://sqs.us-east-1.127.0.0.1:…)
   // are no URL to Node's parser, which made the SDK print a TypeError stack on every send.
-  return new SQSClient({ ...common(options.awsEndpoint, options, env), useQueueUrlAsEndpoint: false });
+  return new SQSClient({ ...common(options.sqsEndpoint ?? options.awsEndpoint, options, env), useQueueUrlAsEndpoint: false });
 }
 
 /** Archive events (shared/events/eventbridge-publisher.ts); AWS_ENDPOINT_URL_EVENTBRIDGE moves it, as for the others. */

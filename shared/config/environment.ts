@@ -50,6 +50,11 @@ export const ENV = {
   sourceCleanupDryRun: 'SOURCE_CLEANUP_DRY_RUN',
   expireAfterDays: 'ARCHIVE_EXPIRE_AFTER_DAYS',
   bucketObjectLock: 'ARCHIVE_BUCKET_OBJECT_LOCK',
+  // The SDK's own per-service endpoints: unset in AWS (the region's endpoints); `npm start` sets
+  // them for its functions, S3 and SQS on fauxqs processes of their own.
+  dynamodbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
+  sqsEndpoint: 'AWS_ENDPOINT_URL_SQS',
 } as const;
 
 export type DeletionPolicy = 'retain' | 'mirror';

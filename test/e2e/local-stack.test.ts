@@ -3,7 +3,7 @@
 // this test process, so the test sends the signed webhooks and knows every seeded byte.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
     PORT: '0',
     SIMULATOR_PORT: '0',
     DYNAMODB_PORT: '0',
-    AWS_EMULATOR_PORT: '0',
+    S3_EMULATOR_PORT: '0',
+    SQS_EMULATOR_PORT: '0',
     DATA_DIR: dataDir,
     // Only webhooks may archive anything here: a reconcile sweep would hide a broken webhook path.
     RECONCILE_INTERVAL_MINUTES: '0',
@@ -269,6 +270,52 @@ describe('local stack (npm start) end to end', () => {
       } finally {
         if (stack.child.exitCode === null) await stack.stop();
         if (restarted && restarted.child.exitCode === null) await restarted.stop();
+      }
+    });
+
+    it('answers and queues webhooks while the S3 emulator is stopped, and archives once S3 answers again', async () => {
+      const dataDir = tempDir();
+      const stack = await startStack(baseEnv(dataDir, simulator.env()));
+      const stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as {
+        s3Endpoint?: string;
+        sqsEndpoint?: string;
+        processes?: { emulators?: number; s3Emulator?: number };
+      };
+      const s3Pid = stackFile.processes?.s3Emulator;
+      let paused = false;
+      try {
+        // S3 and SQS in two processes: a frozen S3 (standing in for one busy completing a large
+        // object) cannot hold up the queue a webhook sends to.
+        expect(typeof s3Pid).toBe('number');
+        expect(s3Pid).not.toBe(stackFile.processes?.emulators);
+        expect(new URL(stackFile.s3Endpoint!).port).not.toBe(new URL(stackFile.sqsEndpoint!).port);
+        process.kill(s3Pid!, 'SIGSTOP');
+        paused = true;
+        // No retries, and room for a slow machine: a delivery that waited on S3 would hit the
+        // gateway's 10 s deadline and be answered 5xx.
+        const sender = new WebhookSender({
+          url: stack.webhookUrl,
+          token: simulator.credentials.webhookToken,
+          encodingAesKey: simulator.credentials.encodingAesKey,
+          retryDelaysMs: [],
+          timeoutMs: 30_000,
+        });
+        const lifecycle = await runMeetingLifecycle(simulator, sender, {
+          subject: 'E2E: S3 stalled',
+          hostUserId: simulator.credentials.operatorId,
+          files: [{ sizeBytes: 3 * MiB + 5 }],
+        });
+        expect(lifecycle.ok).toBe(true);
+        const pending = await api<RecordBody>(stack, `/records/${lifecycle.recording.meetingRecordId}`);
+        expect(pending.body.record_files[0]?.archive.status).not.toBe('archived');
+
+        process.kill(s3Pid!, 'SIGCONT');
+        paused = false;
+        await waitForArchived(stack, lifecycle.recording.meetingRecordId, 1);
+        await expectExactBytes(stack, lifecycle.recording.files[0]!);
+      } finally {
+        if (paused) process.kill(s3Pid!, 'SIGCONT');
+        expect(await stack.stop()).toBe(0);
       }
     });
 

@@ -26,7 +26,7 @@ function baseEnv(dataDir: string, extra: Record<string, string>): NodeJS.Process
     if (name.startsWith('TENCENT_MEETING_') || name.startsWith('TEST_') || name.startsWith('AWS_ENDPOINT') || name === 'ARCHIVE_API_TOKEN') continue;
     env[name] = value;
   }
-  return { ...env, PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', AWS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0', ...extra };
+  return { ...env, PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', S3_EMULATOR_PORT: '0', SQS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0', ...extra };
 }
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -88,7 +88,7 @@ describe('operations commands against a running local stack', () => {
       if (attempt >= 3 || !/could not start/.test(stackOutput)) throw new Error(`the stack did not start:\n${stackOutput}`);
     }
     stackFile = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as LocalStackFile;
-    clients = createAwsClients({ dynamodbEndpoint: stackFile.dynamodbEndpoint!, awsEndpoint: stackFile.awsEndpoint!, forcePathStyle: true, region: 'us-east-1' });
+    clients = createAwsClients({ dynamodbEndpoint: stackFile.dynamodbEndpoint!, s3Endpoint: stackFile.s3Endpoint!, sqsEndpoint: stackFile.sqsEndpoint!, forcePathStyle: true, region: 'us-east-1' });
     apiUrl = stackFile.urls!.api!;
     apiToken = /^\s+API token:\s+(\S+)/m.exec(stackOutput)![1]!;
     // The commands are given what a user pointing at Tencent exports: the credentials, and DATA_DIR.

@@ -49,7 +49,8 @@ describe('source cleanup and legal hold on the local stack', () => {
       PORT: '0',
       SIMULATOR_PORT: '0',
       DYNAMODB_PORT: '0',
-      AWS_EMULATOR_PORT: '0',
+      S3_EMULATOR_PORT: '0',
+      SQS_EMULATOR_PORT: '0',
       DATA_DIR: dataDir,
       RECONCILE_INTERVAL_MINUTES: '1',
       // 0.0002 days: about 17 seconds after the copy was verified.

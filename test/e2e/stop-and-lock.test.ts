@@ -19,7 +19,7 @@ function baseEnv(dataDir: string): NodeJS.ProcessEnv {
     if (name.startsWith('npm_')) continue;
     env[name] = value;
   }
-  return { ...env, PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', AWS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0' };
+  return { ...env, PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', S3_EMULATOR_PORT: '0', SQS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0' };
 }
 
 interface Started {
@@ -51,7 +51,7 @@ async function untilReady(started: Started): Promise<void> {
 
 /** Every port the stack listens on, from its banner: gateway, simulator, DynamoDB Local (Java), fauxqs. */
 function listeningPorts(output: string): number[] {
-  const urls = [/Webhook URL:\s+(\S+)/, /simulator at (\S+)/, /DynamoDB (http:\/\/\S+?),/, /S3 \+ SQS (http:\/\/\S+)/].map((pattern) => {
+  const urls = [/Webhook URL:\s+(\S+)/, /simulator at (\S+)/, /DynamoDB (http:\/\/\S+?),/, /, S3 (http:\/\/\S+?),/, /, SQS (http:\/\/\S+)/].map((pattern) => {
     const match = pattern.exec(output);
     if (!match) throw new Error(`no ${pattern} in:\n${output}`);
     return match[1]!;
@@ -135,7 +135,7 @@ describe('stopping npm start', () => {
     const processes = stackProcesses(dataDir);
     const nodePid = processes.stack!;
     expect(nodePid).not.toBe(started.child.pid);
-    expect(Object.keys(processes).sort()).toEqual(['dynamodb', 'emulators', 'functions', 'ingestWorker', 'stack']);
+    expect(Object.keys(processes).sort()).toEqual(['dynamodb', 'emulators', 'functions', 'ingestWorker', 's3Emulator', 'stack']);
 
     if (target === 'the npm process') process.kill(started.child.pid!, signal);
     else if (target === 'the node process') process.kill(nodePid, signal);
@@ -165,6 +165,7 @@ describe('stopping npm start', () => {
     ['gateway', 'functions'],
     ['ingest worker', 'ingestWorker'],
     ['emulators', 'emulators'],
+    ['S3 emulator', 's3Emulator'],
   ] as const)('the %s process dying stops the whole stack, which says which one', async (name, key) => {
     const dataDir = tempDir();
     const started = launch('npm', dataDir);

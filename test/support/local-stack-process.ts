@@ -41,7 +41,7 @@ async function startOnce(extraEnv: Record<string, string>): Promise<StackProcess
     if (name.startsWith('TENCENT_MEETING_') || name.startsWith('TEST_') || name.startsWith('AWS_ENDPOINT') || name === 'ARCHIVE_API_TOKEN') continue;
     env[name] = value;
   }
-  Object.assign(env, { PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', AWS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0', ...extraEnv });
+  Object.assign(env, { PORT: '0', SIMULATOR_PORT: '0', DYNAMODB_PORT: '0', S3_EMULATOR_PORT: '0', SQS_EMULATOR_PORT: '0', DATA_DIR: dataDir, RECONCILE_INTERVAL_MINUTES: '0', ...extraEnv });
   const child: ChildProcess = spawn(process.execPath, ['infra/local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

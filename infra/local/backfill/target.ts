@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../../shared/aws/clients.ts';
 import { LOCAL_RESOURCE_NAMES } from '../resources.ts';
-import { resolveDataDir } from '../stack-config.ts';
+import { DEFAULTS, resolveDataDir } from '../stack-config.ts';
 import { readLocalStackFile } from '../stack-file.ts';
 import { UsageError, type BackfillTarget } from './args.ts';
 
@@ -50,9 +50,11 @@ export async function resolveTarget(target: BackfillTarget, env: NodeJS.ProcessE
   // The same DATA_DIR as `npm start`, so a stack started with DATA_DIR=/elsewhere is found.
   const local = readLocalStackFile(resolveDataDir(env, cwd));
   const dynamodbEndpoint = target.dynamodbEndpoint ?? local.dynamodbEndpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? 'http://127.0.0.1:8000';
-  const awsEndpoint = target.awsEndpoint ?? local.awsEndpoint ?? env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566';
+  // `npm start` serves S3 and SQS from fauxqs processes of their own; --aws-endpoint names one for both.
+  const sqsEndpoint = target.awsEndpoint ?? local.sqsEndpoint ?? env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${DEFAULTS.SQS_EMULATOR_PORT}`;
+  const s3Endpoint = target.awsEndpoint ?? local.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? `http://127.0.0.1:${DEFAULTS.S3_EMULATOR_PORT}`;
   const localClients =
-    clients ?? createAwsClients({ dynamodbEndpoint, awsEndpoint, forcePathStyle: true, region: target.region ?? local.region ?? 'us-east-1' }, env);
+    clients ?? createAwsClients({ dynamodbEndpoint, s3Endpoint, sqsEndpoint, forcePathStyle: true, region: target.region ?? local.region ?? 'us-east-1' }, env);
   const tableName = target.table ?? local.tableName ?? LOCAL_RESOURCE_NAMES.table;
   let queueUrl = target.queueUrl ?? local.ingestQueueUrl;
   if (!queueUrl) {
@@ -60,7 +62,7 @@ export async function resolveTarget(target: BackfillTarget, env: NodeJS.ProcessE
       queueUrl = (await localClients.sqs.send(new GetQueueUrlCommand({ QueueName: LOCAL_RESOURCE_NAMES.ingestQueue }))).QueueUrl;
     } catch (error) {
       throw new Error(
-        `the local stack is not reachable at ${awsEndpoint} (${(error as Error).name}): start it with \`npm start\`, ` +
+        `the local stack is not reachable at ${sqsEndpoint} (${(error as Error).name}): start it with \`npm start\`, ` +
           'or target a deployed stack with --stack-outputs / --queue-url and --table',
       );
     }
@@ -70,7 +72,7 @@ export async function resolveTarget(target: BackfillTarget, env: NodeJS.ProcessE
     clients: localClients,
     tableName,
     queueUrl,
-    description: `local stack (${dynamodbEndpoint}, ${awsEndpoint})`,
+    description: `local stack (${dynamodbEndpoint}, ${sqsEndpoint})`,
     tencentEnv: local.tencentEnv ?? {},
   };
 }

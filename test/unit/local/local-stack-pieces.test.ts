@@ -12,7 +12,8 @@ describe('local stack settings', () => {
       host: '127.0.0.1',
       port: DEFAULTS.PORT,
       dynamodbPort: DEFAULTS.DYNAMODB_PORT,
-      awsPort: DEFAULTS.AWS_EMULATOR_PORT,
+      s3Port: DEFAULTS.S3_EMULATOR_PORT,
+      sqsPort: DEFAULTS.SQS_EMULATOR_PORT,
       dataDir: '/repo/.data',
       fresh: false,
       simulator: { port: DEFAULTS.SIMULATOR_PORT },
@@ -28,7 +29,10 @@ describe('local stack settings', () => {
       {
         PORT: '0',
         DYNAMODB_PORT: '8001',
-        AWS_EMULATOR_PORT: '4567',
+        S3_EMULATOR_PORT: '4576',
+        SQS_EMULATOR_PORT: '4577',
+        // npm start's own endpoints for its functions: a user's value cannot point them elsewhere.
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
         DATA_DIR: 'tmp/data',
         ARCHIVE_API_TOKEN: ' secret ',
         INGEST_TIMEOUT_SECONDS: '300',
@@ -50,7 +54,8 @@ describe('local stack settings', () => {
     expect(config).toMatchObject({
       port: 0,
       dynamodbPort: 8001,
-      awsPort: 4567,
+      s3Port: 4576,
+      sqsPort: 4577,
       dataDir: '/repo/tmp/data',
       fresh: true,
       simulator: null,
@@ -78,6 +83,8 @@ describe('local stack settings', () => {
     // fauxqs would overwrite the recording with the PutObjectLegalHold body (tried: GetObject then returns the XML).
     expect(() => loadLocalStackConfig({ ARCHIVE_BUCKET_OBJECT_LOCK: 'true' }, [])).toThrow(/ARCHIVE_BUCKET_OBJECT_LOCK must stay unset locally/);
     expect(() => loadLocalStackConfig({ SOURCE_CLEANUP_AFTER_DAYS: 'soon' }, [])).toThrow(/SOURCE_CLEANUP_AFTER_DAYS/);
+    // One port for S3 and SQS no longer exists: a stale setting says which two replace it.
+    expect(() => loadLocalStackConfig({ AWS_EMULATOR_PORT: '4566' }, [])).toThrow(/S3_EMULATOR_PORT and SQS_EMULATOR_PORT/);
     expect(loadLocalStackConfig({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1' }, []).functionSettings).toMatchObject({ SOURCE_CLEANUP_AFTER_DAYS: '30', SOURCE_CLEANUP_DRY_RUN: '1' });
     expect(() => loadLocalStackConfig({ DELETION_POLICY: 'bogus' }, [])).toThrow(/DELETION_POLICY must be "retain" or "mirror"/);
     expect(() => loadLocalStackConfig({ PRESIGN_TTL_SECONDS: '7200' }, [])).toThrow(/PRESIGN_TTL_SECONDS must be a whole number from 1 to 3600/);
