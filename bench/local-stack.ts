@@ -4,8 +4,9 @@
 //   1. the S3 emulator's own ingest ceiling: generated 10 MiB parts, 4 in flight, into the stack's
 //      own S3 fauxqs (bench/support/copy-child.ts `sink`, the same request shape as the copy engine),
 //      before and after the pipeline runs (the mean is the ceiling);
-//   2. a BENCH_LOCAL_SMALL_MIB (512) MiB recording from its webhooks to `archived` in the archive API,
-//      as a ratio of that ceiling;
+//   2. a BENCH_LOCAL_SMALL_MIB (512) MiB recording from its webhooks to archived (its `Recording
+//      Archived` event in DATA_DIR/events.jsonl, then confirmed by the archive API), as a ratio of
+//      that ceiling;
 //   3. 200 signed webhook deliveries, one after another, with nothing archiving (baseline) and
 //      again while a BENCH_LOCAL_LARGE_MIB (2048) MiB recording is being archived;
 //   4. the peak RSS and CPU seconds of every process of the tree (sampled every 100 ms, and the
@@ -73,8 +74,15 @@ Object.assign(stackEnv, simulatorInfo.env, {
 });
 const stack = spawn('npm', ['start', '--', '--no-demo'], { env: stackEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let output = '';
-stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+/** When each line of npm start's output arrived (the console's own stamps are whole seconds): the small recording's timeline. */
+const timeline: Array<{ readonly at: number; readonly line: string }> = [];
+const take = (chunk: Buffer) => {
+  const text = chunk.toString();
+  output += text;
+  for (const line of text.split('\n')) if (line.trim()) timeline.push({ at: performance.now(), line: line.trim() });
+};
+stack.stdout!.on('data', take);
+stack.stderr!.on('data', take);
 const stackExited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
 let exited = false;
 void stackExited.then(() => (exited = true));
@@ -95,15 +103,17 @@ log(`npm start ready: webhook ${webhookUrl}, S3 ${stackFile.s3Endpoint}, SQS ${s
 function label(info: ProcessInfo): string {
   const part = partNames.get(info.pid);
   if (part) return part;
+  if (info.pid === simulatorChild.pid) return 'simulator';
   if (/\bjava\b/.test(info.command)) return 'DynamoDB Local (Java)';
   if (/npm-cli|\bnpm\b/.test(info.command) && !/\.ts\b/.test(info.command)) return 'npm';
   const script = [...info.command.matchAll(/([\w-]+)\.ts\b/g)].at(-1)?.[1];
   return script ? `node ${script}.ts` : info.command.slice(0, 40);
 }
 const peaks = new Map<string, number>();
-/** CPU seconds each process of the tree has used so far, by label. */
+/** CPU seconds each process of the tree has used so far, by label, and the simulator's (it serves every download byte). */
 function cpuNow(): Map<string, number> {
-  return new Map(processTree(stack.pid!).map((info) => [label(info), info.cpuSeconds]));
+  const simulator = processTree(simulatorChild.pid!).find((info) => info.pid === simulatorChild.pid);
+  return new Map([...processTree(stack.pid!).map((info) => [label(info), info.cpuSeconds] as const), ['simulator', simulator?.cpuSeconds ?? Number.NaN] as const]);
 }
 /** CPU seconds of the process holding S3's fauxqs. */
 const emulatorCpu = (cpu: Map<string, number>) => cpu.get('S3 emulator (fauxqs)') ?? Number.NaN;
@@ -170,20 +180,41 @@ async function archiveStatus(meetingRecordId: string, recordFileId: string): Pro
   const body = (await response.json()) as { record_files?: Array<{ record_file_id?: string; archive?: { status?: string } }> };
   return body.record_files?.find((file) => file.record_file_id === recordFileId)?.archive?.status;
 }
-async function archive(sizeBytes: number): Promise<{ seconds: number; mbPerSecond: number; done: Promise<void>; finished: () => boolean; meeting: MeetingReply }> {
+/** Whether `npm start` appended the file's `Recording Archived` event to DATA_DIR/events.jsonl (ARCHIVE_EVENTS_FILE). */
+function archivedEventSeen(recordFileId: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, 'events.jsonl'), 'utf8');
+  } catch {
+    return false;
+  }
+  return text.split('\n').some((line) => line.includes('"Recording Archived"') && line.includes(`"record_file_id":"${recordFileId}"`));
+}
+async function archive(sizeBytes: number): Promise<{ seconds: number; mbPerSecond: number; done: Promise<void>; startedAt: number; finished: () => boolean; meeting: MeetingReply }> {
   const t0 = performance.now();
   const meeting = await deliverMeeting(sizeBytes, webhookUrl);
   if (meeting.error) throw new Error(`the simulator could not deliver the meeting: ${meeting.error}`);
   let finishedAt: number | undefined;
   const done = (async () => {
+    // The moment is read from the archive events file (a local file, read every 100 ms); the
+    // archive API is asked every 2 s only, for a failure, and once to confirm. Asking the API every
+    // 100 ms cost the stack it measures: each answer is the gateway, the query function and
+    // DynamoDB Local's Java working, on the same 2 cores as the copy.
+    let lastAsked = 0;
     for (;;) {
-      const status = await archiveStatus(meeting.meetingRecordId!, meeting.recordFileId!);
-      if (status === 'archived') break;
-      if (status === 'failed') throw new Error(`the recording failed to archive: ${/error=(.*)/.exec(output.slice(-3000))?.[1] ?? 'see npm start\'s output'}`);
+      if (archivedEventSeen(meeting.recordFileId!)) {
+        finishedAt = performance.now();
+        if ((await archiveStatus(meeting.meetingRecordId!, meeting.recordFileId!)) !== 'archived') throw new Error('an archived event came before the archive API said archived');
+        return;
+      }
+      if (performance.now() - lastAsked > 2000) {
+        lastAsked = performance.now();
+        const status = await archiveStatus(meeting.meetingRecordId!, meeting.recordFileId!);
+        if (status === 'failed') throw new Error(`the recording failed to archive: ${/error=(.*)/.exec(output.slice(-3000))?.[1] ?? 'see npm start\'s output'}`);
+      }
       if (exited) throw new Error(`npm start exited:\n${output.slice(-3000)}`);
       await sleep(100);
     }
-    finishedAt = performance.now();
   })();
   done.catch(() => undefined); // awaited by the caller; not an unhandled rejection meanwhile
   const result = {
@@ -194,6 +225,7 @@ async function archive(sizeBytes: number): Promise<{ seconds: number; mbPerSecon
       return sizeBytes / 1e6 / this.seconds;
     },
     done,
+    startedAt: t0,
     finished: () => finishedAt !== undefined,
     meeting,
   };
@@ -238,7 +270,9 @@ try {
   await small.done;
   const smallCpu = cpuNow();
   const smallPeaks = new Map(peaks);
-  log(`  ${small.seconds.toFixed(1)} s, ${small.mbPerSecond.toFixed(1)} MB/s`);
+  log(`  ${small.seconds.toFixed(1)} s, ${small.mbPerSecond.toFixed(1)} MB/s; npm start's lines meanwhile, in seconds from the first webhook:`);
+  const smallStart = small.startedAt;
+  for (const { at, line } of timeline) if (at >= smallStart && at <= smallStart + small.seconds * 1000) log(`    +${((at - smallStart) / 1000).toFixed(2)} ${line.slice(0, 160)}`);
   await queueDrained();
 
   aboutArchived = { meeting: small.meeting.eventMeeting!, recordFileId: small.meeting.recordFileId! };
@@ -272,7 +306,7 @@ try {
   const lines = [
     `Local stack through \`npm start\`, ${startedAt.toISOString()}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), node ${process.version}; ` +
       `load average ${startLoad.map((l) => l.toFixed(2)).join(' ')} at start, ${endLoad.map((l) => l.toFixed(2)).join(' ')} at end. ` +
-      'Tencent is the simulator in a process of its own; MB/s = 10^6 bytes/s, from the first webhook to `archived` in the archive API.',
+      'Tencent is the simulator in a process of its own; MB/s = 10^6 bytes/s, from the first webhook to the file’s `Recording Archived` event (confirmed by the archive API).',
     '',
     '| measurement | value | target |',
     '|---|---:|---|',
@@ -290,7 +324,7 @@ try {
     `| process | peak RSS MiB, ${SMALL / MiB} MiB copy | peak RSS MiB, ${LARGE / MiB} MiB copy | VmHWM MiB (whole run) | CPU s (whole run) |`,
     '|---|---:|---:|---:|---:|',
   ];
-  for (const info of tree) {
+  for (const info of [...tree, ...processTree(simulatorChild.pid!).filter((info) => info.pid === simulatorChild.pid)]) {
     const name = label(info);
     lines.push(`| ${name} (pid ${info.pid}) | ${(smallPeaks.get(name) ?? 0).toFixed(0)} | ${(largePeaks.get(name) ?? 0).toFixed(0)} | ${info.peakRssMiB.toFixed(0)} | ${info.cpuSeconds.toFixed(1)} |`);
   }
