@@ -162,7 +162,9 @@ describe('npm run backfill (simulator + emulators)', () => {
         localStackFilePath(dataDir),
         JSON.stringify({
           dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-          awsEndpoint: process.env.TEST_AWS_ENDPOINT,
+          // npm start's S3 and SQS are two fauxqs; the tests' one serves both.
+          s3Endpoint: process.env.TEST_AWS_ENDPOINT,
+          sqsEndpoint: process.env.TEST_AWS_ENDPOINT,
           region: 'us-east-1',
           tableName: resources.tableName,
           ingestQueueUrl: resources.ingestQueueUrl,
