@@ -27,6 +27,7 @@ import type { SimEndpoint } from '../../infra/local/simulator/faults.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
 import type { ProfileName } from '../../infra/local/simulator/profiles.ts';
 import { archiveNameOf } from '../support/archive-names.ts';
+import { SPARE_BUFFERS } from '../../shared/copy/part-uploader.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -576,10 +577,10 @@ describe('chaos', () => {
       tally.get('invocations killed mid-way') +
       tally.get('messages returned to the queue') +
       tally.get('log:source read retry');
-    // Each interruption can waste at most the parts in flight (plus the spare buffer) of one copy;
+    // Each interruption can waste at most the parts in flight (plus the spare buffers) of one copy;
     // each size probe (a 1-byte ranged GET before a copy) costs its byte.
     const probes = log.filter((e) => e.status === 206 && e.range?.start === 0 && e.range.end === 0).length;
-    const wasteBound = interruptions * (COPY_CONCURRENCY + 1) * PART_BYTES + probes;
+    const wasteBound = interruptions * (COPY_CONCURRENCY + SPARE_BUFFERS) * PART_BYTES + probes;
     const totalSourceBytes = [...recordings.flatMap((r) => r.files), ...[...deleted].map((id) => sim.model.deletedFiles.get(id)!)]
       .flatMap((f) => f.artifacts)
       .reduce((sum, a) => sum + a.size, 0);
