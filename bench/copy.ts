@@ -14,7 +14,8 @@
 //                           the throttled ratios then rest on 1–2 parts per connection: indicative only
 //   BENCH_COPY_RUNS=n       rounds of every measurement; the median is printed (default 3, quick 1)
 //   BENCH_SMALL_MIB / BENCH_LARGE_MIB   file sizes (default 256 / 1024)
-//   BENCH_THROTTLED_MIB     file size for the throttled runs (default BENCH_SMALL_MIB)
+//   BENCH_THROTTLED_MIB     file size for the throttled runs (default BENCH_LARGE_MIB: 8 connections
+//                           get 16 parts each, so start-up and the tail do not set the ratio)
 //   BENCH_FAUXQS_MIB        file size for the fauxqs runs (default 2 × BENCH_SMALL_MIB)
 //   BENCH_HUGE_MIB          the large file for the memory-flatness row (default 2048, quick 512)
 //   BENCH_COST_MIB          file size for the part-size sweep behind the cost table (default 1024, quick 256)
@@ -40,7 +41,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const SMALL = num('BENCH_SMALL_MIB', QUICK ? 64 : 256) * MiB;
 const LARGE = num('BENCH_LARGE_MIB', QUICK ? 256 : 1024) * MiB;
-const THROTTLED = num('BENCH_THROTTLED_MIB', QUICK ? 128 : SMALL / MiB) * MiB;
+const THROTTLED = num('BENCH_THROTTLED_MIB', QUICK ? 128 : LARGE / MiB) * MiB;
 const FAUXQS_SIZE = num('BENCH_FAUXQS_MIB', (2 * SMALL) / MiB) * MiB;
 const HUGE = num('BENCH_HUGE_MIB', QUICK ? 512 : 2048) * MiB;
 const COST_SIZE = num('BENCH_COST_MIB', QUICK ? 256 : 1024) * MiB;

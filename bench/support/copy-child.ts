@@ -13,6 +13,7 @@ import { partRange } from '../../shared/copy/part-plan.ts';
 import { SegmentScheduler } from '../../shared/copy/segment-scheduler.ts';
 import { MemoryCheckpointStore } from '../../shared/copy/checkpoint-store.ts';
 import { crc32, crc32ToBase64 } from '../../shared/copy/crc32.ts';
+import { createGuardedFetch } from '../../shared/copy/guarded-fetch.ts';
 
 export interface ChildConfig {
   /**
@@ -163,6 +164,8 @@ async function run(config: ChildConfig): Promise<ChildResult> {
       contentType: 'video/mp4',
       expectedBytes: config.size,
       resolveUrl: async () => config.sourceUrl!,
+      // The archive's own link client (download-policy checks, pinned address), loopback allowed.
+      fetchSource: createGuardedFetch({ allowInsecureLoopback: true, hostAllowlist: [] }),
       checkpoints: new MemoryCheckpointStore(),
       checkpointKey: { recordFileId: 'bench', artifact: 'video' },
       ...(config.partSize ? { partSizeBytes: config.partSize } : {}),

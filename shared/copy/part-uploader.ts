@@ -63,8 +63,9 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
   const pool = new BufferPool(concurrency + SPARE_BUFFERS, plan.partSize);
   let bytesDone = sumBytes(state.parts);
 
-  const uploadPart = async (partNumber: number, body: Buffer) => {
-    const crc = crc32ToBase64(crc32(body));
+  /** `bodyCrc`: the body's CRC32 when the reader computed it as the bytes arrived. */
+  const uploadPart = async (partNumber: number, body: Buffer, bodyCrc = crc32(body)) => {
+    const crc = crc32ToBase64(bodyCrc);
     const out = await opts.s3.send(
       withUnsignedPayload(
         new UploadPartCommand({
@@ -90,8 +91,8 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
   };
 
   const uploads = new Set<Promise<void>>();
-  const startUpload = (partNumber: number, body: Buffer, buffer: Buffer) => {
-    const task: Promise<void> = uploadPart(partNumber, body)
+  const startUpload = (partNumber: number, body: Buffer, buffer: Buffer, bodyCrc?: number) => {
+    const task: Promise<void> = uploadPart(partNumber, body, bodyCrc)
       .catch(fail)
       .finally(() => {
         uploads.delete(task);
@@ -110,6 +111,9 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
     let partNumber = segment.next;
     let part = partRange(plan, partNumber);
     let buffer: Buffer | undefined;
+    // The part's CRC32, extended chunk by chunk while each chunk is still in the CPU's cache (one
+    // pass over 8 MiB after the fact reads it back from memory: ~30% slower on these machines).
+    let crc = 0;
     try {
       await source.streamRange(
         firstByte,
@@ -123,14 +127,17 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
               if (partNumber >= segment.end || stopTaking()) return false;
               segment.next = partNumber + 1;
               buffer = await pool.acquire();
+              crc = 0;
               if (stopTaking()) return false;
             }
             const at = position + offset;
             const take = Math.min(part.end - at, chunk.length - offset);
-            buffer.set(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take), at - part.start);
+            const piece = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+            buffer.set(piece, at - part.start);
+            crc = crc32(piece, crc);
             offset += take;
             if (at + take === part.end) {
-              startUpload(partNumber, buffer.subarray(0, part.end - part.start), buffer);
+              startUpload(partNumber, buffer.subarray(0, part.end - part.start), buffer, crc);
               buffer = undefined;
               partNumber += 1;
               if (partNumber <= plan.partCount) part = partRange(plan, partNumber);
