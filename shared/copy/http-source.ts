@@ -245,7 +245,8 @@ export class HttpSource {
             }
             const take = Math.min(room, value.length);
             consuming = true;
-            const more = await consume(take === value.length ? value : value.subarray(0, take), position);
+            const answer = consume(take === value.length ? value : value.subarray(0, take), position);
+            const more = typeof answer === 'boolean' ? answer : await answer;
             consuming = false;
             lastProgress = Date.now();
             position += take;

@@ -120,30 +120,43 @@ export async function uploadMissingParts(state: UploadState, source: HttpSource,
         lastByte,
         plan.totalBytes,
         signal,
-        async (chunk, position) => {
-          for (let offset = 0; offset < chunk.length; ) {
-            if (!buffer) {
-              // A part boundary: the copy may have to stop here, or another connection took the rest.
-              if (partNumber >= segment.end || stopTaking()) return false;
-              segment.next = partNumber + 1;
-              buffer = await pool.acquire();
-              crc = 0;
-              if (stopTaking()) return false;
+        (chunk, position) => {
+          // Synchronous unless a part boundary has to wait for a free buffer: a far-away link
+          // delivers a 1 GiB file in tens of thousands of small chunks, and a promise per chunk was
+          // CPU the copy paid for nothing.
+          const fill = (from: number): boolean | Promise<boolean> => {
+            for (let offset = from; offset < chunk.length; ) {
+              if (!buffer) {
+                // A part boundary: the copy may have to stop here, or another connection took the rest.
+                if (partNumber >= segment.end || stopTaking()) return false;
+                segment.next = partNumber + 1;
+                const free = pool.tryAcquire();
+                if (!free) {
+                  return pool.acquire().then((acquired) => {
+                    buffer = acquired;
+                    crc = 0;
+                    return stopTaking() ? false : fill(offset);
+                  });
+                }
+                buffer = free;
+                crc = 0;
+              }
+              const at = position + offset;
+              const take = Math.min(part.end - at, chunk.length - offset);
+              const piece = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+              buffer.set(piece, at - part.start);
+              crc = crc32(piece, crc);
+              offset += take;
+              if (at + take === part.end) {
+                startUpload(partNumber, buffer.subarray(0, part.end - part.start), buffer, crc);
+                buffer = undefined;
+                partNumber += 1;
+                if (partNumber <= plan.partCount) part = partRange(plan, partNumber);
+              }
             }
-            const at = position + offset;
-            const take = Math.min(part.end - at, chunk.length - offset);
-            const piece = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
-            buffer.set(piece, at - part.start);
-            crc = crc32(piece, crc);
-            offset += take;
-            if (at + take === part.end) {
-              startUpload(partNumber, buffer.subarray(0, part.end - part.start), buffer, crc);
-              buffer = undefined;
-              partNumber += 1;
-              if (partNumber <= plan.partCount) part = partRange(plan, partNumber);
-            }
-          }
-          return partNumber < segment.end || buffer !== undefined;
+            return partNumber < segment.end || buffer !== undefined;
+          };
+          return fill(0);
         },
         plan.partSize,
       );
