@@ -285,15 +285,18 @@ describe('a worker killed between UploadPart and the checkpoint write', () => {
     const checkpoint = (await store.load(options.checkpointKey)) as CopyCheckpoint;
     expect(checkpoint.parts.map((p) => p.partNumber)).toEqual([1]);
     const upload = sink.uploads.get(checkpoint.uploadId)!;
-    expect(upload.parts.size).toBe(2);
+    // Parts 1 and 2 at least; the connection streams on while part 2's checkpoint write fails, so
+    // part 3 may have landed too before the failure stopped it.
+    const inS3 = upload.parts.size;
+    expect(inS3).toBeGreaterThanOrEqual(2);
 
     const servedBefore = service.stats.bytesServed;
     const listPartsBefore = sink.stats.listParts;
     const result = await copyArtifact(options);
     expect(result.status).toBe('archived');
     expect(sink.stats.listParts).toBe(listPartsBefore + 1);
-    // Parts 1 and 2 are in S3: only 4 parts are downloaded again.
-    expect(service.stats.bytesServed - servedBefore).toBe(src.size - 2 * 8 * MiB);
+    // Every part S3 has (the checkpoint knows only part 1) is skipped: only the others are downloaded again.
+    expect(service.stats.bytesServed - servedBefore).toBe(src.size - inS3 * 8 * MiB);
     // The sink checked every part's CRC32, the full-object CRC32 and the size at completion.
     const object = sink.objects.get(`sink/${options.key}`)!;
     expect(object).toMatchObject({ size: src.size, checksumType: 'FULL_OBJECT' });
