@@ -196,6 +196,11 @@ export class DownloadService {
     return this.sources.has(artifactKey);
   }
 
+  /** Responses being streamed right now (what `faults.resetOpenStreams()` would cut). */
+  get openStreams(): number {
+    return this.streaming.size;
+  }
+
   private resetOpenStreams(): number {
     let cut = 0;
     for (const res of this.streaming) {

@@ -200,6 +200,40 @@ test('an expired link mid-copy is resolved again and the copy completes', async 
   await cleanup(options.key);
 });
 
+test('a link expiring while its response streams does not interrupt the copy: no new request, no new link', async () => {
+  // 8 parts of 5 MiB on one connection, throttled so the host is still writing the body when the
+  // first part is in S3; then every link issued so far passes its 5 minutes. A host checks a link
+  // when a request starts, so the one long read keeps going. One GET per part would ask for the
+  // parts after that with the expired link: a 403 and a fresh link from Tencent each time it does.
+  const src = source(40 * MiB);
+  service.faults.throttle({ bytesPerSecond: 40 * MiB });
+  let resolves = 0;
+  let streamingWhenExpired: number | undefined;
+  const options = baseOptions(src, {
+    concurrency: 1,
+    partSizeBytes: 5 * MiB,
+    resolveUrl: async () => {
+      resolves += 1;
+      return server.url(src.artifactKey);
+    },
+    onProgress: (done) => {
+      if (done >= 5 * MiB && streamingWhenExpired === undefined) {
+        streamingWhenExpired = service.openStreams;
+        clockOffsetMs += 10 * 60 * 1000;
+      }
+    },
+  });
+  const result = await copyArtifact(options);
+  expect(result).toMatchObject({ status: 'archived', parts: 8 });
+  expect(streamingWhenExpired).toBe(1);
+  const reads = service.log.filter((e) => e.artifactKey === src.artifactKey && e.range && e.range.end > 0);
+  expect(reads.map((e) => ({ status: e.status, range: e.range }))).toEqual([{ status: 206, range: { start: 0, end: src.size - 1 } }]);
+  expect(service.stats.expired).toBe(0);
+  expect(resolves).toBe(1);
+  await expectObjectBytes(s3, options.bucket, options.key, src.seed, src.size);
+  await cleanup(options.key);
+});
+
 test('a copy stopped mid-file resumes in a new call without downloading finished parts again', async () => {
   const src = source(48 * MiB);
   const stop = new AbortController();
