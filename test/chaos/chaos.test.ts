@@ -303,6 +303,9 @@ describe('chaos', () => {
         downloadFaults.expireAllLinks(true);
         expiredUntil = now + between(80, 300);
         tally.add('fault:all links expired (windows)');
+        // A response already streaming outlives its link: the copies meet the expiry when they ask
+        // again, so the streams in flight drop with it.
+        tally.add('fault:streams dropped', downloadFaults.resetOpenStreams());
       }
     }
     const monkey = (async () => {
@@ -400,6 +403,8 @@ describe('chaos', () => {
     for (const action of actions) {
       if (action.kind === 'delete') {
         sim.model.deleteFile(action.file.recordFileId);
+        // A copy streaming the file keeps its response; a drop makes it ask again and meet the 404.
+        tally.add('fault:streams dropped', downloadFaults.resetOpenStreams());
         const response = await harness.deliver(webhookEvents.recordingDeletedEvent(eventMeeting(action.recording), [action.file.recordFileId], { traceId: randomTraceId() }));
         expect(response.statusCode).toBe(200);
         tally.add('webhook deliveries');
@@ -605,6 +610,7 @@ describe('chaos', () => {
       ['faults armed: REST rate limits (190310)', tally.get('fault:REST rate limit 190310 (armed)')],
       ['fault windows: slow streams', tally.get('fault:slow streams (windows)')],
       ['fault windows: all links expired', tally.get('fault:all links expired (windows)')],
+      ['streams dropped (with an expiry or a deletion)', tally.get('fault:streams dropped')],
       ['faults hit: resets / 5xx / expired links (403)', `${stats.resets} / ${download5xx} / ${stats.expired}`],
       ['faults hit: REST errors (by code)', `${rest.rejected} ${JSON.stringify(rest.byErrorCode)}`],
       ['ingest invocations', tally.get('ingest invocations')],
