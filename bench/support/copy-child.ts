@@ -9,16 +9,20 @@ import { copyArtifact } from '../../shared/copy/copy-artifact.ts';
 import type { CopyResult } from '../../shared/copy/copy-types.ts';
 import { withUnsignedPayload } from '../../shared/copy/s3-objects.ts';
 import { HttpSource } from '../../shared/copy/http-source.ts';
+import { partRange } from '../../shared/copy/part-plan.ts';
+import { SegmentScheduler } from '../../shared/copy/segment-scheduler.ts';
 import { MemoryCheckpointStore } from '../../shared/copy/checkpoint-store.ts';
 import { crc32, crc32ToBase64 } from '../../shared/copy/crc32.ts';
+import { createGuardedFetch } from '../../shared/copy/guarded-fetch.ts';
 
 export interface ChildConfig {
   /**
    * engine: the project's copy; naive: ky stream → lib-storage Upload defaults; download: source →
-   * nowhere (one GET); ranged: the engine's ranged GETs (part size × concurrency) → nowhere, the
-   * source's ceiling for the engine; sink: generated parts → S3.
+   * nowhere (one GET); streamed: the engine's reads (one ranged GET per segment of parts per
+   * connection) → nowhere, the source's ceiling for the engine; ranged: one ranged GET per part
+   * (`concurrency` at once), the previous engine's reads; sink: generated parts → S3.
    */
-  readonly mode: 'engine' | 'naive' | 'download' | 'ranged' | 'sink';
+  readonly mode: 'engine' | 'naive' | 'download' | 'ranged' | 'streamed' | 'sink';
   readonly sourceUrl?: string;
   readonly s3Endpoint?: string;
   readonly bucket?: string;
@@ -59,9 +63,40 @@ async function run(config: ChildConfig): Promise<ChildResult> {
   if (config.mode === 'download') {
     const res = await ky.get(config.sourceUrl!, { timeout: false, retry: 0 });
     for await (const chunk of Readable.fromWeb(res.body! as never) as AsyncIterable<Buffer>) bytes += chunk.length;
+  } else if (config.mode === 'streamed') {
+    // The engine's reads (segments of parts from SegmentScheduler, each streamed over one ranged GET
+    // into a reused part buffer), with nothing uploaded: what the source delivers to that pattern.
+    const source = new HttpSource({ resolveUrl: async () => config.sourceUrl! });
+    const plan = { totalBytes: config.size, partSize: config.partSize! };
+    const partCount = Math.ceil(config.size / plan.partSize);
+    const scheduler = new SegmentScheduler(Array.from({ length: partCount }, (_, i) => i + 1), config.concurrency ?? 4);
+    const signal = new AbortController().signal;
+    await Promise.all(
+      Array.from({ length: config.concurrency ?? 4 }, async () => {
+        const buffer = Buffer.allocUnsafeSlow(plan.partSize);
+        for (let segment = scheduler.take(); segment; segment = scheduler.take()) {
+          const current = segment;
+          const first = partRange(plan, current.next).start;
+          await source.streamRange(first, partRange(plan, current.end - 1).end, config.size, signal, (chunk, position) => {
+            const part = Math.floor(position / plan.partSize) + 1;
+            if (part >= current.end) return false;
+            current.next = part + 1;
+            // Up to the segment's end, which a connection taking over its tail may have lowered.
+            const wanted = chunk.subarray(0, Math.min(chunk.length, (current.end - 1) * plan.partSize - position));
+            const offset = position % plan.partSize;
+            const take = Math.min(wanted.length, plan.partSize - offset);
+            buffer.set(wanted.subarray(0, take), offset);
+            if (take < wanted.length) buffer.set(wanted.subarray(take), 0);
+            bytes += wanted.length;
+            return wanted.length === chunk.length;
+          });
+          scheduler.release(current);
+        }
+      }),
+    );
   } else if (config.mode === 'ranged') {
-    // Exactly the engine's reads (HttpSource.readRange into reused part buffers, `concurrency` at
-    // once), with nothing uploaded: what the source can deliver to the engine's access pattern.
+    // The previous engine's reads (HttpSource.readRange of one part into a reused part buffer,
+    // `concurrency` at once), with nothing uploaded: a new request and first byte for every part.
     const source = new HttpSource({ resolveUrl: async () => config.sourceUrl! });
     const partSize = config.partSize!;
     const partCount = Math.ceil(config.size / partSize);
@@ -129,6 +164,8 @@ async function run(config: ChildConfig): Promise<ChildResult> {
       contentType: 'video/mp4',
       expectedBytes: config.size,
       resolveUrl: async () => config.sourceUrl!,
+      // The archive's own link client (download-policy checks, pinned address), loopback allowed.
+      fetchSource: createGuardedFetch({ allowInsecureLoopback: true, hostAllowlist: [] }),
       checkpoints: new MemoryCheckpointStore(),
       checkpointKey: { recordFileId: 'bench', artifact: 'video' },
       ...(config.partSize ? { partSizeBytes: config.partSize } : {}),

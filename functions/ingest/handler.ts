@@ -68,7 +68,11 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     tencent,
     deletionPolicy: settings.deletionPolicy,
     downloadPolicy: settings.downloadPolicy,
-    ...(settings.maxPartSizeBytes !== undefined ? { copy: { maxPartSizeBytes: settings.maxPartSizeBytes } } : {}),
+    copy: {
+      partSizeBytes: settings.partSizeBytes,
+      concurrency: settings.connections,
+      ...(settings.maxPartSizeBytes !== undefined ? { maxPartSizeBytes: settings.maxPartSizeBytes } : {}),
+    },
     logger,
     metrics: ingestMetricsOf(metrics),
     ...(platform.onProgress ? { onProgress: platform.onProgress } : {}),

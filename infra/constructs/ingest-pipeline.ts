@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
-import { ENV } from '../../shared/config/environment.ts';
+import { DEFAULT_COPY_CONNECTIONS, DEFAULT_COPY_PART_SIZE_BYTES, ENV } from '../../shared/config/environment.ts';
 import type { ArchiveFunction } from './node-function.ts';
 
 /** Builds an ArchiveFunction with the archive's common settings; supplied by the parent construct. */
@@ -21,15 +21,24 @@ export type ArchiveFunctionFactory = (
   },
 ) => ArchiveFunction;
 
+/** The ingest function's memory, MB: see IngestPipelineProps.memorySize. */
+export const DEFAULT_INGEST_MEMORY_MB = 1024;
+
 export interface IngestPipelineProps {
   readonly entry: string;
   readonly createFunction: ArchiveFunctionFactory;
   /**
-   * Lambda's network bandwidth grows with memory; 1769 MB is one full vCPU, the point where a
-   * single streaming copy stops being CPU-starved (TLS + checksums).
-   * @default 1769
+   * A copy waits on a far-away link, so its Lambda time is GB-seconds spent waiting: the default is
+   * the cheapest memory that holds the link's throughput with the default part size and connections
+   * (their (connections + 2) × part size of buffers fit, and its vCPU share keeps up), measured by
+   * `npm run bench:copy`'s cost table (README, Scale on paper).
+   * @default DEFAULT_INGEST_MEMORY_MB
    */
   readonly memorySize?: number;
+  /** COPY_PART_SIZE_BYTES: the preferred multipart part size. @default DEFAULT_COPY_PART_SIZE_BYTES */
+  readonly copyPartSizeBytes?: number;
+  /** COPY_CONNECTIONS: connections to the source per copy. @default DEFAULT_COPY_CONNECTIONS */
+  readonly copyConnections?: number;
   /** The copier checkpoints and re-queues itself before this; 15 min is Lambda's maximum. @default Duration.minutes(15) */
   readonly timeout?: Duration;
   /**
@@ -80,9 +89,11 @@ export class IngestPipeline extends Construct {
     this.ingestFunction = props.createFunction(this, 'IngestFunction', {
       entry: props.entry,
       description: 'Copies Tencent Meeting recordings into S3 (resumable, verified) and indexes them',
-      memorySize: props.memorySize ?? 1769,
+      memorySize: props.memorySize ?? DEFAULT_INGEST_MEMORY_MB,
       timeout,
       environment: {
+        [ENV.copyPartSizeBytes]: String(props.copyPartSizeBytes ?? DEFAULT_COPY_PART_SIZE_BYTES),
+        [ENV.copyConnections]: String(props.copyConnections ?? DEFAULT_COPY_CONNECTIONS),
         [ENV.ingestQueueUrl]: this.queue.queueUrl,
         [ENV.ingestDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
         // The receive after which a failure is final: its `Recording Archive Failed` is published then.

@@ -21,7 +21,7 @@ import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts
 import { ArchiveStorage, type ArchiveStorageProps, type ObjectLockOptions } from './archive-storage.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT, type FunctionName } from './bundle-options.ts';
 import { ArchiveHttpApi, jwtAuthorizationOf, type JwtAuthOptions } from './http-api.ts';
-import { IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
+import { DEFAULT_INGEST_MEMORY_MB, IngestPipeline, type ArchiveFunctionFactory } from './ingest-pipeline.ts';
 import { Monitoring } from './monitoring.ts';
 import { ArchiveFunction } from './node-function.ts';
 import { TencentSecret } from './tencent-secret.ts';
@@ -82,11 +82,21 @@ export interface TencentMeetingArchiveProps {
   readonly serviceName?: string;
   /**
    * Memory and timeout per function.
-   * @default webhook 512 MB / 10 s, ingest 1769 MB / 15 min, query 1024 MB / 20 s, reconcile 512 MB / 15 min
+   * @default webhook 512 MB / 10 s, ingest DEFAULT_INGEST_MEMORY_MB / 15 min, query 1024 MB / 20 s, reconcile 512 MB / 15 min
    */
   readonly functions?: Partial<Record<FunctionName, FunctionSizing>>;
-  /** SQS → ingest function settings. @default batchSize 1, maxConcurrency 10, maxReceiveCount 5 */
-  readonly ingest?: { readonly batchSize?: number; readonly maxConcurrency?: number; readonly maxReceiveCount?: number };
+  /**
+   * SQS → ingest function settings, and the copy's part size and connections (COPY_PART_SIZE_BYTES,
+   * COPY_CONNECTIONS).
+   * @default batchSize 1, maxConcurrency 10, maxReceiveCount 5, copyPartSizeBytes DEFAULT_COPY_PART_SIZE_BYTES, copyConnections DEFAULT_COPY_CONNECTIONS
+   */
+  readonly ingest?: {
+    readonly batchSize?: number;
+    readonly maxConcurrency?: number;
+    readonly maxReceiveCount?: number;
+    readonly copyPartSizeBytes?: number;
+    readonly copyConnections?: number;
+  };
   /** Bucket / table options (cold storage transition, lifecycle, removal policy). @default see ArchiveStorageProps */
   readonly storage?: ArchiveStorageProps;
   /**
@@ -142,7 +152,8 @@ export interface TencentMeetingArchiveProps {
 const DEFAULT_SIZING: Readonly<Record<FunctionName, Required<FunctionSizing>>> = {
   // Answers Tencent within milliseconds; 10 s covers a cold start plus one Secrets Manager read.
   webhook: { memorySize: 512, timeout: Duration.seconds(10) },
-  ingest: { memorySize: 1769, timeout: Duration.minutes(15) },
+  // Chosen with the copy's part size and connections from measurements (ingest-pipeline.ts).
+  ingest: { memorySize: DEFAULT_INGEST_MEMORY_MB, timeout: Duration.minutes(15) },
   // API Gateway cuts HTTP API integrations at 30 s; leave headroom under it.
   query: { memorySize: 1024, timeout: Duration.seconds(20) },
   // Tencent allows corp/records ~10 calls a minute, so a sweep is slow by design.
@@ -263,6 +274,8 @@ export class TencentMeetingArchive extends Construct {
       batchSize: props.ingest?.batchSize,
       maxConcurrency: props.ingest?.maxConcurrency,
       maxReceiveCount: props.ingest?.maxReceiveCount,
+      copyPartSizeBytes: props.ingest?.copyPartSizeBytes,
+      copyConnections: props.ingest?.copyConnections,
     });
     const queueEnvironment = { [ENV.ingestQueueUrl]: this.ingest.queue.queueUrl };
     const ingestFn = this.ingest.ingestFunction;

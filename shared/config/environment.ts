@@ -26,6 +26,8 @@ export const ENV = {
   ingestDeadLetterQueueUrl: 'INGEST_DLQ_URL',
   deletionPolicy: 'DELETION_POLICY',
   copyMaxPartSizeBytes: 'COPY_MAX_PART_SIZE_BYTES',
+  copyPartSizeBytes: 'COPY_PART_SIZE_BYTES',
+  copyConnections: 'COPY_CONNECTIONS',
   presignTtlSeconds: 'PRESIGN_TTL_SECONDS',
   archiveApiToken: 'ARCHIVE_API_TOKEN',
   reconcileWindowHours: 'RECONCILE_WINDOW_HOURS',
@@ -64,6 +66,16 @@ export const DELETION_POLICIES: readonly DeletionPolicy[] = ['retain', 'mirror']
 export const MAX_PRESIGN_TTL_SECONDS = 3600;
 export const DEFAULT_PRESIGN_TTL_SECONDS = 600;
 export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
+
+/**
+ * The copy's part size and connections to the source, chosen by `npm run bench:copy`'s cost table:
+ * the cheapest setting (with the ingest function's memory, infra/constructs/ingest-pipeline.ts)
+ * that holds the link's throughput. Larger parts mean fewer S3 requests and checkpoint bytes but
+ * (connections + 2) × part size of buffers; more connections mean less Lambda time per file.
+ */
+export const DEFAULT_COPY_PART_SIZE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_COPY_CONNECTIONS = 8;
+export const MAX_COPY_CONNECTIONS = 16;
 
 /**
  * query_record_type on every /v1/records and /v1/corp/records call: 0 all, 1 cloud recordings
@@ -166,6 +178,8 @@ const schemas = {
     [ENV.deletionPolicy]: z.preprocess(blankToUndefined, z._default(z.enum(DELETION_POLICIES, { error: 'must be "retain" or "mirror"' }), 'retain')),
     // S3's own limits: parts of 5 MiB to 5 GiB.
     [ENV.copyMaxPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
+    [ENV.copyPartSizeBytes]: wholeNumber(5 * 1024 * 1024, 5 * 1024 ** 3),
+    [ENV.copyConnections]: wholeNumber(1, MAX_COPY_CONNECTIONS),
     // Off unless set: in AWS a download link is https to a public host. npm start sets it (its
     // simulator serves http on 127.0.0.1) unless the user says otherwise.
     [ENV.downloadAllowInsecureLoopback]: flag,
@@ -239,6 +253,10 @@ export interface IngestSettings {
   readonly deadLetterQueueUrl?: string;
   readonly deletionPolicy: DeletionPolicy;
   readonly maxPartSizeBytes?: number;
+  /** Preferred part size (the cap above wins, and parts grow past S3's part limits). */
+  readonly partSizeBytes: number;
+  /** Connections to the source per copy, each streaming its own run of parts. */
+  readonly connections: number;
   readonly downloadPolicy: DownloadPolicy;
   readonly queryRecordType: QueryRecordType;
   readonly events: ArchiveEventsTarget;
@@ -297,6 +315,8 @@ export function ingestSettings(env: Env): IngestSettings {
     bucketName: raw[ENV.bucketName],
     queueUrl: raw[ENV.ingestQueueUrl],
     deletionPolicy: raw[ENV.deletionPolicy],
+    partSizeBytes: raw[ENV.copyPartSizeBytes] ?? DEFAULT_COPY_PART_SIZE_BYTES,
+    connections: raw[ENV.copyConnections] ?? DEFAULT_COPY_CONNECTIONS,
     downloadPolicy: { allowInsecureLoopback: raw[ENV.downloadAllowInsecureLoopback] === 'true', hostAllowlist: hostSuffixList(raw[ENV.downloadHostAllowlist]) },
     queryRecordType: raw[ENV.queryRecordType],
     events: eventsTarget(raw),

@@ -13,13 +13,20 @@ export class BufferPool {
     this.bufferBytes = bufferBytes;
   }
 
-  acquire(): Promise<Buffer> {
+  /** A buffer now, or undefined while every one is in use (release hands freed ones to waiters first). */
+  tryAcquire(): Buffer | undefined {
     const buffer = this.free.pop();
-    if (buffer) return Promise.resolve(buffer);
+    if (buffer) return buffer;
     if (this.allocated < this.size) {
       this.allocated += 1;
-      return Promise.resolve(Buffer.allocUnsafeSlow(this.bufferBytes));
+      return Buffer.allocUnsafeSlow(this.bufferBytes);
     }
+    return undefined;
+  }
+
+  acquire(): Promise<Buffer> {
+    const buffer = this.tryAcquire();
+    if (buffer) return Promise.resolve(buffer);
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 

@@ -3,9 +3,10 @@
 //
 // Why not @aws-sdk/lib-storage's Upload: it keeps the upload's state in memory and cannot resume
 // (aws/aws-sdk-js#633), so a Lambda timeout or a killed worker would restart a multi-GB file from
-// byte 0. Here every part is a ranged GET into a reusable buffer followed by UploadPart, and the
+// byte 0. Here each connection streams a run of parts over one ranged GET into reusable part
+// buffers, each full buffer going out as an UploadPart while the connection reads on, and the
 // upload id, parts and checksums are checkpointed in DynamoDB, so any later run continues from the
-// first missing part. Memory is `(concurrency + 1) × partSize` buffers, whatever the file size.
+// first missing part. Memory is `(concurrency + 2) × partSize` buffers, whatever the file size.
 //
 // Integrity: each part carries its CRC32 (S3 rejects a part whose bytes do not match). The upload
 // is created with ChecksumType FULL_OBJECT, so S3 also checks the whole object's CRC32 (computed
@@ -17,7 +18,8 @@
 // upload: a file is archived only when its bytes equal the declared size and S3 accepted them.
 //
 // The jobs live beside this file: multipart-copy.ts (the multipart upload), part-uploader.ts (the
-// part loop, with buffer-pool.ts and checkpoint-writer.ts), s3-objects.ts (single S3 operations).
+// part loop, with segment-scheduler.ts, buffer-pool.ts and checkpoint-writer.ts), http-source.ts
+// (the source's reads), s3-objects.ts (single S3 operations).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { IntegrityError, TransientError, type ErrorContext } from '../errors.ts';
 import { archivedResult, planFresh, type CopyRun } from './copy-state.ts';

@@ -1,10 +1,14 @@
-// Reads byte ranges of a remote file (a Tencent download link) into caller-owned buffers.
-// Each read retries on its own, resuming with `Range: bytes=<first missing byte>-<end>` after a
-// connection reset, a short body or a 5xx, and asks for a fresh link after a 403 (links expire
-// in minutes). fetch's own retry cannot resume a half-read body, so the resumption lives here.
+// Reads byte ranges of a remote file (a Tencent download link): streamed to a consumer over one
+// long ranged GET (the copy engine's connections, cut into parts as bytes arrive), or into a
+// caller-owned buffer. Each read retries on its own, resuming with `Range: bytes=<first missing
+// byte>-<end>` after a connection reset, a short body or a 5xx, and asks for a fresh link after a
+// 403 (links expire in minutes). fetch's own retry cannot resume a half-read body, so the
+// resumption lives here. Sources without Range are read by sequential-reader.ts.
 import { IntegrityError, SourceLinkGoneError, TransientError, type ErrorContext } from '../errors.ts';
 import { DownloadRefusedError } from './download-policy.ts';
-import { SHORT_BODY_CODE, type SourceFetch } from './guarded-fetch.ts';
+import type { SourceFetch } from './guarded-fetch.ts';
+import { SequentialReader } from './sequential-reader.ts';
+import { backoff, describe, isShortBody, ShortBodyError } from './source-retry.ts';
 
 export interface HttpSourceOptions {
   /** Asks Tencent for a fresh link. Called lazily at first use and after every 403. */
@@ -33,6 +37,9 @@ export class RangeUnsupportedError extends Error {
   }
 }
 
+/** Receives bytes [position, position + chunk.length) in order; false ends the read early. */
+export type RangeConsumer = (chunk: Uint8Array, position: number) => boolean | Promise<boolean>;
+
 /** What a probe learnt about the source. */
 export interface SourceInfo {
   readonly totalBytes: number;
@@ -47,40 +54,6 @@ const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
  * the compressed size and deliver other bytes. Byte-exact copies need the bytes as stored.
  */
 const IDENTITY = { 'accept-encoding': 'identity' } as const;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${error.message} (${cause.code})` : error.message;
-}
-
-/** undici reports a body that ended short of Content-Length with this code; a reset looks different. */
-function isShortBody(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-  return cause?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || (error as { code?: string } | undefined)?.code === SHORT_BODY_CODE;
-}
-
-class ShortBodyError extends Error {
-  constructor(received: number, expected: number) {
-    super(`body ended after ${received} of ${expected} bytes`);
-    this.name = 'ShortBodyError';
-  }
-}
 
 export class HttpSource {
   private readonly opts: HttpSourceOptions;
@@ -127,9 +100,7 @@ export class HttpSource {
   }
 
   private backoff(attempt: number, signal: AbortSignal): Promise<void> {
-    const base = this.opts.retryBaseDelayMs ?? 200;
-    const delay = Math.min(5000, base * 2 ** (attempt - 1));
-    return sleep(delay / 2 + Math.random() * (delay / 2), signal);
+    return backoff(attempt, this.opts.retryBaseDelayMs ?? 200, signal);
   }
 
   private error(kind: 'transient' | 'integrity' | 'gone', message: string, extra: ErrorContext, cause?: unknown) {
@@ -200,12 +171,34 @@ export class HttpSource {
    * Fills `into[0 .. end-start)` with bytes [start, end) of a file of `totalBytes`, verifying the
    * status, Content-Range and byte count of every response.
    */
-  async readRange(start: number, end: number, totalBytes: number, into: Buffer, signal: AbortSignal): Promise<void> {
+  readRange(start: number, end: number, totalBytes: number, into: Buffer, signal: AbortSignal): Promise<void> {
+    return this.streamRange(start, end, totalBytes, signal, (chunk, position) => {
+      into.set(chunk, position - start);
+      return true;
+    });
+  }
+
+  /**
+   * Streams bytes [start, end) of a file of `totalBytes` to `consume` in order, over as few
+   * requests as the source allows: one ranged GET for the whole range, resumed from the first
+   * missing byte after a reset, a short body, a 5xx or an expired link. `consume` may wait (the
+   * response then waits with it, by TCP backpressure, and that wait never counts as an idle
+   * source) and answers false to end the read early. Attempts are counted per `attemptWindowBytes`
+   * of the range (default: all of it), so a long read gets as many retries per part as a short one.
+   */
+  async streamRange(start: number, end: number, totalBytes: number, signal: AbortSignal, consume: RangeConsumer, attemptWindowBytes = end - start): Promise<void> {
     let position = start;
     let lastReason = '';
     let lastWasShort = false;
+    let window = 0;
+    const windowOf = (at: number) => Math.floor((at - start) / Math.max(1, attemptWindowBytes));
     for (let attempt = 1; position < end; attempt += 1) {
       if (signal.aborted) throw signal.reason;
+      if (windowOf(position) !== window) {
+        // Progress into a new window: its retries are its own.
+        window = windowOf(position);
+        attempt = 1;
+      }
       if (attempt > this.maxAttempts) {
         const context = { start, end, nextByte: position, attempts: attempt - 1 };
         // A source that keeps ending bodies short of what it declared is serving a damaged file.
@@ -222,54 +215,27 @@ export class HttpSource {
       const onAbort = () => attemptAbort.abort(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       let lastProgress = Date.now();
+      let consuming = false;
       const idleMs = this.opts.idleTimeoutMs ?? 30_000;
       const watchdog = setInterval(() => {
-        if (Date.now() - lastProgress > idleMs) attemptAbort.abort(new Error(`no bytes for ${idleMs} ms`));
+        if (!consuming && Date.now() - lastProgress > idleMs) attemptAbort.abort(new Error(`no bytes for ${idleMs} ms`));
       }, Math.max(50, Math.min(1000, idleMs / 4)));
       const before = position;
       try {
         const res = await this.fetch(url, { headers: { range: `bytes=${position}-${end - 1}`, ...IDENTITY }, signal: attemptAbort.signal });
         lastProgress = Date.now();
-        if (res.status === 206) {
-          const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
-          if (!match || Number(match[1]) !== position || Number(match[2]) !== end - 1) {
-            await res.body?.cancel().catch(() => undefined);
-            throw this.error('integrity', `source answered range ${res.headers.get('content-range')} to bytes=${position}-${end - 1}`, {});
-          }
-          if (match[3] !== '*' && Number(match[3]) !== totalBytes) {
-            await res.body?.cancel().catch(() => undefined);
-            throw this.error('integrity', `source size ${match[3]} differs from the expected ${totalBytes}`, {
-              sourceBytes: Number(match[3]),
-              expectedBytes: totalBytes,
-            });
-          }
-        } else if (res.status === 200) {
-          if (position !== 0) {
-            await res.body?.cancel().catch(() => undefined);
-            throw new RangeUnsupportedError();
-          }
-          const length = res.headers.get('content-length');
-          if (length !== null && Number(length) !== totalBytes) {
-            await res.body?.cancel().catch(() => undefined);
-            throw this.error('integrity', `source size ${length} differs from the expected ${totalBytes}`, {
-              sourceBytes: Number(length),
-              expectedBytes: totalBytes,
-            });
-          }
-        } else {
-          await res.body?.cancel().catch(() => undefined);
-          if (res.status === 404 || res.status === 410) throw this.error('gone', `source answered ${res.status}`, { status: res.status });
-          if (res.status === 416) throw this.error('integrity', `source cannot serve bytes=${position}-${end - 1} of ${totalBytes}`, {});
-          if (res.status === 403) this.refreshAfterExpiry(url);
-          lastReason = `HTTP ${res.status}`;
+        const verdict = await this.checkRangeAnswer(res, url, position, end, totalBytes);
+        if (verdict !== 'body') {
+          lastReason = verdict;
           lastWasShort = false;
           continue;
         }
         if (!res.body) throw new ShortBodyError(0, end - position);
         // A 200 (Range ignored, position 0) carries the whole file: keep what we need, drop the rest.
         const reader = res.body.getReader();
+        let stopped = false;
         try {
-          while (position < end) {
+          while (position < end && !stopped) {
             const { done, value } = await reader.read();
             if (done) break;
             lastProgress = Date.now();
@@ -278,13 +244,19 @@ export class HttpSource {
               throw this.error('integrity', `source sent more bytes than the requested range`, { start, end });
             }
             const take = Math.min(room, value.length);
-            into.set(take === value.length ? value : value.subarray(0, take), position - start);
+            consuming = true;
+            const answer = consume(take === value.length ? value : value.subarray(0, take), position);
+            const more = typeof answer === 'boolean' ? answer : await answer;
+            consuming = false;
+            lastProgress = Date.now();
             position += take;
+            if (more === false) stopped = true;
           }
         } finally {
           if (position < end || res.status === 200) await reader.cancel().catch(() => undefined);
           reader.releaseLock();
         }
+        if (stopped) return;
         if (position < end) throw new ShortBodyError(position - before, end - before);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
@@ -296,6 +268,40 @@ export class HttpSource {
         signal.removeEventListener('abort', onAbort);
       }
     }
+  }
+
+  /**
+   * Whether an answer to `Range: bytes=<position>-<end-1>` carries exactly those bytes of a file of
+   * `totalBytes` ('body'), is worth another attempt (the reason), or is final (thrown).
+   */
+  private async checkRangeAnswer(res: Response, url: string, position: number, end: number, totalBytes: number): Promise<'body' | string> {
+    const refuse = async (error: Error) => {
+      await res.body?.cancel().catch(() => undefined);
+      throw error;
+    };
+    if (res.status === 206) {
+      const match = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
+      if (!match || Number(match[1]) !== position || Number(match[2]) !== end - 1) {
+        return refuse(this.error('integrity', `source answered range ${res.headers.get('content-range')} to bytes=${position}-${end - 1}`, {}));
+      }
+      if (match[3] !== '*' && Number(match[3]) !== totalBytes) {
+        return refuse(this.error('integrity', `source size ${match[3]} differs from the expected ${totalBytes}`, { sourceBytes: Number(match[3]), expectedBytes: totalBytes }));
+      }
+      return 'body';
+    }
+    if (res.status === 200) {
+      if (position !== 0) return refuse(new RangeUnsupportedError());
+      const length = res.headers.get('content-length');
+      if (length !== null && Number(length) !== totalBytes) {
+        return refuse(this.error('integrity', `source size ${length} differs from the expected ${totalBytes}`, { sourceBytes: Number(length), expectedBytes: totalBytes }));
+      }
+      return 'body';
+    }
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status === 404 || res.status === 410) throw this.error('gone', `source answered ${res.status}`, { status: res.status });
+    if (res.status === 416) throw this.error('integrity', `source cannot serve bytes=${position}-${end - 1} of ${totalBytes}`, {});
+    if (res.status === 403) this.refreshAfterExpiry(url);
+    return `HTTP ${res.status}`;
   }
 
   /** For sources without Range: reads the file front to back, re-reading from 0 after a failure. */
@@ -323,75 +329,5 @@ export class HttpSource {
         return res.body.getReader();
       },
     );
-  }
-}
-
-/**
- * Front-to-back reader for sources that ignore Range. Reads must ask for increasing offsets;
- * bytes in between (parts already uploaded) are skipped. After a failure it reopens from byte 0
- * and discards up to where it was: slower, but the only correct option without Range.
- */
-export class SequentialReader {
-  private readonly source: HttpSource;
-  private readonly totalBytes: number;
-  private readonly signal: AbortSignal;
-  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  private position = 0;
-  private leftover: Uint8Array | undefined;
-  private failures = 0;
-
-  constructor(source: HttpSource, totalBytes: number, signal: AbortSignal) {
-    this.source = source;
-    this.totalBytes = totalBytes;
-    this.signal = signal;
-  }
-
-  async read(start: number, end: number, into: Buffer): Promise<void> {
-    if (start < this.position) throw new Error('SequentialReader reads must move forward');
-    let filled = 0;
-    while (start + filled < end) {
-      try {
-        if (!this.reader) {
-          this.reader = await this.source.openFull(this.signal, this.totalBytes);
-          this.position = 0;
-          this.leftover = undefined;
-        }
-        let chunk = this.leftover;
-        this.leftover = undefined;
-        if (!chunk) {
-          const { done, value } = await this.reader.read();
-          if (done) throw new ShortBodyError(this.position, this.totalBytes);
-          chunk = value;
-        }
-        const chunkStart = this.position;
-        const chunkEnd = chunkStart + chunk.length;
-        const want = start + filled;
-        if (chunkEnd <= want) {
-          this.position = chunkEnd;
-          continue;
-        }
-        const from = want - chunkStart;
-        const to = Math.min(chunk.length, end - chunkStart);
-        into.set(chunk.subarray(from, to), filled);
-        filled += to - from;
-        this.position = chunkStart + to;
-        if (to < chunk.length) this.leftover = chunk.subarray(to);
-      } catch (error) {
-        if (this.signal.aborted) throw this.signal.reason;
-        if (error instanceof IntegrityError || error instanceof SourceLinkGoneError || error instanceof TransientError || error instanceof DownloadRefusedError) throw error;
-        await this.reader?.cancel().catch(() => undefined);
-        this.reader = undefined;
-        this.failures += 1;
-        if (this.failures > 5) {
-          throw new TransientError(`sequential source read failed: ${describe(error)}`, { nextByte: start + filled }, { cause: error });
-        }
-        // Bytes already placed in `into` stay valid; the reopened stream skips past them.
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.reader?.cancel().catch(() => undefined);
-    this.reader = undefined;
   }
 }

@@ -27,6 +27,7 @@ import type { SimEndpoint } from '../../infra/local/simulator/faults.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
 import type { ProfileName } from '../../infra/local/simulator/profiles.ts';
 import { archiveNameOf } from '../support/archive-names.ts';
+import { SPARE_BUFFERS } from '../../shared/copy/part-uploader.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -302,6 +303,9 @@ describe('chaos', () => {
         downloadFaults.expireAllLinks(true);
         expiredUntil = now + between(80, 300);
         tally.add('fault:all links expired (windows)');
+        // A response already streaming outlives its link: the copies meet the expiry when they ask
+        // again, so the streams in flight drop with it.
+        tally.add('fault:streams dropped', downloadFaults.resetOpenStreams());
       }
     }
     const monkey = (async () => {
@@ -399,6 +403,8 @@ describe('chaos', () => {
     for (const action of actions) {
       if (action.kind === 'delete') {
         sim.model.deleteFile(action.file.recordFileId);
+        // A copy streaming the file keeps its response; a drop makes it ask again and meet the 404.
+        tally.add('fault:streams dropped', downloadFaults.resetOpenStreams());
         const response = await harness.deliver(webhookEvents.recordingDeletedEvent(eventMeeting(action.recording), [action.file.recordFileId], { traceId: randomTraceId() }));
         expect(response.statusCode).toBe(200);
         tally.add('webhook deliveries');
@@ -576,10 +582,10 @@ describe('chaos', () => {
       tally.get('invocations killed mid-way') +
       tally.get('messages returned to the queue') +
       tally.get('log:source read retry');
-    // Each interruption can waste at most the parts in flight (plus the spare buffer) of one copy;
+    // Each interruption can waste at most the parts in flight (plus the spare buffers) of one copy;
     // each size probe (a 1-byte ranged GET before a copy) costs its byte.
     const probes = log.filter((e) => e.status === 206 && e.range?.start === 0 && e.range.end === 0).length;
-    const wasteBound = interruptions * (COPY_CONCURRENCY + 1) * PART_BYTES + probes;
+    const wasteBound = interruptions * (COPY_CONCURRENCY + SPARE_BUFFERS) * PART_BYTES + probes;
     const totalSourceBytes = [...recordings.flatMap((r) => r.files), ...[...deleted].map((id) => sim.model.deletedFiles.get(id)!)]
       .flatMap((f) => f.artifacts)
       .reduce((sum, a) => sum + a.size, 0);
@@ -604,6 +610,7 @@ describe('chaos', () => {
       ['faults armed: REST rate limits (190310)', tally.get('fault:REST rate limit 190310 (armed)')],
       ['fault windows: slow streams', tally.get('fault:slow streams (windows)')],
       ['fault windows: all links expired', tally.get('fault:all links expired (windows)')],
+      ['streams dropped (with an expiry or a deletion)', tally.get('fault:streams dropped')],
       ['faults hit: resets / 5xx / expired links (403)', `${stats.resets} / ${download5xx} / ${stats.expired}`],
       ['faults hit: REST errors (by code)', `${rest.rejected} ${JSON.stringify(rest.byErrorCode)}`],
       ['ingest invocations', tally.get('ingest invocations')],

@@ -132,6 +132,7 @@ describe('chaos under the mirror deletion policy', () => {
     });
 
     const stages = new Map<string, number>();
+    let droppedStreams = 0;
     const staged: Promise<void>[] = [];
     async function deleteWhen(action: Extract<Action, { kind: 'delete' | 'forge' }>, stage: 'now' | 'copying' | 'archived'): Promise<void> {
       for (let waited = 0; stage !== 'now' && waited < 15_000; waited += 100) {
@@ -142,7 +143,12 @@ describe('chaos under the mirror deletion policy', () => {
         await sleep(100);
       }
       stages.set(`${action.kind} ${stage}`, (stages.get(`${action.kind} ${stage}`) ?? 0) + 1);
-      if (action.kind === 'delete') sim.model.deleteFile(action.file.recordFileId);
+      if (action.kind === 'delete') {
+        sim.model.deleteFile(action.file.recordFileId);
+        // A copy streaming the file keeps its response (as from a CDN); a drop makes it ask again
+        // and meet the 404, so "deleted while copying" also reaches the copy itself.
+        droppedStreams += sim.downloads.faults.resetOpenStreams();
+      }
       // A forged event: signed with the webhook token, for a file Tencent still serves.
       const response = await harness.deliver(webhookEvents.recordingDeletedEvent(webhookEvents.meetingFromRecording(action.recording), [action.file.recordFileId]));
       expect({ event: action.kind, status: response.statusCode }).toEqual({ event: action.kind, status: 200 });
@@ -249,7 +255,7 @@ describe('chaos under the mirror deletion policy', () => {
     console.log(
       `mirror chaos: deliveries done after ${((deliveredAt - started) / 1000).toFixed(1)} s, converged after ${((convergedAt - started) / 1000).toFixed(1)} s, ` +
         `checked after ${((Date.now() - started) / 1000).toFixed(1)} s: ${allFiles.length} files, ${deleted.length} deleted at Tencent, ${forged.length} forged deletions, ` +
-        `sent at ${JSON.stringify(Object.fromEntries(stages))}`,
+        `sent at ${JSON.stringify(Object.fromEntries(stages))}, streams dropped with a deletion: ${droppedStreams}`,
     );
   }, 240_000);
 });

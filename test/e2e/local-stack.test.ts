@@ -321,9 +321,14 @@ describe('local stack (npm start) end to end', () => {
     });
 
     it('runs into the ingest deadline on a slow download, continues in a new message, and still archives the exact bytes', async () => {
-      // 20 s timeout → the ingest handler stops starting parts ~15 s in. At 1 MiB/s per connection
-      // and 4 parts of 8 MiB in flight, two waves start before that and the rest cannot.
-      const stack = await startStack(baseEnv(tempDir(), { ...simulator.env(), INGEST_TIMEOUT_SECONDS: '20', LOG_LEVEL: 'INFO' }));
+      // 20 s timeout → the ingest handler stops starting parts ~15 s in (and aborts at 17.5 s). At
+      // 1 MiB/s per connection and 4 connections with 8 MiB parts, two waves of parts start before
+      // that and the rest cannot. Both are set here rather than taken from the defaults: with the
+      // default 8 connections and the local 10 MiB parts all 80 MiB arrive in one 10 s wave, before
+      // the deadline, and nothing continues.
+      const stack = await startStack(
+        baseEnv(tempDir(), { ...simulator.env(), INGEST_TIMEOUT_SECONDS: '20', COPY_CONNECTIONS: '4', COPY_MAX_PART_SIZE_BYTES: String(8 * MiB), LOG_LEVEL: 'INFO' }),
+      );
       simulator.downloads.faults.throttle({ bytesPerSecond: MiB });
       try {
         const sender = new WebhookSender({ url: stack.webhookUrl, token: simulator.credentials.webhookToken, encodingAesKey: simulator.credentials.encodingAesKey });

@@ -10,7 +10,8 @@ import { FUNCTION_BUNDLE } from '../../infra/constructs/bundle-options.ts';
 import { TENCENT_SECRET_KEYS, TENCENT_WEBHOOK_SECRET_KEYS } from '../../shared/tencent/config-keys.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../shared/archive/table-design.ts';
 import { ARCHIVE_INDEXES, TTL_ATTRIBUTE } from '../../shared/archive/table-design.ts';
-import { ENV } from '../../shared/config/environment.ts';
+import { DEFAULT_COPY_CONNECTIONS, DEFAULT_COPY_PART_SIZE_BYTES, ENV } from '../../shared/config/environment.ts';
+import { DEFAULT_INGEST_MEMORY_MB } from '../../infra/constructs/ingest-pipeline.ts';
 import { acknowledgements, allActions, logicalIdOf, resources, roleStatements } from './support.ts';
 
 let app: App;
@@ -47,7 +48,7 @@ const defaultBusArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':e
 describe('functions', () => {
   const expected = {
     webhook: { memory: 512, timeout: 10 },
-    ingest: { memory: 1769, timeout: 900 },
+    ingest: { memory: DEFAULT_INGEST_MEMORY_MB, timeout: 900 },
     query: { memory: 1024, timeout: 20 },
     reconcile: { memory: 512, timeout: 900 },
   } as const;
@@ -91,6 +92,9 @@ describe('functions', () => {
     // Only the ingest function moves unretryable messages to the DLQ itself.
     if (name === 'ingest') expect(env[ENV.ingestDeadLetterQueueUrl]).toEqual(ref('AWS::SQS::Queue', 'IngestDeadLetterQueue'));
     else expect(env).not.toHaveProperty(ENV.ingestDeadLetterQueueUrl);
+    // The copy's part size and connections chosen with the ingest memory (bench:copy's cost table).
+    if (name === 'ingest') expect(env).toMatchObject({ [ENV.copyPartSizeBytes]: String(DEFAULT_COPY_PART_SIZE_BYTES), [ENV.copyConnections]: String(DEFAULT_COPY_CONNECTIONS) });
+    else expect(env).not.toHaveProperty(ENV.copyConnections);
   });
 
   test('log groups keep logs for three months', () => {

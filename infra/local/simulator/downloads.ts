@@ -5,7 +5,10 @@
 //
 // Faults are switchable per test to reproduce what links to Tencent's hosts do in practice:
 // connection resets mid-body, slow far-away links, 5xx bursts, expired links, hosts that ignore
-// Range, and bodies that stop short of their Content-Length.
+// Range, bodies that stop short of their Content-Length, and a link dropping every response it is
+// streaming. Like a CDN, the host checks a link (signature, expiry, whether the object exists) only
+// when a request starts: a response already streaming keeps streaming after its link expires or its
+// file is deleted, and the client meets the 403/404 only when it asks again, e.g. after a drop.
 import { createHmac, randomBytes, timingSafeEqual, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +55,12 @@ interface CountedFault {
 
 /** Faults applied to the next requests. Counters count GET requests the fault actually hit. */
 export class DownloadFaults {
+  private readonly cutOpenStreams: () => number;
+
+  constructor(cutOpenStreams: () => number = () => 0) {
+    this.cutOpenStreams = cutOpenStreams;
+  }
+
   /** Reset the TCP connection after this many body bytes. */
   reset: CountedFault | undefined;
   /** Close the connection cleanly after this many body bytes, short of Content-Length. */
@@ -90,6 +99,15 @@ export class DownloadFaults {
 
   ignoreRange(on = true): void {
     this.rangeUnsupported = on;
+  }
+
+  /**
+   * RSTs the connection of every response being streamed right now, as a dropped link does (the
+   * faults above only hit requests still to come). Returns how many it cut, so a test can prove it
+   * hit a response in flight.
+   */
+  resetOpenStreams(): number {
+    return this.cutOpenStreams();
   }
 
   clear(): void {
@@ -150,13 +168,15 @@ function parseRange(header: string | undefined, size: number): ParsedRange {
 }
 
 export class DownloadService {
-  readonly faults = new DownloadFaults();
+  readonly faults = new DownloadFaults(() => this.resetOpenStreams());
   readonly stats: DownloadStats = { requests: 0, rangeRequests: 0, bytesServed: 0, resets: 0, expired: 0 };
   readonly log: DownloadLogEntry[] = [];
   private readonly linkTtlMs: number;
   private readonly now: () => number;
   private readonly secret = randomBytes(32);
   private readonly sources = new Map<string, DownloadSource>();
+  /** Responses whose body is being written (status line sent, body not ended). */
+  private readonly streaming = new Set<ServerResponse>();
 
   constructor(opts: DownloadServiceOptions = {}) {
     this.linkTtlMs = opts.linkTtlMs ?? 5 * 60 * 1000;
@@ -174,6 +194,24 @@ export class DownloadService {
 
   has(artifactKey: string): boolean {
     return this.sources.has(artifactKey);
+  }
+
+  /** Responses being streamed right now (what `faults.resetOpenStreams()` would cut). */
+  get openStreams(): number {
+    return this.streaming.size;
+  }
+
+  private resetOpenStreams(): number {
+    let cut = 0;
+    for (const res of this.streaming) {
+      this.streaming.delete(res);
+      const socket = res.socket;
+      if (!socket || socket.destroyed) continue;
+      socket.resetAndDestroy();
+      this.stats.resets += 1;
+      cut += 1;
+    }
+    return cut;
   }
 
   /**
@@ -314,7 +352,13 @@ export class DownloadService {
       res.end();
       return;
     }
-    await this.pump(res, source, start, cutAfter === undefined ? endExclusive : start + cutAfter);
+    this.streaming.add(res);
+    res.once('close', () => this.streaming.delete(res));
+    try {
+      await this.pump(res, source, start, cutAfter === undefined ? endExclusive : start + cutAfter);
+    } finally {
+      this.streaming.delete(res);
+    }
     if (cutKind === 'reset') {
       this.stats.resets += 1;
       // Let the bytes already written reach the client first, then RST like a dropped link.

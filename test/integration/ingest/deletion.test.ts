@@ -22,6 +22,7 @@ import { deleteEveryVersion } from '../../../shared/copy/object-versions.ts';
 import { fileStatus } from '../../../shared/archive/model.ts';
 import { sendIngestMessages } from '../../../shared/ingest/queue.ts';
 import { RecordingMetrics } from '../../support/recording-metrics.ts';
+import { SPARE_BUFFERS } from '../../../shared/copy/part-uploader.ts';
 
 const MiB = 1024 * 1024;
 
@@ -296,51 +297,72 @@ describe('retain', () => {
 
 describe('a download link answering 404/410', () => {
   const PART = 5 * MiB;
+  // A copy streams a whole segment (here the whole file: one connection) over one ranged GET, and a
+  // host checks a link only when a request starts: a deletion or an expiry reaches the copy when the
+  // response in flight drops and the copy asks again. Each test therefore arms its answer for the
+  // next request AND cuts the streams in flight, and proves the cut hit one. The host must still be
+  // writing the body then (a body already in the client's socket buffers is read to its end despite
+  // the RST): the throttle keeps it from racing ahead, and the files are 8 parts, far more than the
+  // copy can hold beyond what S3 has (its part buffers) plus socket buffers. The throttle also keeps
+  // a part's download far slower than its upload to the local S3.
+  const BYTES_PER_SECOND = 10 * MiB;
+  const PARTS = 8;
+  /** Arms `answer` for the next request and drops the responses in flight; the number cut. */
+  const cutAfter = (harness: Harness, answer: () => void): number => {
+    answer();
+    return harness.sim.downloads.faults.resetOpenStreams();
+  };
 
   it('while Tencent still serves the file: resumes with a fresh link and the parts kept, nothing in the DLQ', async () => {
     const metrics = new RecordingMetrics({ namespace: 'Test', serviceName: 'ingest' });
-    let armed = false;
+    let cut: number | undefined;
     const harness = await start({
       metrics,
       copy: { concurrency: 1, partSizeBytes: PART },
       onProgress: ({ bytesDone }) => {
-        if (!armed && bytesDone >= 2 * PART) {
-          armed = true;
-          h!.sim.downloads.faults.failNext(1, 404);
-        }
+        if (cut === undefined && bytesDone >= 2 * PART) cut = cutAfter(h!, () => h!.sim.downloads.faults.failNext(1, 404));
       },
     });
-    const recording = harness.sim.model.createMeeting({ subject: '404', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 6 * PART }] });
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
+    const recording = harness.sim.model.createMeeting({ subject: '404', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
     const fileId = recording.files[0]!.recordFileId;
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
-    expect(armed).toBe(true);
+    expect(cut).toBe(1);
+    // The copy asked again after the drop and met the 404.
+    expect(harness.sim.downloads.log.filter((e) => e.status === 404)).toHaveLength(1);
     const file = (await harness.index.getRecordFile(fileId))!;
-    expect(file.artifacts.video).toMatchObject({ status: 'archived', bytes: 6 * PART });
-    expect(await sha256Of(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, 6 * PART));
-    // Parts kept: only the first part's download starts at byte 0 (the 1-byte size probe aside), and
-    // no part is fetched twice beyond the failed one.
-    expect(harness.sim.downloads.log.filter((e) => e.range?.start === 0 && e.range.end > 0).length).toBe(1);
-    expect(harness.sim.downloads.stats.bytesServed).toBeLessThanOrEqual(6 * PART + PART + 1); // + the probe byte
+    expect(file.artifacts.video).toMatchObject({ status: 'archived', bytes: PARTS * PART });
+    expect(await sha256Of(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, PARTS * PART));
+    // Parts kept: only the first segment's download starts at byte 0 (the 1-byte size probe aside),
+    // and the copy resumed at the first part S3 lacked, past the two it held when the stream dropped.
+    const reads = harness.sim.downloads.log.filter((e) => e.range && e.range.end > 0);
+    expect(reads.filter((e) => e.range!.start === 0)).toHaveLength(1);
+    const resumedAt = reads.at(-1)!.range!.start;
+    expect({ atPartBoundary: resumedAt % PART, pastTheKeptParts: resumedAt >= 2 * PART }).toEqual({ atPartBoundary: 0, pastTheKeptParts: true });
+    // Fetched twice: only what the copy held but S3 did not yet have when the 404 failed the read
+    // (its uploads are aborted with it): at most one part buffer for the connection and the spares.
+    // One GET per part fetched at most the failed part twice; a streamed segment reads ahead.
+    expect(harness.sim.downloads.stats.bytesServed).toBeLessThanOrEqual(PARTS * PART + (1 + SPARE_BUFFERS) * PART + 1); // + the probe byte
     expect(metrics.total(INGEST_METRIC_NAMES.linksGoneWhileServed)).toBe(1);
     expect(await dlqDepth(harness)).toBe(0);
   });
 
   it('when Tencent confirms the file deleted mid-copy (retain): the file is flagged, the artifact failed with the reason, nothing in the DLQ', async () => {
-    let deleted = false;
+    let cut: number | undefined;
     const harness = await start({
       copy: { concurrency: 1, partSizeBytes: PART },
       onProgress: ({ recordFileId, bytesDone }) => {
-        if (!deleted && bytesDone >= PART) {
-          deleted = true;
-          h!.sim.model.deleteFile(recordFileId);
-        }
+        if (cut === undefined && bytesDone >= PART) cut = cutAfter(h!, () => h!.sim.model.deleteFile(recordFileId));
       },
     });
-    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 4 * PART }] });
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
+    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
     const fileId = recording.files[0]!.recordFileId;
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
+    expect(cut).toBe(1);
+    expect(harness.sim.downloads.log.filter((e) => e.status === 404).length).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status, lastError: file.artifacts.video!.lastError }).toEqual({
       flagged: true,
@@ -352,23 +374,28 @@ describe('a download link answering 404/410', () => {
   });
 
   it('when refreshing an expired link mid-copy meets a deleted file (9003): asks Tencent properly, flags the file, nothing in the DLQ', async () => {
-    let deleted = false;
+    let cut: number | undefined;
     const harness = await start({
       simulator: { readings: { deletedFileAnswer: 9003 } },
       copy: { concurrency: 1, partSizeBytes: PART },
       onProgress: ({ recordFileId, bytesDone }) => {
-        if (!deleted && bytesDone >= PART) {
-          deleted = true;
-          h!.sim.model.deleteFile(recordFileId);
-          // Every link in hand expires: the copy asks Tencent for a fresh one, and hears 9003.
-          h!.sim.downloads.faults.expireAllLinks(true);
+        if (cut === undefined && bytesDone >= PART) {
+          cut = cutAfter(h!, () => {
+            h!.sim.model.deleteFile(recordFileId);
+            // Every link in hand expires: the copy asks Tencent for a fresh one, and hears 9003.
+            h!.sim.downloads.faults.expireAllLinks(true);
+          });
         }
       },
     });
-    const recording = harness.sim.model.createMeeting({ subject: 'refresh', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 4 * PART }] });
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
+    const recording = harness.sim.model.createMeeting({ subject: 'refresh', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
     const fileId = recording.files[0]!.recordFileId;
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
+    expect(cut).toBe(1);
+    // The copy asked again after the drop and met the expired link (not a 404: that is another path).
+    expect(harness.sim.downloads.stats.expired).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status }).toEqual({ flagged: true, status: 'failed' });
     expect(await dlqDepth(harness)).toBe(0);
@@ -376,21 +403,21 @@ describe('a download link answering 404/410', () => {
   });
 
   it('when Tencent confirms the file deleted mid-copy (mirror): the artifact is deleted and no object or upload is left', async () => {
-    let deleted = false;
+    let cut: number | undefined;
     const harness = await start({
       deletionPolicy: 'mirror',
       copy: { concurrency: 1, partSizeBytes: PART },
       onProgress: ({ recordFileId, bytesDone }) => {
-        if (!deleted && bytesDone >= PART) {
-          deleted = true;
-          h!.sim.model.deleteFile(recordFileId);
-        }
+        if (cut === undefined && bytesDone >= PART) cut = cutAfter(h!, () => h!.sim.model.deleteFile(recordFileId));
       },
     });
-    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: 4 * PART }] });
+    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
+    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
     const fileId = recording.files[0]!.recordFileId;
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
+    expect(cut).toBe(1);
+    expect(harness.sim.downloads.log.filter((e) => e.status === 404).length).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status }).toEqual({ flagged: true, status: 'deleted' });
     expect(await objectsOfFile(harness, fileId)).toEqual([]);

@@ -222,15 +222,27 @@ describe('open points Tencent leaves open', () => {
   });
 
   it.each([
-    ['recordings', { recordingLinkTtlMs: 700 }, { sizeBytes: 20 * MiB }],
-    ['AI transcripts', { transcriptLinkTtlMs: 700 }, { sizeBytes: MiB, aiTranscripts: [{ fileType: 'txt' as const, sizeBytes: 20 * MiB }] }],
-  ])('#10: refreshes an expired link of %s mid-copy (6-hour and 5-minute links)', async (_, readings, spec) => {
-    h = await startHarness({ simulator: { readings }, copy: { concurrency: 1, partSizeBytes: 5 * MiB } });
+    ['recordings', 'video', { recordingLinkTtlMs: 700 }, { sizeBytes: 40 * MiB }],
+    ['AI transcripts', 'ai_transcript', { transcriptLinkTtlMs: 700 }, { sizeBytes: MiB, aiTranscripts: [{ fileType: 'txt' as const, sizeBytes: 40 * MiB }] }],
+  ])('#10: refreshes an expired link of %s mid-copy (6-hour and 5-minute links)', async (_, artifact, readings, spec) => {
+    // At 8 MiB/s, once 10 MiB of the artifact are in S3 its 0.7 s link has expired. A host checks a
+    // link when a request starts, and the copy reads the artifact over one long GET: the stream is
+    // dropped there, so the copy must ask again with the expired link and fetch a fresh one. 40 MiB:
+    // the host is then still writing, far past what the copy's buffers and socket buffers can hold.
+    let cut: number | undefined;
+    h = await startHarness({
+      simulator: { readings },
+      copy: { concurrency: 1, partSizeBytes: 5 * MiB },
+      onProgress: (progress) => {
+        if (cut === undefined && progress.artifact.startsWith(artifact) && progress.bytesDone >= 10 * MiB) cut = h!.sim.downloads.faults.resetOpenStreams();
+      },
+    });
     const recording = h.sim.model.createMeeting({ subject: 'short links', hostUserId: h.sim.credentials.operatorId, files: [spec] });
     h.sim.downloads.faults.throttle({ bytesPerSecond: 8 * MiB });
     await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [recording.files[0]!.recordFileId]));
     expect((await h.drain()).failed).toBe(0);
     await expectArchivedExactly(h, recording);
+    expect(cut).toBe(1);
     expect(h.sim.downloads.stats.expired).toBeGreaterThan(0);
   });
 });
