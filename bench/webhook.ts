@@ -8,7 +8,9 @@
 // process (every delivery, the gateway and the load client on one event loop, in front of one
 // emulator) is the `npm start` shape and comes second. Baselines measured in the same run: the same
 // gateway with a handler that answers at once, and the emulators alone doing what a delivery asks
-// of them (two conditional PutItems and one SendMessageBatch), one at a time.
+// of them (two conditional PutItems and one SendMessageBatch), one at a time. The emulators run in
+// a process of their own (bench/support/emulator-process.ts): in AWS the handler's event loop does
+// not also run SQS.
 //
 //   npm run bench:webhook   (BENCH_EVENTS=2000 BENCH_SERIAL_EVENTS=1000 BENCH_CONCURRENCY=20 by default)
 import { performance } from 'node:perf_hooks';
@@ -17,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startEmulators } from '../infra/local/emulators.ts';
+import { startEmulatorProcess } from './support/emulator-process.ts';
 import { ensureLocalResources } from '../infra/local/resources.ts';
 import { startGateway, type HttpFunction } from '../infra/local/gateway.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
@@ -119,9 +121,9 @@ class PerDelivery {
   }
 }
 
-const emulators = await startEmulators();
+const emulators = await startEmulatorProcess();
 try {
-  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, s3Endpoint: emulators.s3Endpoint, sqsEndpoint: emulators.sqsEndpoint, forcePathStyle: true, region: 'us-east-1' });
+  const clients = createAwsClients({ dynamodbEndpoint: emulators.dynamodbEndpoint, awsEndpoint: emulators.awsEndpoint, forcePathStyle: true, region: 'us-east-1' });
   const resources = await ensureLocalResources(clients, { table: 'bench-webhook', bucket: 'bench-webhook', ingestQueue: 'bench-webhook', ingestDeadLetterQueue: 'bench-webhook-dlq' });
   const dynamoCalls = countDynamoCalls(clients.dynamo);
   const sqsCalls = countSqsCalls(clients.sqs);

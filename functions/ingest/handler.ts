@@ -71,6 +71,7 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
     copy: {
       partSizeBytes: settings.partSizeBytes,
       concurrency: settings.connections,
+      spreadPartsOverConnections: true,
       ...(settings.maxPartSizeBytes !== undefined ? { maxPartSizeBytes: settings.maxPartSizeBytes } : {}),
     },
     logger,

@@ -22,7 +22,7 @@ export type ArchiveFunctionFactory = (
 ) => ArchiveFunction;
 
 /** The ingest function's memory, MB: see IngestPipelineProps.memorySize. */
-export const DEFAULT_INGEST_MEMORY_MB = 1024;
+export const DEFAULT_INGEST_MEMORY_MB = 1769;
 
 export interface IngestPipelineProps {
   readonly entry: string;

@@ -40,6 +40,8 @@ export interface CopySettings {
   /** 10 MiB against fauxqs (its request bodies are capped at 11 MiB); unset in AWS. */
   readonly maxPartSizeBytes?: number;
   readonly concurrency?: number;
+  /** See CopyArtifactOptions.spreadPartsOverConnections. */
+  readonly spreadPartsOverConnections?: boolean;
 }
 
 export interface CopyProgress {
@@ -96,6 +98,7 @@ export function createCopyArtifactFn(options: ArtifactCopierOptions): CopyArtifa
       ...(options.copy?.partSizeBytes ? { partSizeBytes: options.copy.partSizeBytes } : {}),
       ...(options.copy?.maxPartSizeBytes ? { maxPartSizeBytes: options.copy.maxPartSizeBytes } : {}),
       ...(options.copy?.concurrency ? { concurrency: options.copy.concurrency } : {}),
+      ...(options.copy?.spreadPartsOverConnections ? { spreadPartsOverConnections: true } : {}),
       deadline: request.deadline,
       ...(request.signal ? { signal: request.signal } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

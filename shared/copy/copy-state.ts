@@ -33,6 +33,7 @@ export function planFresh(opts: CopyArtifactOptions, totalBytes: number): PartPl
   return planParts(totalBytes, {
     ...(opts.partSizeBytes !== undefined ? { partSizeBytes: opts.partSizeBytes } : {}),
     ...(opts.maxPartSizeBytes !== undefined ? { maxPartSizeBytes: opts.maxPartSizeBytes } : {}),
+    ...(opts.spreadPartsOverConnections && opts.concurrency !== undefined ? { spreadOverConnections: opts.concurrency } : {}),
   });
 }
 

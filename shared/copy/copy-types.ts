@@ -29,8 +29,10 @@ export interface CopyArtifactOptions {
   readonly partSizeBytes?: number;
   /** Cap on the part size: 10 MiB against fauxqs (11 MiB body limit). */
   readonly maxPartSizeBytes?: number;
-  /** Parts in flight (each a ranged GET then an UploadPart). Default 4. */
+  /** Connections to the source, each streaming its own run of parts. Default 4. */
   readonly concurrency?: number;
+  /** Shrink the part size so each connection gets at least two parts (part-plan.ts). */
+  readonly spreadPartsOverConnections?: boolean;
   /** FULL_OBJECT (default) lets S3 verify the whole object's CRC32 at completion. */
   readonly checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
   /** Aborting stops at once, checkpoints, and returns `incomplete`. */

@@ -25,16 +25,31 @@ export interface PartPlanOptions {
   readonly partSizeBytes?: number;
   /** Upper bound on the part size (memory per in-flight part; 10 MiB against fauxqs). */
   readonly maxPartSizeBytes?: number;
+  /**
+   * The connections the copy reads with: when set, the part size shrinks (never below S3's floor)
+   * so every connection gets at least two parts. The preferred size is chosen for large files (few
+   * S3 requests); a 300 MB recording in 64 MiB parts would have 5 parts, and 3 of 8 connections
+   * would sit idle while the link's per-connection cap holds the others back.
+   */
+  readonly spreadOverConnections?: number;
 }
+
+/** Parts each connection gets at least, when the file is large enough (see spreadOverConnections). */
+export const MIN_PARTS_PER_CONNECTION = 2;
 
 export function planParts(totalBytes: number, options: PartPlanOptions = {}): PartPlan {
   if (!Number.isSafeInteger(totalBytes) || totalBytes < 0) throw new ValidationError(`invalid file size ${totalBytes}`);
   const maxPart = Math.min(options.maxPartSizeBytes ?? S3_MAX_PART_BYTES, S3_MAX_PART_BYTES);
-  const preferred = options.partSizeBytes ?? DEFAULT_PART_BYTES;
+  let preferred = options.partSizeBytes ?? DEFAULT_PART_BYTES;
   if (preferred < S3_MIN_PART_BYTES || maxPart < S3_MIN_PART_BYTES) {
     throw new ValidationError(`part size must be at least ${S3_MIN_PART_BYTES} bytes`);
   }
   // Whole MiB part sizes keep part boundaries readable in logs and Range headers.
+  const connections = options.spreadOverConnections ?? 1;
+  if (connections > 1) {
+    const spread = Math.ceil(totalBytes / (MIN_PARTS_PER_CONNECTION * connections) / MIB) * MIB;
+    preferred = Math.max(S3_MIN_PART_BYTES, Math.min(preferred, spread));
+  }
   const forTarget = Math.ceil(totalBytes / TARGET_MAX_PARTS / MIB) * MIB;
   let partSize = Math.min(Math.max(preferred, forTarget), maxPart);
   if (Math.ceil(totalBytes / partSize) > S3_MAX_PARTS) {

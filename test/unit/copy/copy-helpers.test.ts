@@ -23,6 +23,18 @@ describe('part plan', () => {
     expect(() => planParts(10 * MIB, { partSizeBytes: MIB })).toThrow(ValidationError);
   });
 
+  test('spread over 8 connections, large parts shrink so a typical recording keeps every connection busy', () => {
+    const spread = { partSizeBytes: 64 * MIB, spreadOverConnections: 8 };
+    // 300 MB in 64 MiB parts would be 5 parts for 8 connections; spread: 16 parts of 18 MiB.
+    expect(planParts(300e6, { partSizeBytes: 64 * MIB })).toMatchObject({ partCount: 5 });
+    expect(planParts(300e6, spread)).toMatchObject({ partSize: 18 * MIB, partCount: 16 });
+    // A large file keeps the preferred size; a small one never goes below S3's 5 MiB floor.
+    expect(planParts(4e9, spread)).toMatchObject({ partSize: 64 * MIB });
+    expect(planParts(20 * MIB, spread)).toMatchObject({ partSize: 5 * MIB, partCount: 4 });
+    // The local cap still wins.
+    expect(planParts(1e9, { ...spread, maxPartSizeBytes: LOCAL_MAX_PART_BYTES }).partSize).toBe(LOCAL_MAX_PART_BYTES);
+  });
+
   test('parts cover the file exactly, in order, without gaps', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 40 }), (size) => {
