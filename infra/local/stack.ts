@@ -18,7 +18,7 @@ import type { LocalResources } from './resources.ts';
 import type { FunctionsInfo, FunctionsRole, FunctionsSettings } from './functions.ts';
 import { loadSecrets, saveSecrets } from './local-secrets.ts';
 import { PortInUseError, silentLog, type LocalLog } from './lambda-context.ts';
-import { LOCAL_MAX_PART_BYTES } from './local-limits.ts';
+import { LOCAL_COPY_CONNECTIONS, LOCAL_MAX_PART_BYTES } from './local-limits.ts';
 import { describeExit, startPart, type PartProcess } from './processes.ts';
 import { startSimulator, type Simulator, type SimulatorCredentials } from './simulator/server.ts';
 import { registerWebhook, runDemoMeeting, type DemoResult } from './demo.ts';
@@ -160,6 +160,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     const functionEnv: Record<string, string> = {
       // fauxqs refuses request bodies over 11 MiB: parts stay below that unless the user sets a size.
       [ENV.copyMaxPartSizeBytes]: String(LOCAL_MAX_PART_BYTES),
+      [ENV.copyConnections]: String(LOCAL_COPY_CONNECTIONS),
       // The simulator's download links are http://127.0.0.1 (DOWNLOAD_ALLOW_INSECURE_LOOPBACK=false
       // turns this off, e.g. to try the AWS policy against a real Tencent API).
       [ENV.downloadAllowInsecureLoopback]: 'true',
