@@ -143,8 +143,18 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       }),
     ] as const;
     const settled = await Promise.allSettled(starting);
-    // Whichever started is stopped with the stack, also when the other failed to.
-    for (const result of settled) if (result.status === 'fulfilled') cleanups.push({ name: result.value.name, run: () => result.value.stop(10_000) });
+    // Whichever started is stopped with the stack, also when the other failed to; both at once, so
+    // the whole stop stays inside start.ts's 30 s (one after the other, at 10 s each, plus the
+    // functions' 15 s, a loaded machine ran past it and exited without releasing the lock).
+    const startedEmulators = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    cleanups.push({
+      name: startedEmulators.map((part) => part.name).join(' and '),
+      run: async () => {
+        const stopped = await Promise.allSettled(startedEmulators.map((part) => part.stop(10_000)));
+        const failure = stopped.find((result) => result.status === 'rejected');
+        if (failure) throw failure.reason;
+      },
+    });
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     const emulators = await starting[0];

@@ -113,7 +113,7 @@ describe('the archive console', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     // Media only from the bucket's presigned links (the local S3 emulator here).
-    expect(csp).toContain(`media-src ${new URL(stack.awsUrl).origin}`);
+    expect(csp).toContain(`media-src ${new URL(stack.s3Url).origin}`);
     expect((await fetch(`${stack.apiUrl}/corp/records?start_time=0&end_time=1`)).status).toBe(401);
   });
 

@@ -14,7 +14,8 @@ export interface StackProcess {
   readonly apiUrl: string;
   readonly apiToken: string;
   readonly dynamodbUrl: string;
-  readonly awsUrl: string;
+  /** The S3 emulator (npm start runs S3 and SQS in fauxqs processes of their own). */
+  readonly s3Url: string;
   output(): string;
   /** SIGTERM, wait for the exit, remove the data directory; the exit code. */
   stop(): Promise<number | null>;
@@ -68,7 +69,7 @@ async function startOnce(extraEnv: Record<string, string>): Promise<StackProcess
     apiUrl,
     apiToken: field('API token'),
     dynamodbUrl: /DynamoDB (http:\/\/\S+?),/.exec(output)![1]!,
-    awsUrl: /S3 \+ SQS (http:\/\/\S+)/.exec(output)![1]!,
+    s3Url: /S3 (http:\/\/\S+?),/.exec(output)![1]!,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
