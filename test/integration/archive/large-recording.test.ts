@@ -4,21 +4,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createTestResources, destroyClients } from '../../support/aws.ts';
 import { ArchiveIndex } from '../../../shared/archive/archive-index.ts';
 import { ArchiveListing } from '../../../shared/archive/archive-list.ts';
-import { fileStatus, type ArtifactKind, type ArtifactRecord } from '../../../shared/archive/model.ts';
+import { fileStatus, type ArtifactRecord } from '../../../shared/archive/model.ts';
 import { keys } from '../../../shared/archive/table-design.ts';
 import { artifactObjectKey, contentTypeFor } from '../../../shared/copy/s3-keys.ts';
+import { EVERY_ARTIFACT_KIND } from '../../support/archive-names.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 const FILES = 200;
 const BUCKET = 'tencent-meeting-archive-archivebucket1a2b3c4d-5e6f7a8b9c0d';
-const ARTIFACTS: ReadonlyArray<readonly [string, ArtifactKind, string]> = [
-  ['video', 'video', 'mp4'],
-  ['audio', 'audio', 'm4a'],
-  ['transcript-3f9c0a1b2d4e-txt', 'transcript', 'txt'],
-  ['ai_transcript-8d7e6f5a4b3c-txt', 'ai_transcript', 'txt'],
-  ['ai_minutes-0a1b2c3d4e5f-docx', 'ai_minutes', 'docx'],
-  ['ai_minutes-f5e4d3c2b1a0-pdf', 'ai_minutes', 'pdf'],
-];
 
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -62,7 +55,7 @@ describe('a meeting recording larger than one DynamoDB item', () => {
         recordSize: 734_003_200,
         sharing: { sharingState: 1, requiredSameCorp: false, requiredParticipant: false, sharingExpire: 0, allowDownload: true, hasPassword: true },
       });
-      for (const [artifact, kind, fileType] of ARTIFACTS) {
+      for (const [artifact, kind, fileType] of EVERY_ARTIFACT_KIND) {
         const record: ArtifactRecord = {
           artifact,
           kind,
@@ -85,7 +78,7 @@ describe('a meeting recording larger than one DynamoDB item', () => {
     expect(recording.files).toHaveLength(FILES);
     expect(recording.files.map((f) => f.recordFileId)).toEqual(fileIds);
     for (const file of recording.files) {
-      expect(Object.keys(file.artifacts).sort()).toEqual(ARTIFACTS.map(([a]) => a).sort());
+      expect(Object.keys(file.artifacts).sort()).toEqual(EVERY_ARTIFACT_KIND.map(([a]) => a).sort());
       expect(fileStatus(file)).toBe('archived');
     }
     // The MEETING item stays under DynamoDB's 400 KB; the files that did not fit live apart.

@@ -16,6 +16,7 @@ import { keys } from '../../../shared/archive/table-design.ts';
 import { ArchiveQueryService } from '../../../shared/query/service.ts';
 import type { Caller } from '../../../shared/query/caller.ts';
 import { T0 } from './support.ts';
+import { EVERY_ARTIFACT_KIND } from '../../support/archive-names.ts';
 
 let resources: Awaited<ReturnType<typeof createTestResources>>;
 let index: ArchiveIndex;
@@ -193,14 +194,6 @@ describe('pointers written before address copies (no copy on the item)', () => {
 });
 
 describe('files moved apart, and recordings with more files than copies are kept for', () => {
-  const SIX: ReadonlyArray<readonly [string, ArtifactKind, string]> = [
-    ['video', 'video', 'mp4'],
-    ['audio', 'audio', 'm4a'],
-    ['transcript-3f9c0a1b2d4e-txt', 'transcript', 'txt'],
-    ['ai_transcript-8d7e6f5a4b3c-txt', 'ai_transcript', 'txt'],
-    ['ai_minutes-0a1b2c3d4e5f-docx', 'ai_minutes', 'docx'],
-    ['ai_minutes-f5e4d3c2b1a0-pdf', 'ai_minutes', 'pdf'],
-  ];
 
   it('answers every file exactly once files move apart, and follows changes to inline and apart files', async () => {
     const M = '73001';
@@ -212,7 +205,7 @@ describe('files moved apart, and recordings with more files than copies are kept
       const F = `73001${String(i).padStart(3, '0')}`;
       ids.push(F);
       await index.upsertRecordFile({ meetingRecordId: M, recordFileId: F, meetingId: `m${M}`, recordStartTimeMs: T0 + i, recordEndTimeMs: T0 + i + 1, recordSize: 1000, sharing: { sharingState: 0 } });
-      for (const [name, kind, type] of SIX) await index.setArtifactStatus(M, F, artifact(M, F, name, kind, type));
+      for (const [name, kind, type] of EVERY_ARTIFACT_KIND) await index.setArtifactStatus(M, F, artifact(M, F, name, kind, type));
       if (!(await apart())) expect((await check(F)).itemsRead).toBe(1);
     }
     expect(ids.length).toBeGreaterThan(2);
