@@ -73,7 +73,7 @@ export const DEFAULT_RECONCILE_WINDOW_HOURS = 48;
  * that holds the link's throughput. Larger parts mean fewer S3 requests and checkpoint bytes but
  * (connections + 2) × part size of buffers; more connections mean less Lambda time per file.
  */
-export const DEFAULT_COPY_PART_SIZE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_COPY_PART_SIZE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_COPY_CONNECTIONS = 8;
 export const MAX_COPY_CONNECTIONS = 16;
 
