@@ -106,6 +106,15 @@ describe('stopping npm start', () => {
     return dir;
   };
 
+  /** `npm start` on a fresh data directory, once it is up: its listening ports and processes. */
+  const startedStack = async () => {
+    const dataDir = tempDir();
+    const started = launch('npm', dataDir);
+    groups.push(started.child.pid!);
+    await untilReady(started);
+    return { dataDir, started, ports: listeningPorts(started.output()), processes: stackProcesses(dataDir) };
+  };
+
   afterAll(() => {
     for (const group of groups) {
       try {
@@ -127,12 +136,7 @@ describe('stopping npm start', () => {
     // npm dies without passing anything on: the stack notices it lost its parent.
     ['SIGKILL', 'the npm process'],
   ] as const)('%s to %s stops every part and frees every port', async (signal, target) => {
-    const dataDir = tempDir();
-    const started = launch('npm', dataDir);
-    groups.push(started.child.pid!);
-    await untilReady(started);
-    const ports = listeningPorts(started.output());
-    const processes = stackProcesses(dataDir);
+    const { dataDir, started, ports, processes } = await startedStack();
     const nodePid = processes.stack!;
     expect(nodePid).not.toBe(started.child.pid);
     expect(Object.keys(processes).sort()).toEqual(['dynamodb', 'emulators', 'functions', 'ingestWorker', 's3Emulator', 'stack']);
@@ -148,12 +152,7 @@ describe('stopping npm start', () => {
   });
 
   it('SIGKILL to the node process: its parts stop on their own (DynamoDB Local too) and free every port', async () => {
-    const dataDir = tempDir();
-    const started = launch('npm', dataDir);
-    groups.push(started.child.pid!);
-    await untilReady(started);
-    const ports = listeningPorts(started.output());
-    const processes = stackProcesses(dataDir);
+    const { ports, processes } = await startedStack();
 
     process.kill(processes.stack!, 'SIGKILL');
 
@@ -167,12 +166,7 @@ describe('stopping npm start', () => {
     ['emulators', 'emulators'],
     ['S3 emulator', 's3Emulator'],
   ] as const)('the %s process dying stops the whole stack, which says which one', async (name, key) => {
-    const dataDir = tempDir();
-    const started = launch('npm', dataDir);
-    groups.push(started.child.pid!);
-    await untilReady(started);
-    const ports = listeningPorts(started.output());
-    const processes = stackProcesses(dataDir);
+    const { dataDir, started, ports, processes } = await startedStack();
     let exitCode: number | null = null;
     started.child.once('exit', (code) => (exitCode = code));
 
