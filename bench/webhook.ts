@@ -8,7 +8,9 @@
 // process (every delivery, the gateway and the load client on one event loop, in front of one
 // emulator) is the `npm start` shape and comes second. Baselines measured in the same run: the same
 // gateway with a handler that answers at once, and the emulators alone doing what a delivery asks
-// of them (two conditional PutItems and one SendMessageBatch), one at a time. The emulators run in
+// of them (a conditional PutItem and a SendMessageBatch), one at a time. The dedupe marker's
+// confirmation is the ingest worker's, on receipt (shared/webhook/dedupe.ts), and not on the path
+// Tencent waits for; it is listed beside the webhook's own calls. The emulators run in
 // a process of their own (bench/support/emulator-process.ts): in AWS the handler's event loop does
 // not also run SQS.
 //
@@ -184,12 +186,11 @@ try {
     // Tencent's retries of events already enqueued: deduped, nothing sent.
     const duplicateCounts = new PerDelivery();
     const duplicates = await run(webhookUrl, fresh.slice(0, Math.min(300, fresh.length)), 1, duplicateCounts);
-    // What a delivery asks of the emulators, alone: claim, send, confirm.
+    // What a delivery asks of the emulators, alone: claim, send.
     const emulatorsAlone = await measure(serialEvents, 1, async (i) => {
       const key = { pk: `BENCH#${i}`, sk: 'BENCH' };
       await clients.dynamo.send(new PutCommand({ TableName: resources.tableName, Item: { ...key, status: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' }));
       await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: resources.ingestQueueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify({ kind: 'bench', i }) }] }));
-      await clients.dynamo.send(new PutCommand({ TableName: resources.tableName, Item: { ...key, status: 'enqueued' } }));
     });
 
     // Secondary: concurrency in one process.
@@ -219,26 +220,29 @@ try {
     console.log('**One delivery at a time (what each Lambda execution environment does)**\n');
     console.log('| path | per s | p50 ms | p99 ms | max ms | DynamoDB item writes / items read / SQS sends per delivery |');
     console.log('|---|---|---|---|---|---|');
-    console.log(row(`**webhook: verify + AES decrypt + dedupe + enqueue, ${serialEvents} new events**`, serial, `**${perDeliveryCounts(serialCounts)}**`));
+    console.log(row(`**webhook: verify + AES decrypt + dedupe + enqueue, ${serialEvents} new events**`, serial, `**${perDeliveryCounts(serialCounts)}** (+1 write by the worker on receipt)`));
     console.log(row(`webhook: Tencent's retry of an enqueued event (duplicate), ${Math.min(300, fresh.length)}`, duplicates, perDeliveryCounts(duplicateCounts)));
     console.log(row('baseline: gateway + immediate 200', serialBaseline, '–'));
-    console.log(row('baseline: emulators alone, conditional PutItem + SendMessageBatch + PutItem', emulatorsAlone, '2 / 0 / 1'));
+    console.log(row('baseline: emulators alone, conditional PutItem + SendMessageBatch', emulatorsAlone, '1 / 0 / 1'));
     console.log('\n**Concurrency inside one process (the `npm start` shape; secondary)**\n');
     console.log('| path | per s | p50 ms | p99 ms | max ms | DynamoDB item writes / SQS sends per delivery (mean) |');
     console.log('|---|---|---|---|---|---|');
     console.log(row(`webhook, concurrency ${concurrency}, ${events} events`, concurrent, `${(totalWrites / events).toFixed(2)} / ${(totalSends / events).toFixed(2)}`));
     console.log(row(`baseline: gateway + immediate 200, concurrency ${concurrency}`, baseline, '–'));
     console.log(row(`baseline: DynamoDB Local alone, conditional PutItem, concurrency ${concurrency}`, concurrentDynamo, '1 / 0'));
-    const met = serial.p99 <= 20 && serialCounts.max('dynamoWrites') <= 2 && serialCounts.max('sqsSends') <= 1;
+    // The worker's confirmation of the marker counts against the event's writes, though not its latency.
+    const eventWrites = serialCounts.max('dynamoWrites') + 1;
+    const met = serial.p99 <= 20 && eventWrites <= 2 && serialCounts.max('sqsSends') <= 1;
     console.log(
-      `\nOne at a time: webhook p99 ${serial.p99.toFixed(1)} ms (target ≤ 20 ms), at most ${serialCounts.max('dynamoWrites')} DynamoDB writes (≤ 2) and ` +
+      `\nOne at a time: webhook p99 ${serial.p99.toFixed(1)} ms (target ≤ 20 ms), at most ${eventWrites} DynamoDB writes per event ` +
+        `(${serialCounts.max('dynamoWrites')} by the webhook, 1 by the worker; ≤ 2) and ` +
         `${serialCounts.max('sqsSends')} SQS send (≤ 1) per delivery: ${met ? 'met' : '**not met**'}; ` +
-        `p99 ${(serial.p99 / emulatorsAlone.p99).toFixed(2)} × the emulators' own p99 for the same three calls, ` +
+        `p99 ${(serial.p99 / emulatorsAlone.p99).toFixed(2)} × the emulators' own p99 for the same two calls, ` +
         `${(serial.p50 - serialBaseline.p50).toFixed(1)} ms p50 over the bare gateway; of a delivery's time, ` +
         `${serialCounts.percentile('waitedMs', 0.5).toFixed(1)} ms p50 / ${serialCounts.percentile('waitedMs', 0.99).toFixed(1)} ms p99 is waiting on DynamoDB Local and fauxqs, ` +
         `${serialCounts.percentile('outsideMs', 0.5).toFixed(1)} ms p50 / ${serialCounts.percentile('outsideMs', 0.99).toFixed(1)} ms p99 everything else (HTTP, verify, decrypt, validate, log). ` +
         `Concurrency ${concurrency}: ${(concurrent.perSecond / baseline.perSecond).toFixed(2)} × the bare gateway's deliveries/s, ` +
-        `${(concurrent.perSecond / (concurrentDynamo.perSecond / 2)).toFixed(2)} × the emulator's ceiling for two writes per delivery. ` +
+        `${(concurrent.perSecond / concurrentDynamo.perSecond).toFixed(2)} × the emulator's ceiling for one conditional write per delivery. ` +
         `Peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (bench process: gateway + handler + client).`,
     );
   } finally {

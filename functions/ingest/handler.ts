@@ -18,9 +18,10 @@ import { lambdaEntry, observed } from '../../shared/observability/lambda-entry.t
 import { createLogger } from '../../shared/observability/logger.ts';
 import { createMetrics, METRIC_SERVICES } from '../../shared/observability/metrics.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
+import { confirmEventMarker } from '../../shared/webhook/dedupe.ts';
 import { loadTencentConfig } from '../../shared/tencent/config.ts';
 
-export interface IngestHandlerDeps extends Pick<IngestBatchDeps, 'deadlineMarginMs' | 'deadLetter' | 'failures' | 'maxReceiveCount'> {
+export interface IngestHandlerDeps extends Pick<IngestBatchDeps, 'deadlineMarginMs' | 'deadLetter' | 'failures' | 'maxReceiveCount' | 'confirmEventMarker'> {
   readonly service: IngestService;
   readonly logger?: Logger;
   /** Where the batch's own counts (messages, retries) go; the service is given its own view of it. */
@@ -82,7 +83,8 @@ export async function ingestFromEnvironment(env: FunctionEnvironment, platform: 
   const deadLetter = settings.deadLetterQueueUrl ? { deadLetter: { sqs: clients.sqs, queueUrl: settings.deadLetterQueueUrl } } : {};
   const failures = new ArchiveFailureEvents({ index: archiveIndexOf({ clients, tableName: settings.tableName, outbox }), outbox });
   const maxReceiveCount = settings.maxReceiveCount !== undefined ? { maxReceiveCount: settings.maxReceiveCount } : {};
-  return createIngestHandler({ service, logger, metrics, failures, ...maxReceiveCount, ...deadLetter });
+  const confirmEvent = (eventId: string) => confirmEventMarker(clients.dynamo, settings.tableName, eventId);
+  return createIngestHandler({ service, logger, metrics, failures, confirmEventMarker: confirmEvent, ...maxReceiveCount, ...deadLetter });
 }
 
 /** A fingerprint of the Tencent credentials (read through a 5-minute cache): a rotated SecretKey rebuilds the handler on a warm worker. */

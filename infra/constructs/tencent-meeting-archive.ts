@@ -14,7 +14,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_QUERY_RECORD_TYPE, ENV, type DeletionPolicy, type QueryRecordType } from '../../shared/config/environment.ts';
-import { CLEANUP_ITEM_ACCESS, ITEM_ACCESS, RECONCILE_DELETES } from '../../shared/archive/key-access.ts';
+import { CLEANUP_ITEM_ACCESS, INGEST_UPDATES, ITEM_ACCESS, RECONCILE_DELETES } from '../../shared/archive/key-access.ts';
 import { RECORDINGS_PREFIX } from '../../shared/copy/s3-keys.ts';
 import { DEFAULT_API_BASE, TENCENT_SECRET_ARN_ENV, TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../shared/tencent/config-keys.ts';
 import { MAX_REPLAY_WINDOW_SECONDS } from '../../shared/webhook/replay-window.ts';
@@ -351,7 +351,7 @@ export class TencentMeetingArchive extends Construct {
     // Every object the archive writes is under recordings/ (shared/copy/s3-keys.ts).
     const objects = this.storage.bucket.arnForObjects(`${RECORDINGS_PREFIX}*`);
 
-    // webhook: dedupe markers (claim, confirm, release), the STS token, parked events (Put, and
+    // webhook: dedupe markers (claim, release), the STS token, parked events (Put, and
     // Update to count Tencent's retries of one), enqueue, read the token and AES key from their own
     // secret. It cannot read the index, nor the API credentials.
     webhookFn.allow('WebhookItems', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table], leadingKeys(ITEM_ACCESS.webhook.writes));
@@ -369,6 +369,7 @@ export class TencentMeetingArchive extends Construct {
       [table],
       leadingKeys(ITEM_ACCESS.ingest.writes),
     );
+    ingestFn.allow('ConfirmEventMarkers', ['dynamodb:UpdateItem'], [table], leadingKeys(INGEST_UPDATES));
     ingestFn.allow('IndexQueries', ['dynamodb:Query'], indexes);
     ingestFn.allow(
       'CopyRecordings',

@@ -47,6 +47,12 @@ export const ITEM_ACCESS = {
   reconcile: { reads: [meeting, cursors, budgets, enqueuedMarkers, pendingEvents], writes: [cursors, budgets, enqueuedMarkers] },
 } as const satisfies Record<'webhook' | 'ingest' | 'query' | 'reconcile', ItemAccess>;
 
+/**
+ * Items the ingest worker only updates: the webhook's dedupe markers, confirmed when their event's
+ * last message arrives (shared/webhook/dedupe.ts). Never put or deleted by the worker.
+ */
+export const INGEST_UPDATES = [events] as const;
+
 /** Items the reconcile sweep deletes: archive events once it published them, nothing else. */
 export const RECONCILE_DELETES = [pendingEvents] as const;
 

@@ -10,19 +10,28 @@ import type { IngestMessage } from './messages.ts';
 /** SQS's limit on entries per SendMessageBatch. */
 export const SQS_BATCH_SIZE = 10;
 
+/**
+ * The message attribute naming a webhook event whose dedupe marker the worker confirms when it
+ * receives the message (shared/webhook/dedupe.ts). An attribute, not a body field: it belongs to
+ * this one delivery, and a message re-sent from its body (a deferral, a continuation) drops it.
+ */
+export const EVENT_MARKER_ATTRIBUTE = 'event_marker';
+
 export interface EnqueueOptions {
   /** SQS DelaySeconds (0–900) for every message of the call. */
   readonly delaySeconds?: number;
   /** Attempts per entry that SQS reports as failed (the SDK retries whole-request faults itself). */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
+  /** Sets EVENT_MARKER_ATTRIBUTE on the last message: it is sent last, so it is on the queue only once all are. */
+  readonly eventMarker?: string;
 }
 
 export async function sendIngestMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly IngestMessage[],
-  { maxAttempts = 3, retryDelayMs = 50, delaySeconds }: EnqueueOptions = {},
+  { maxAttempts = 3, retryDelayMs = 50, delaySeconds, eventMarker }: EnqueueOptions = {},
 ): Promise<void> {
   for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
     let pending: SendMessageBatchRequestEntry[] = messages
@@ -31,6 +40,9 @@ export async function sendIngestMessages(
         Id: String(start + index),
         MessageBody: JSON.stringify(message),
         ...(delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))) } : {}),
+        ...(eventMarker !== undefined && start + index === messages.length - 1
+          ? { MessageAttributes: { [EVENT_MARKER_ATTRIBUTE]: { DataType: 'String', StringValue: eventMarker } } }
+          : {}),
       }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       let result;

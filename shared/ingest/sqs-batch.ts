@@ -12,6 +12,7 @@ import { isRetryable, ValidationError } from '../errors.ts';
 import type { IngestService } from './ingest-service.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { IngestMessage } from './messages.ts';
+import { EVENT_MARKER_ATTRIBUTE } from './queue.ts';
 import { INGEST_MAX_RECEIVE_COUNT } from '../archive/table-design.ts';
 import type { ArchiveFailureEvents } from '../events/failure-events.ts';
 
@@ -30,6 +31,8 @@ export interface IngestBatchDeps {
   readonly failures?: Pick<ArchiveFailureEvents, 'gaveUp'>;
   /** Receives after which SQS moves a failing message to the DLQ. @default INGEST_MAX_RECEIVE_COUNT */
   readonly maxReceiveCount?: number;
+  /** Confirms the webhook's dedupe marker a message names (EVENT_MARKER_ATTRIBUTE; shared/webhook/dedupe.ts). */
+  readonly confirmEventMarker?: (eventId: string) => Promise<unknown>;
 }
 
 export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
@@ -52,6 +55,7 @@ export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, con
       try {
         message = parseMessage(record);
         logger.appendKeys({ messageId: record.messageId, kind: message.kind, ...idsOf(message) });
+        await confirmMarker(record, deps, logger);
         await deps.service.handle(message, {
           invocationId: `${context.awsRequestId}:${record.messageId}`,
           deadline,
@@ -87,6 +91,23 @@ export function ingestBatchHandler(deps: IngestBatchDeps): (event: SQSEvent, con
     // applies to the whole batch.
     return processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
   };
+}
+
+/**
+ * On receipt, before the work: the message is on the queue whatever its handling does. Best
+ * effort: an unconfirmed marker only lets a redelivery after its lease enqueue the event again.
+ */
+async function confirmMarker(record: SQSRecord, deps: IngestBatchDeps, logger: Logger): Promise<void> {
+  const eventId = record.messageAttributes?.[EVENT_MARKER_ATTRIBUTE]?.stringValue;
+  if (eventId === undefined || !deps.confirmEventMarker) return;
+  try {
+    await deps.confirmEventMarker(eventId);
+  } catch (error) {
+    logger.warn('could not confirm the webhook event marker; a redelivery after its lease is enqueued again', {
+      trace_id: eventId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 function parseMessage(record: SQSRecord): IngestMessage {

@@ -3,10 +3,16 @@
 // A naive "put if absent, then enqueue" loses the event when the enqueue fails: Tencent retries,
 // finds the marker, and the retry is acknowledged as a duplicate. So a marker has two states:
 //   pending  — written before enqueueing; a claim with a lease (`leaseSeconds`)
-//   enqueued — written after SendMessageBatch succeeded; from then on the trace_id is a duplicate
-// A failed enqueue deletes its own pending marker (release). If the process dies before it can
-// (Lambda timeout, crash), the lease expires and the next delivery claims the event again: the
-// lease (30 s) is shorter than Tencent's first retry (1 min) and longer than the webhook's timeout.
+//   enqueued — the messages are on the queue: from then on the trace_id is a duplicate
+// A failed enqueue deletes its own marker (release). If the process dies before it can (Lambda
+// timeout, crash), the lease expires and the next delivery claims the event again: the lease (30 s)
+// is shorter than Tencent's first retry (1 min) and longer than the webhook's timeout.
+//
+// The webhook does not confirm the marker itself: that would be a third call, in series, on the
+// path Tencent waits for. The last message of the event carries the marker's id (an SQS message
+// attribute, EVENT_MARKER_ATTRIBUTE in shared/ingest/queue.ts), and the worker confirms it when it
+// receives the message (confirmEventMarker), which proves the messages were accepted. Until then, a
+// redelivery inside the lease is a duplicate; one after it (a backlogged queue) is enqueued again.
 // The worst case is a duplicate message, which the idempotent worker absorbs; never a lost one.
 import { createHash, randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -24,10 +30,9 @@ export interface ClaimOptions {
   readonly now?: () => number;
 }
 
-/** A claimed event: confirm() after the messages are on the queue, release() if they are not. */
+/** A claimed event: its messages carry `eventId` for the worker to confirm; release() if they are not on the queue. */
 export interface EventClaim {
   readonly eventId: string;
-  confirm(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -53,32 +58,39 @@ export async function claimEvent(
   const claimedAtMs = now();
   const claimToken = randomUUID();
   const key = keys.event(eventId);
-  const item = (status: EventMarkerStatus, at: number) => ({
-    ...key,
-    status,
-    claimToken,
-    claimedAtMs,
-    ...(status === 'enqueued' ? { enqueuedAtMs: at } : {}),
-    ...ttlAttribute(at + ttlDays * 86_400_000),
-  });
-  const claimed = await store.put(item('pending', claimedAtMs), {
-    condition: 'attribute_not_exists(pk) OR (#status = :pending AND #claimedAtMs < :staleBefore)',
-    names: { '#status': 'status', '#claimedAtMs': 'claimedAtMs' },
-    values: { ':pending': 'pending', ':staleBefore': claimedAtMs - leaseSeconds * 1000 },
-  });
+  const claimed = await store.put(
+    { ...key, status: 'pending' satisfies EventMarkerStatus, claimToken, claimedAtMs, ...ttlAttribute(claimedAtMs + ttlDays * 86_400_000) },
+    {
+      condition: 'attribute_not_exists(pk) OR (#status = :pending AND #claimedAtMs < :staleBefore)',
+      names: { '#status': 'status', '#claimedAtMs': 'claimedAtMs' },
+      values: { ':pending': 'pending', ':staleBefore': claimedAtMs - leaseSeconds * 1000 },
+    },
+  );
   if (!claimed) return undefined;
   return {
     eventId,
-    async confirm() {
-      await store.put(item('enqueued', now()));
-    },
     async release() {
-      // Only our own claim: a delivery that took over after our lease expired keeps its marker.
+      // Only our own claim: a delivery that took over after our lease expired keeps its marker. Any
+      // status: when one entry of the last batch failed, the worker may already have confirmed the
+      // marker from the last message, and Tencent's retry must still be taken.
       await store.delete(key, {
-        condition: '#claimToken = :claimToken AND #status = :pending',
-        names: { '#claimToken': 'claimToken', '#status': 'status' },
-        values: { ':claimToken': claimToken, ':pending': 'pending' },
+        condition: '#claimToken = :claimToken',
+        names: { '#claimToken': 'claimToken' },
+        values: { ':claimToken': claimToken },
       });
     },
   };
+}
+
+/**
+ * The worker's half: a message of the event reached the queue, so its marker says `enqueued`.
+ * False when there was nothing pending to confirm (already confirmed, released, or expired).
+ */
+export async function confirmEventMarker(dynamo: DynamoDBDocumentClient, tableName: string, eventId: string, now: () => number = Date.now): Promise<boolean> {
+  const confirmed = await new ConditionalItemStore(dynamo, tableName).update(keys.event(eventId), 'SET #status = :enqueued, enqueuedAtMs = :now', {
+    condition: '#status = :pending',
+    names: { '#status': 'status' },
+    values: { ':pending': 'pending', ':enqueued': 'enqueued' satisfies EventMarkerStatus, ':now': now() },
+  });
+  return confirmed !== undefined;
 }

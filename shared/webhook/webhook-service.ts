@@ -1,7 +1,7 @@
 // What the Tencent Meeting webhook does, free of HTTP: answer a verification (GET check_str), and
 // take a delivery (POST) through verify → replay window → decode → parse (interpret.ts) → store an
-// STS token → claim → enqueue → confirm (or release the claim). It does the minimum and answers
-// fast: it never calls Tencent and never downloads. A request that is not validly signed (or is
+// STS token → claim → enqueue (or release the claim); the worker confirms the claim (dedupe.ts).
+// It does the minimum and answers fast: it never calls Tencent and never downloads. A request that is not validly signed (or is
 // stale) is refused before anything is written, so it changes nothing. A validly signed event is
 // always acknowledged: what does not fit is repaired or parked (parked-events.ts), never refused,
 // because Tencent drops an event after a few refused retries (open point #5).
@@ -66,7 +66,7 @@ export interface Rejected {
 export type VerificationOutcome = { readonly kind: 'verified'; readonly plaintext: string } | Rejected;
 
 export type DeliveryOutcome =
-  /** The event's messages are on the ingest queue and its dedupe marker says so. */
+  /** The event's messages are on the ingest queue; the worker confirms its dedupe marker on receipt. */
   | { readonly kind: 'enqueued'; readonly messages: number }
   /** An earlier delivery of the same event enqueued it, or is enqueueing it right now. */
   | { readonly kind: 'duplicate' }
@@ -208,7 +208,7 @@ export class WebhookService {
     return this.#parked.list();
   }
 
-  /** Everything after the signature: park, or store the STS token, claim, enqueue, confirm. */
+  /** Everything after the signature: park, or store the STS token, claim, enqueue. */
   async #take(interpretation: Interpretation, via: 'delivery' | 'replay'): Promise<DeliveryOutcome> {
     const { logger } = this.#deps;
     if (interpretation.kind === 'misfit') return this.#park(interpretation.misfit);
@@ -244,7 +244,7 @@ export class WebhookService {
       return { kind: 'duplicate' };
     }
     try {
-      await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, messages);
+      await sendIngestMessages(this.#deps.sqs, this.#deps.queueUrl, messages, { eventMarker: claim.eventId });
     } catch (error) {
       // Without the marker, Tencent's retry of this event is processed instead of deduped.
       await claim.release().catch((releaseError: unknown) =>
@@ -254,7 +254,6 @@ export class WebhookService {
       logger.error('could not enqueue webhook event; Tencent will retry', { ...fields, error: error instanceof Error ? error.message : String(error) });
       return { kind: 'enqueue-failed' };
     }
-    await claim.confirm();
     this.#count('WebhookAccepted');
     logger.info('webhook event enqueued', { ...fields, messages: messages.length });
     return { kind: 'enqueued', messages: messages.length };

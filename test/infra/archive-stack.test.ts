@@ -181,6 +181,8 @@ describe('least-privilege IAM per function', () => {
         resources: [tableArn()],
         conditions: leadingKeys(...items, ...outbox),
       },
+      // The webhook's dedupe markers: confirmed on receipt of an event's last message, never put or deleted.
+      { sid: 'ConfirmEventMarkers', actions: ['dynamodb:UpdateItem'], resources: [tableArn()], conditions: leadingKeys('EVENT#*') },
       indexQueries('IndexQueries'),
       {
         sid: 'CopyRecordings',

@@ -11,6 +11,7 @@ import { createLambdaContext } from '../../infra/local/lambda-context.ts';
 import { toSqsRecord } from '../../infra/local/queue-poller.ts';
 import { createWebhookHandler } from '../../functions/webhook/handler.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
+import { confirmEventMarker } from '../../shared/webhook/dedupe.ts';
 import { ArchiveIndex } from '../../shared/archive/archive-index.ts';
 import { TencentMeetingClient } from '../../shared/tencent/client.ts';
 import { loadTencentConfigFromEnv } from '../../shared/tencent/config.ts';
@@ -133,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     deadlineMarginMs: options.deadlineMarginMs ?? 0,
     deadLetter: { sqs: clients.sqs, queueUrl: resources.ingestDeadLetterQueueUrl },
     failures: new ArchiveFailureEvents({ index: archiveIndexOf({ clients, tableName: resources.tableName, outbox }), outbox }),
+    confirmEventMarker: (eventId) => confirmEventMarker(clients.dynamo, resources.tableName, eventId),
   });
   const index = new ArchiveIndex({ dynamo: resources.clients.dynamo, tableName: resources.tableName });
   const queueArn = (
@@ -187,6 +189,7 @@ export async function startHarness(options: HarnessOptions = {}) {
           MaxNumberOfMessages: batchSize,
           WaitTimeSeconds: 1,
           MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
         }),
       );
       const messages = received.Messages ?? [];

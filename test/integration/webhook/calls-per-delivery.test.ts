@@ -75,9 +75,10 @@ const completed = (traceId: string, files = 2) =>
     payload: [{ ...completedDoc.payload[0], recording_files: Array.from({ length: files }, (_, i) => ({ record_file_id: `${traceId}-${i}` })) }],
   });
 
-it('a new recording.completed costs 2 DynamoDB writes (claim, confirm), no read, and 1 SQS send carrying every file', async () => {
+it('a new recording.completed costs 1 DynamoDB write (the claim), no read, and 1 SQS send carrying every file', async () => {
   const calls = await deliver(completed('calls-new-1'));
-  expect(calls.dynamo).toMatchObject({ requests: 2, itemWrites: 2, itemsRead: 0, byCommand: { PutItemCommand: 2 } });
+  // The marker's confirmation is the worker's, on receipt (dedupe.ts): not a call Tencent waits for.
+  expect(calls.dynamo).toMatchObject({ requests: 1, itemWrites: 1, itemsRead: 0, byCommand: { PutItemCommand: 1 } });
   expect(calls.sqs).toMatchObject({ requests: 1, messagesSent: 2, byCommand: { SendMessageBatchCommand: 1 } });
   expect(await drainQueue(resources)).toHaveLength(2);
 });
@@ -91,12 +92,12 @@ it("Tencent's retry of an enqueued event costs 1 refused conditional write and s
   expect(await drainQueue(resources)).toEqual([]);
 });
 
-it('stays at 2 writes and 1 send for the ten files one SendMessageBatch holds, and sends a second batch only past them', async () => {
+it('stays at 1 write and 1 send for the ten files one SendMessageBatch holds, and sends a second batch only past them', async () => {
   const ten = await deliver(completed('calls-ten', 10));
-  expect(ten.dynamo.itemWrites).toBe(2);
+  expect(ten.dynamo.itemWrites).toBe(1);
   expect(ten.sqs).toMatchObject({ requests: 1, messagesSent: 10 });
   const eleven = await deliver(completed('calls-eleven', 11));
-  expect(eleven.dynamo.itemWrites).toBe(2);
+  expect(eleven.dynamo.itemWrites).toBe(1);
   expect(eleven.sqs).toMatchObject({ requests: 2, messagesSent: 11 });
   expect(await drainQueue(resources)).toHaveLength(21);
 });

@@ -204,7 +204,8 @@ describe('POST delivery', () => {
       },
     ]);
     const marker = await resources.clients.dynamo.send(new GetCommand({ TableName: resources.tableName, Key: keys.event('7c1b0f5e-2a9d-4a63-9a4e-2f1c9c3d0a11') }));
-    expect(marker.Item).toMatchObject({ status: 'enqueued' });
+    // Claimed; the worker confirms it when it receives the message (marker-confirmation.test.ts).
+    expect(marker.Item).toMatchObject({ status: 'pending' });
     expect(marker.Item?.ttl).toBeGreaterThan(Date.now() / 1000 + 6 * 86400);
   });
 
