@@ -1,7 +1,7 @@
 // Command-line arguments of `npm run backfill`, parsed without a dependency (node:util parseArgs)
 // and validated up front: a bad argument ends the command with a clear message before anything is
 // read or sent.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { BackfillRange } from '../../../shared/reconcile/backfill.ts';
 
 export class UsageError extends Error {
@@ -107,7 +107,7 @@ function url(flag: string, value: string | undefined): string | undefined {
   return value;
 }
 
-/** The flags that say which stack a command talks to: shared by backfill and `npm run parked`. */
+/** The flags that say which stack a command talks to: shared by backfill, parked, counters, status, redrive and archive. */
 export const TARGET_OPTIONS = {
   'stack-outputs': { type: 'string' },
   stack: { type: 'string' },
@@ -123,6 +123,33 @@ type TargetFlags = { readonly [K in keyof typeof TARGET_OPTIONS]?: string | unde
 /** parseArgs' messages name the flag ("Unknown option '--form'"); keep them, drop the error code. */
 export function usageErrorOf(error: unknown): UsageError {
   return new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+}
+
+/** parseArgs of a command that takes the target flags besides its own `options`; a bad flag is a UsageError naming it. */
+export function parseTargetArgs<const O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { ...options, ...TARGET_OPTIONS } }).values;
+  } catch (error) {
+    throw usageErrorOf(error);
+  }
+}
+
+interface ErrorOutput {
+  write(chunk: string): unknown;
+}
+
+/** How every command answers a bad argument: the message and a pointer to --help on stderr, exit code 2. Any other error is rethrown. */
+export function usageExit(error: unknown, command: string, stderr: ErrorOutput): 2 {
+  if (!(error instanceof UsageError)) throw error;
+  stderr.write(`${command}: ${error.message}\n`);
+  stderr.write('Run with --help for usage.\n');
+  return 2;
+}
+
+/** How every command answers a failure once its arguments were read: the message on stderr, exit code 2 for a UsageError (a target the flags do not name), else 1. */
+export function failureExit(error: unknown, command: string, stderr: ErrorOutput): 1 | 2 {
+  stderr.write(`${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+  return error instanceof UsageError ? 2 : 1;
 }
 
 export function parseTargetFlags(values: TargetFlags): BackfillTarget {
@@ -145,26 +172,15 @@ export function parseTargetFlags(values: TargetFlags): BackfillTarget {
 }
 
 export function parseBackfillArgs(argv: readonly string[], nowMs: number = Date.now()): BackfillArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'utc-offset': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        restart: { type: 'boolean' },
-        'requeue-after-hours': { type: 'string' },
-        ...TARGET_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw usageErrorOf(error);
-  }
+  const values = parseTargetArgs(argv, {
+    help: { type: 'boolean', short: 'h' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'utc-offset': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    restart: { type: 'boolean' },
+    'requeue-after-hours': { type: 'string' },
+  });
   const empty: BackfillArgs = {
     help: true, startSec: 0, endSec: 0, fromLabel: '', toLabel: '', dryRun: false, restart: false, requeueAfterHours: 168, target: {},
   };

@@ -11,7 +11,7 @@ import { runBackfillSweep } from '../../../shared/reconcile/backfill.ts';
 import { LeaseHeldError, LeaseLostError } from '../../../shared/reconcile/cursor.ts';
 import type { SweepWiring } from '../../../shared/reconcile/sources.ts';
 import type { CorpRecordsSource, SweepResult } from '../../../shared/reconcile/sweep.ts';
-import { BACKFILL_USAGE, parseBackfillArgs, UsageError, type BackfillArgs } from './args.ts';
+import { BACKFILL_USAGE, failureExit, parseBackfillArgs, usageExit, type BackfillArgs } from './args.ts';
 import { ProgressRenderer, summaryLine, type ProgressWriter } from './progress.ts';
 import { resolveTarget, type ResolvedTarget } from './target.ts';
 
@@ -44,16 +44,12 @@ export async function runBackfill(argv: readonly string[], io: BackfillIo): Prom
   const cwd = io.cwd ?? process.cwd();
   const now = io.now ?? Date.now;
   const say = (text: string) => io.stdout.write(`${text}\n`);
-  const fail = (text: string) => io.stderr.write(`backfill: ${text}\n`);
 
   let args: BackfillArgs;
   try {
     args = parseBackfillArgs(argv, now());
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(error.message);
-    io.stderr.write('Run with --help for usage.\n');
-    return { exitCode: EXIT.usage };
+    return { exitCode: usageExit(error, 'backfill', io.stderr) };
   }
   if (args.help) {
     say(BACKFILL_USAGE);
@@ -69,8 +65,7 @@ export async function runBackfill(argv: readonly string[], io: BackfillIo): Prom
     // Environment wins over the local stack's simulator, so the real API can be backfilled into the local archive.
     tencent = io.tencent ?? (await loadTencentConfig({ ...target.tencentEnv, ...env }));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return { exitCode: error instanceof UsageError ? EXIT.usage : EXIT.failed, args };
+    return { exitCode: failureExit(error, 'backfill', io.stderr), args };
   }
 
   const progress = new ProgressRenderer(io.stdout);

@@ -1,10 +1,9 @@
 // `npm run counters -- --rebuild [target flags]`: rewrites the archive's list counters from its
 // index (shared/archive/counter-rebuild.ts), once, after upgrading an archive indexed before the
 // current counter layout. Targets the local stack or a deployed one as `npm run backfill` does.
-import { parseArgs } from 'node:util';
 import type { AwsClients } from '../../../shared/aws/clients.ts';
 import { rebuildCounters, type CounterRebuild } from '../../../shared/archive/counter-rebuild.ts';
-import { parseTargetFlags, TARGET_OPTIONS, usageErrorOf, UsageError } from '../backfill/args.ts';
+import { failureExit, parseTargetArgs, parseTargetFlags, usageExit } from '../backfill/args.ts';
 import { resolveTarget } from '../backfill/target.ts';
 
 export const COUNTERS_USAGE = `Usage: npm run counters -- --rebuild [target flags]
@@ -30,15 +29,11 @@ export interface CountersIo {
 }
 
 export async function runCounters(argv: readonly string[], io: CountersIo): Promise<{ exitCode: number; rebuilt?: CounterRebuild }> {
-  const fail = (text: string, exitCode: number) => {
-    io.stderr.write(`counters: ${text}\n`);
-    return { exitCode };
-  };
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { help: { type: 'boolean', short: 'h' }, rebuild: { type: 'boolean' }, ...TARGET_OPTIONS } }));
+    values = parseTargetArgs(argv, { help: { type: 'boolean', short: 'h' }, rebuild: { type: 'boolean' } });
   } catch (error) {
-    return fail(`${usageErrorOf(error).message}\nRun with --help for usage.`, 2);
+    return { exitCode: usageExit(error, 'counters', io.stderr) };
   }
   if (values.help || !values.rebuild) {
     (values.help ? io.stdout : io.stderr).write(`${COUNTERS_USAGE}\n`);
@@ -50,6 +45,6 @@ export async function runCounters(argv: readonly string[], io: CountersIo): Prom
     io.stdout.write(`rebuilt ${rebuilt.counterItems} counter items from ${rebuilt.recordings} listed recordings in ${target.description}\n`);
     return { exitCode: 0, rebuilt };
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), error instanceof UsageError ? 2 : 1);
+    return { exitCode: failureExit(error, 'counters', io.stderr) };
   }
 }

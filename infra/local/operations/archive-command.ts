@@ -16,7 +16,7 @@ import { TencentMeetingClient } from '../../../shared/tencent/client.ts';
 import { loadTencentConfig } from '../../../shared/tencent/config.ts';
 import { formatBytes } from '../console-log.ts';
 import { formatCopy } from './status-format.ts';
-import { OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, UsageError, type OperationsIo } from './target.ts';
+import { failureExit, OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, usageExit, UsageError, type OperationsIo } from './target.ts';
 
 export const ARCHIVE_USAGE = `Usage: npm run archive -- (--meeting-id <id> | --meeting-code <code> | --record-file-id <id>) [options] [target flags]
 
@@ -73,7 +73,6 @@ export function describeFile(file: FileProgress, nowIso: string): string {
 export async function runArchive(argv: readonly string[], io: ArchiveIo): Promise<ArchiveOutcome> {
   const env = io.env ?? process.env;
   const say = (text: string) => io.stdout.write(`${text}\n`);
-  const fail = (text: string) => io.stderr.write(`archive: ${text}\n`);
   let parsed;
   let selector: ArchiveSelector;
   let timeoutMinutes: number;
@@ -96,10 +95,7 @@ export async function runArchive(argv: readonly string[], io: ArchiveIo): Promis
     timeoutMinutes = positiveInteger('--timeout', parsed.values.timeout, 60);
     intervalSeconds = positiveInteger('--interval', parsed.values.interval, 2);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(error.message);
-    io.stderr.write('Run with --help for usage.\n');
-    return { exitCode: 2 };
+    return { exitCode: usageExit(error, 'archive', io.stderr) };
   }
   try {
     const target = await resolveOperationsTarget(parsed.target, io);
@@ -159,7 +155,6 @@ export async function runArchive(argv: readonly string[], io: ArchiveIo): Promis
       await sleep(intervalSeconds * 1000, undefined, io.signal ? { signal: io.signal } : {}).catch(() => undefined);
     }
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return { exitCode: error instanceof UsageError ? 2 : 1 };
+    return { exitCode: failureExit(error, 'archive', io.stderr) };
   }
 }

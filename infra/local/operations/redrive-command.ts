@@ -2,7 +2,7 @@
 // (shared/operations/redrive.ts), or with --dry-run lists them with why they are there. Kept apart
 // from its entry (infra/local/redrive.ts) so tests drive it in-process.
 import { redrive, type DeadLetter, type RedriveResult } from '../../../shared/operations/redrive.ts';
-import { OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, UsageError, type OperationsIo } from './target.ts';
+import { failureExit, OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, usageExit, type OperationsIo } from './target.ts';
 
 const DEFAULT_MAX = 1_000;
 
@@ -46,7 +46,6 @@ export function describeDeadLetter(message: DeadLetter): string {
 
 export async function runRedrive(argv: readonly string[], io: OperationsIo): Promise<RedriveOutcome> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
-  const fail = (text: string) => io.stderr.write(`redrive: ${text}\n`);
   let parsed;
   let max: number;
   try {
@@ -58,10 +57,7 @@ export async function runRedrive(argv: readonly string[], io: OperationsIo): Pro
     });
     max = positiveInteger('--max', parsed.values.max, DEFAULT_MAX);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(error.message);
-    io.stderr.write('Run with --help for usage.\n');
-    return { exitCode: 2 };
+    return { exitCode: usageExit(error, 'redrive', io.stderr) };
   }
   if (parsed.values.help) {
     say(REDRIVE_USAGE);
@@ -89,7 +85,6 @@ export async function runRedrive(argv: readonly string[], io: OperationsIo): Pro
     }
     return { exitCode: result.left > 0 && !dryRun ? 1 : 0, result };
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return { exitCode: error instanceof UsageError ? 2 : 1 };
+    return { exitCode: failureExit(error, 'redrive', io.stderr) };
   }
 }

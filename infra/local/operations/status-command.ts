@@ -1,7 +1,7 @@
 // `npm run status`: one look at the archive (shared/operations/status.ts) as text or --json. Kept
 // apart from its entry (infra/local/status.ts) so tests drive it in-process.
 import { collectStatus, DEFAULT_STATUS_MAX_RECORDINGS, DEFAULT_STATUS_WINDOW_DAYS, type StatusReport } from '../../../shared/operations/status.ts';
-import { OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, UsageError, type OperationsIo } from './target.ts';
+import { failureExit, OPERATIONS_TARGET_USAGE, parseOperationArgs, positiveInteger, resolveOperationsTarget, usageExit, type OperationsIo } from './target.ts';
 import { formatStatus } from './status-format.ts';
 
 export const STATUS_USAGE = `Usage: npm run status -- [--json] [--days <n>] [--max-recordings <n>] [target flags]
@@ -25,7 +25,6 @@ export interface StatusOutcome {
 }
 
 export async function runStatus(argv: readonly string[], io: OperationsIo): Promise<StatusOutcome> {
-  const fail = (text: string) => io.stderr.write(`status: ${text}\n`);
   let parsed;
   let days: number;
   let maxRecordings: number;
@@ -39,10 +38,7 @@ export async function runStatus(argv: readonly string[], io: OperationsIo): Prom
     days = positiveInteger('--days', parsed.values.days, DEFAULT_STATUS_WINDOW_DAYS);
     maxRecordings = positiveInteger('--max-recordings', parsed.values['max-recordings'], DEFAULT_STATUS_MAX_RECORDINGS);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(error.message);
-    io.stderr.write('Run with --help for usage.\n');
-    return { exitCode: 2 };
+    return { exitCode: usageExit(error, 'status', io.stderr) };
   }
   if (parsed.values.help) {
     io.stdout.write(`${STATUS_USAGE}\n`);
@@ -63,7 +59,6 @@ export async function runStatus(argv: readonly string[], io: OperationsIo): Prom
     io.stdout.write(`${parsed.values.json ? JSON.stringify(report, null, 2) : formatStatus(report, target.description)}\n`);
     return { exitCode: 0, report };
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return { exitCode: error instanceof UsageError ? 2 : 1 };
+    return { exitCode: failureExit(error, 'status', io.stderr) };
   }
 }

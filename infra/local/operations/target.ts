@@ -2,13 +2,13 @@
 // backfill` (infra/local/backfill/args.ts): the local stack through <DATA_DIR>/local-stack.json and
 // the endpoints it lists, or a deployed one through cdk-outputs.json with the AWS SDK's default
 // credentials. The dead-letter queue is the ingest queue's own (its RedrivePolicy), unless named.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
 import { deadLetterQueueOf } from '../../../shared/operations/queues.ts';
 import type { AwsClients } from '../../../shared/aws/clients.ts';
-import { parseTargetFlags, TARGET_OPTIONS, usageErrorOf, UsageError, type BackfillTarget } from '../backfill/args.ts';
+import { failureExit, parseTargetArgs, parseTargetFlags, usageExit, UsageError, type BackfillTarget } from '../backfill/args.ts';
 import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
 
-export { UsageError };
+export { failureExit, usageExit, UsageError };
 
 export const OPERATIONS_TARGET_USAGE = `Target (default: the local stack, found through $DATA_DIR/local-stack.json, DATA_DIR=.data):
   --stack-outputs <file>   cdk-outputs.json of a deployed stack (IngestQueueUrl, TableName); AWS credentials
@@ -18,8 +18,6 @@ export const OPERATIONS_TARGET_USAGE = `Target (default: the local stack, found 
   --dlq-url <url>          the dead-letter queue (default: the one the ingest queue's RedrivePolicy names)
   --region <region>        AWS region of a deployed stack
   --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints`;
-
-export const OPERATIONS_TARGET_OPTIONS = { ...TARGET_OPTIONS, 'dlq-url': { type: 'string' } } as const;
 
 export interface OperationsTarget extends ResolvedTarget {
   readonly deadLetterQueueUrl: string;
@@ -36,18 +34,11 @@ export interface OperationsIo {
 }
 
 /** parseArgs with the target flags added; a bad flag is a UsageError naming it. */
-export function parseOperationArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+export function parseOperationArgs(
   argv: readonly string[],
-  options: O,
+  options: ParseArgsOptionsConfig,
 ): { values: Record<string, string | boolean | undefined>; target: BackfillTarget & { dlqUrl?: string } } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { ...options, ...OPERATIONS_TARGET_OPTIONS } }) as {
-      values: Record<string, string | boolean | undefined>;
-    });
-  } catch (error) {
-    throw usageErrorOf(error);
-  }
+  const values = parseTargetArgs(argv, { ...options, 'dlq-url': { type: 'string' } }) as Record<string, string | boolean | undefined>;
   const flags = values as Record<string, string | undefined>;
   const target = parseTargetFlags(flags);
   const dlqUrl = flags['dlq-url'];

@@ -3,7 +3,6 @@
 // current code, the same WebhookService the webhook runs. Targets the local stack or a deployed one
 // exactly as `npm run backfill` does (infra/local/backfill/target.ts). Kept apart from its entry
 // script (infra/local/parked.ts) so tests drive it in-process.
-import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsClients } from '../../../shared/aws/clients.ts';
@@ -11,7 +10,7 @@ import { TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../../shared/tencent/config-k
 import { loadTencentConfig, loadWebhookSecrets } from '../../../shared/tencent/config.ts';
 import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
 import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
-import { parseTargetFlags, TARGET_OPTIONS, usageErrorOf, UsageError, type BackfillTarget } from '../backfill/args.ts';
+import { failureExit, parseTargetArgs, parseTargetFlags, usageExit, type BackfillTarget } from '../backfill/args.ts';
 import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
 
 export const PARKED_USAGE = `Usage: npm run parked -- [--replay] [--all] [--json] [target flags]
@@ -48,23 +47,12 @@ export interface ParkedArgs {
 }
 
 export function parseParkedArgs(argv: readonly string[]): ParkedArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        replay: { type: 'boolean' },
-        all: { type: 'boolean' },
-        json: { type: 'boolean' },
-        ...TARGET_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw usageErrorOf(error);
-  }
+  const values = parseTargetArgs(argv, {
+    help: { type: 'boolean', short: 'h' },
+    replay: { type: 'boolean' },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   const target = parseTargetFlags(values);
   return { help: values.help ?? false, replay: values.replay ?? false, all: values.all ?? false, json: values.json ?? false, target };
 }
@@ -85,7 +73,7 @@ export interface ParkedOutcome {
   readonly stillParked: number;
 }
 
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const EXIT = { ok: 0, failed: 1 } as const;
 
 function describeEvent(event: ParkedEvent): string {
   const ids = [
@@ -117,10 +105,7 @@ export async function runParked(argv: readonly string[], io: ParkedIo): Promise<
   try {
     args = parseParkedArgs(argv);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(error.message);
-    io.stderr.write('Run with --help for usage.\n');
-    return { exitCode: EXIT.usage, ...none };
+    return { exitCode: usageExit(error, 'parked', io.stderr), ...none };
   }
   if (args.help) {
     say(PARKED_USAGE);
@@ -130,8 +115,7 @@ export async function runParked(argv: readonly string[], io: ParkedIo): Promise<
   try {
     target = await resolveTarget(args.target, env, io.cwd ?? process.cwd(), io.clients);
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return { exitCode: error instanceof UsageError ? EXIT.usage : EXIT.failed, ...none };
+    return { exitCode: failureExit(error, 'parked', io.stderr), ...none };
   }
   // Only a replay of undecodable AES data needs a secret, and only the EncodingAESKey.
   const secrets = async (): Promise<WebhookSecrets> => {
