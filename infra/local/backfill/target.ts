@@ -18,6 +18,16 @@ export interface ResolvedTarget {
   readonly tencentEnv: Record<string, string>;
 }
 
+/** What a command that talks to a target stack is handed: its output, environment and directory. */
+export interface TargetIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Tests: ready clients instead of ones built from the target flags. */
+  readonly clients?: AwsClients;
+}
+
 /** The target the flags name; `clients` (tests) replaces the ones the flags would build. */
 export async function resolveTarget(target: BackfillTarget, env: NodeJS.ProcessEnv, cwd: string, clients?: AwsClients): Promise<ResolvedTarget> {
   let fromOutputs: { queueUrl?: string; table?: string; region?: string } = {};

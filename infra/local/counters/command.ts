@@ -1,10 +1,9 @@
 // `npm run counters -- --rebuild [target flags]`: rewrites the archive's list counters from its
 // index (shared/archive/counter-rebuild.ts), once, after upgrading an archive indexed before the
 // current counter layout. Targets the local stack or a deployed one as `npm run backfill` does.
-import type { AwsClients } from '../../../shared/aws/clients.ts';
 import { rebuildCounters, type CounterRebuild } from '../../../shared/archive/counter-rebuild.ts';
 import { failureExit, parseTargetArgs, parseTargetFlags, usageExit } from '../backfill/args.ts';
-import { resolveTarget } from '../backfill/target.ts';
+import { resolveTarget, type TargetIo } from '../backfill/target.ts';
 
 export const COUNTERS_USAGE = `Usage: npm run counters -- --rebuild [target flags]
 
@@ -19,16 +18,7 @@ Target (default: the local stack), as for npm run backfill: --stack-outputs <fil
 --queue-url <url>, --table <name>, --region <region>, --dynamodb-endpoint <url>, --aws-endpoint <url>
   -h, --help               show this help`;
 
-export interface CountersIo {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cwd?: string;
-  /** Tests: ready clients instead of ones built from the target flags. */
-  readonly clients?: AwsClients;
-}
-
-export async function runCounters(argv: readonly string[], io: CountersIo): Promise<{ exitCode: number; rebuilt?: CounterRebuild }> {
+export async function runCounters(argv: readonly string[], io: TargetIo): Promise<{ exitCode: number; rebuilt?: CounterRebuild }> {
   let values;
   try {
     values = parseTargetArgs(argv, { help: { type: 'boolean', short: 'h' }, rebuild: { type: 'boolean' } });

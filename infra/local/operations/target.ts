@@ -4,9 +4,8 @@
 // credentials. The dead-letter queue is the ingest queue's own (its RedrivePolicy), unless named.
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { deadLetterQueueOf } from '../../../shared/operations/queues.ts';
-import type { AwsClients } from '../../../shared/aws/clients.ts';
 import { failureExit, parseTargetArgs, parseTargetFlags, usageExit, UsageError, type BackfillTarget } from '../backfill/args.ts';
-import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
+import { resolveTarget, type ResolvedTarget, type TargetIo } from '../backfill/target.ts';
 
 export { failureExit, usageExit, UsageError };
 
@@ -23,13 +22,7 @@ export interface OperationsTarget extends ResolvedTarget {
   readonly deadLetterQueueUrl: string;
 }
 
-export interface OperationsIo {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cwd?: string;
-  /** Tests: ready clients instead of ones built from the target flags. */
-  readonly clients?: AwsClients;
+export interface OperationsIo extends TargetIo {
   readonly signal?: AbortSignal;
 }
 

@@ -5,13 +5,12 @@
 // script (infra/local/parked.ts) so tests drive it in-process.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { AwsClients } from '../../../shared/aws/clients.ts';
 import { TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../../shared/tencent/config-keys.ts';
 import { loadTencentConfig, loadWebhookSecrets } from '../../../shared/tencent/config.ts';
 import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
 import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
 import { failureExit, parseTargetArgs, parseTargetFlags, usageExit, type BackfillTarget } from '../backfill/args.ts';
-import { resolveTarget, type ResolvedTarget } from '../backfill/target.ts';
+import { resolveTarget, type ResolvedTarget, type TargetIo } from '../backfill/target.ts';
 
 export const PARKED_USAGE = `Usage: npm run parked -- [--replay] [--all] [--json] [target flags]
 
@@ -57,14 +56,6 @@ export function parseParkedArgs(argv: readonly string[]): ParkedArgs {
   return { help: values.help ?? false, replay: values.replay ?? false, all: values.all ?? false, json: values.json ?? false, target };
 }
 
-export interface ParkedIo {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cwd?: string;
-  /** Tests: ready clients instead of ones built from the target flags. */
-  readonly clients?: AwsClients;
-}
 
 export interface ParkedOutcome {
   readonly exitCode: number;
@@ -96,7 +87,7 @@ function describeEvent(event: ParkedEvent): string {
     .join('  ');
 }
 
-export async function runParked(argv: readonly string[], io: ParkedIo): Promise<ParkedOutcome> {
+export async function runParked(argv: readonly string[], io: TargetIo): Promise<ParkedOutcome> {
   const env = io.env ?? process.env;
   const say = (text: string) => io.stdout.write(`${text}\n`);
   const fail = (text: string) => io.stderr.write(`parked: ${text}\n`);
