@@ -10,7 +10,6 @@ import { keys } from './table-design.ts';
 import { sourceFlagsOf } from './source-deleted.ts';
 import { canTransition, type ArtifactKind, type ArtifactRecord, type MeetingRecordingRecord, type RecordFileRecord, type SourceDeletedBy } from './model.ts';
 import {
-  filesOf,
   gsiAttributes,
   itemKeys,
   mergeRecordingStatus,
@@ -26,7 +25,7 @@ import {
 import { counterDeltas } from './counters.ts';
 import { ProvisionalRecordings, resolveSlot, type RecordingStatusResult, type RecordingStatusUpdate } from './occurrences.ts';
 import { VersionedItems, sameContent } from './versioned-items.ts';
-import { filesApart, mergeFiles, putFilePointer, updateFile, type DispatchEvents, type FileChange, type StoredFileItem } from './file-items.ts';
+import { allFilesOf, putFilePointer, updateFile, type DispatchEvents, type FileChange, type StoredFileItem } from './file-items.ts';
 import { addressCopyOf, addressCopyWrites, type AddressCopy, type StoredFileIdItem } from './address-copies.ts';
 import { meetingOfFile, readFilePointer } from './file-lookup.ts';
 import { NotFoundError } from '../errors.ts';
@@ -327,7 +326,7 @@ export class ArchiveIndex {
 
   /** Every file of a meeting item, inline or apart (file-items.ts), in a stable order. */
   private async allFiles(item: StoredMeeting): Promise<RecordFileRecord[]> {
-    return filesOf({ files: mergeFiles(item, await filesApart(this.dynamo, this.tableName, item)) });
+    return allFilesOf(this.dynamo, this.tableName, item);
   }
 
   private updateFile<T>(meetingRecordId: string, recordFileId: string, change: (file: RecordFileRecord | undefined) => FileChange<T>): Promise<T> {

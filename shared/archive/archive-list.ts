@@ -19,9 +19,9 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, startSortKey, type IndexDesign } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordFileRecord } from './model.ts';
-import { DAY_MS, filesOf, partitionValues, toMeetingRecord, type StoredMeeting } from './archive-items.ts';
+import { DAY_MS, partitionValues, toMeetingRecord, type StoredMeeting } from './archive-items.ts';
 import { counterKeys, dayCountsOf, isoDay, secondCountsOf } from './counters.ts';
-import { filesApart, mergeFiles } from './file-items.ts';
+import { allFilesOf } from './file-items.ts';
 
 export type ListPartition =
   | { readonly by: 'account' }
@@ -272,7 +272,7 @@ class RangeReader {
 async function recordingOf(dynamo: DynamoDBDocumentClient, tableName: string, item: StoredMeeting): Promise<ArchivedRecording> {
   return {
     meeting: toMeetingRecord(item),
-    files: filesOf({ files: mergeFiles(item, await filesApart(dynamo, tableName, item)) }),
+    files: await allFilesOf(dynamo, tableName, item),
     provisional: item.kind === 'provisional',
   };
 }

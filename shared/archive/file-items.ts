@@ -12,7 +12,7 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ARCHIVE_INDEXES, keys } from './table-design.ts';
 import type { RecordFileRecord } from './model.ts';
-import { partitionValues, type StoredMeeting } from './archive-items.ts';
+import { filesOf, partitionValues, type StoredMeeting } from './archive-items.ts';
 import type { VersionedItems, VersionedWrite } from './versioned-items.ts';
 import { addressCopyWrites } from './address-copies.ts';
 import { NotFoundError } from '../errors.ts';
@@ -103,6 +103,11 @@ export function mergeFiles(item: Pick<StoredMeeting, 'files'>, apart: readonly R
   const merged: Record<string, RecordFileRecord> = { ...(item.files ?? {}) };
   for (const file of apart) merged[file.recordFileId] = file;
   return merged;
+}
+
+/** Every file of a MEETING item, inline and apart, in filesOf's stable order. */
+export async function allFilesOf(dynamo: DynamoDBDocumentClient, tableName: string, item: Pick<StoredMeeting, 'meetingRecordId' | 'filesApart' | 'files'>): Promise<RecordFileRecord[]> {
+  return filesOf({ files: mergeFiles(item, await filesApart(dynamo, tableName, item)) });
 }
 
 export interface FileChange<T> {

@@ -14,8 +14,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ArchiveIndex } from '../archive/archive-index.ts';
-import { filesOf, partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
-import { filesApart, mergeFiles } from '../archive/file-items.ts';
+import { partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
+import { allFilesOf } from '../archive/file-items.ts';
 import { fileStatus, type ArchiveStatus, type RecordFileRecord } from '../archive/model.ts';
 import { ARCHIVE_INDEXES } from '../archive/table-design.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -172,8 +172,7 @@ export async function archiveProgress(deps: ArchiveNowDeps, enqueued: EnqueuedAr
   const found = new Map<string, { file: RecordFileRecord; meetingRecordId: string; subject: string }>();
   for (const meetingId of enqueued.meetingIds) {
     for (const item of await indexedMeetings(deps, ARCHIVE_INDEXES.byMeetingId, partitionValues.meetingId(meetingId))) {
-      const apart = item.filesApart ? await filesApart(deps.dynamo, deps.tableName, item) : [];
-      for (const file of filesOf({ files: mergeFiles(item, apart) })) found.set(file.recordFileId, { file, meetingRecordId: item.meetingRecordId, subject: item.subject });
+      for (const file of await allFilesOf(deps.dynamo, deps.tableName, item)) found.set(file.recordFileId, { file, meetingRecordId: item.meetingRecordId, subject: item.subject });
     }
   }
   const wanted = new Set([...expected, ...(enqueued.recordFileId ? [enqueued.recordFileId] : [])]);

@@ -10,9 +10,9 @@
 //   Query on their partition) and the reconcile sweep's cursor (one GetItem).
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { filesOf, partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
+import { partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
 import { counterKeys } from '../archive/counters.ts';
-import { filesApart, mergeFiles } from '../archive/file-items.ts';
+import { allFilesOf } from '../archive/file-items.ts';
 import { fileStatus, type ArchiveStatus, type RecordFileRecord } from '../archive/model.ts';
 import { ARCHIVE_INDEXES, keys, startSortKey } from '../archive/table-design.ts';
 import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
@@ -253,9 +253,8 @@ async function readWindow(deps: StatusDeps, fromMs: number, toMs: number, max: n
       }),
     );
     for (const item of (page.Items ?? []) as StoredMeeting[]) {
-      const apart = item.filesApart ? await filesApart(deps.dynamo, deps.tableName, item) : [];
       if (item.filesApart) requests += 1;
-      meetings.push({ item, files: filesOf({ files: mergeFiles(item, apart) }) });
+      meetings.push({ item, files: await allFilesOf(deps.dynamo, deps.tableName, item) });
     }
     start = page.LastEvaluatedKey;
   } while (start && meetings.length < max);
