@@ -10,7 +10,7 @@
 //   Query on their partition) and the reconcile sweep's cursor (one GetItem).
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
+import { DAY_MS, partitionValues, type StoredMeeting } from '../archive/archive-items.ts';
 import { counterKeys } from '../archive/counters.ts';
 import { allFilesOf } from '../archive/file-items.ts';
 import { fileStatus, type ArchiveStatus, type RecordFileRecord } from '../archive/model.ts';
@@ -112,7 +112,6 @@ export interface StatusOptions {
   readonly maxRecordings?: number;
 }
 
-const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function collectStatus(deps: StatusDeps, options: StatusOptions = {}): Promise<StatusReport> {
