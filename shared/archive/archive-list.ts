@@ -17,7 +17,7 @@
 // (backfill, reconcile); counters only change by one. Index sort keys end with the meeting_record_id,
 // so the order is total and stable across pages.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ARCHIVE_INDEXES, startSortKey, type IndexDesign } from './table-design.ts';
+import { ARCHIVE_INDEXES, startTimeQuery, type IndexDesign } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordFileRecord } from './model.ts';
 import { DAY_MS, partitionValues, toMeetingRecord, type StoredMeeting } from './archive-items.ts';
 import { counterKeys, dayCountsOf, isoDay, secondCountsOf } from './counters.ts';
@@ -128,15 +128,7 @@ class RangeReader {
 
   /** Index Query over [lo, upTo], newest first. */
   private indexQuery(upTo: number, lo = this.lo): QueryCommandInput {
-    return {
-      TableName: this.tableName,
-      IndexName: this.index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-      ExpressionAttributeNames: { '#pk': this.index.partitionKey, '#sk': this.index.sortKey },
-      // Sort keys are `<15-digit ms>#<id>`: the bare padded number sorts before every key of that ms.
-      ExpressionAttributeValues: { ':pk': this.partition, ':lo': startSortKey(lo, '').slice(0, -1), ':hi': startSortKey(upTo, '\uffff') },
-      ScanIndexForward: false,
-    };
+    return startTimeQuery(this.tableName, this.index, this.partition, lo, upTo);
   }
 
   /** Recordings in [from, to] counted on the index itself: only for a partial second, or a day counted before seconds were. */
@@ -288,21 +280,18 @@ async function listBySubject(
   query: ListRecordingsQuery,
   range: { index: IndexDesign; value: string; lo: number; hi: number; subject: string },
 ): Promise<ListRecordingsResult> {
-  const { index } = range;
   const offset = (query.page - 1) * query.pageSize;
   const pageItems: StoredMeeting[] = [];
   let totalCount = 0;
   let startKey: Record<string, unknown> | undefined;
+  const base = startTimeQuery(tableName, range.index, range.value, range.lo, range.hi);
   do {
     const out = await dynamo.send(
       new QueryCommand({
-        TableName: tableName,
-        IndexName: index.indexName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ...base,
         FilterExpression: 'contains(#subject, :subject)',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#subject': 'subject' },
-        ExpressionAttributeValues: { ':pk': range.value, ':lo': startSortKey(range.lo, '').slice(0, -1), ':hi': startSortKey(range.hi, '\uffff'), ':subject': range.subject },
-        ScanIndexForward: false,
+        ExpressionAttributeNames: { ...base.ExpressionAttributeNames, '#subject': 'subject' },
+        ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ':subject': range.subject },
         ExclusiveStartKey: startKey,
       }),
     );

@@ -7,7 +7,7 @@
 // A meeting_id is reused by every occurrence of a recurring meeting, so "the same recording" means
 // the same meeting_id AND a start within the occurrence window.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ARCHIVE_INDEXES, keys, startSortKey } from './table-design.ts';
+import { ARCHIVE_INDEXES, keys, startTimeQuery } from './table-design.ts';
 import type { MeetingRecordingRecord, RecordingStatus } from './model.ts';
 import { gsiAttributes, itemKeys, mergeRecordingStatus, normaliseStartMs, optional, partitionValues, provisionalSortId, stateOf } from './archive-items.ts';
 import { counterDeltas } from './counters.ts';
@@ -139,20 +139,16 @@ export class ProvisionalRecordings {
 
   /** The indexed (non-provisional) recording of a meeting whose start matches a provisional start. */
   private async findRecordingOfOccurrence(meetingId: string, provisionalStartMs: number): Promise<string | undefined> {
-    const index = ARCHIVE_INDEXES.byMeetingId;
     const out = await this.items.dynamo.send(
-      new QueryCommand({
-        TableName: this.items.tableName,
-        IndexName: index.indexName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-        ExpressionAttributeValues: {
-          ':pk': partitionValues.meetingId(meetingId),
-          ':lo': startSortKey(Math.max(0, provisionalStartMs - OCCURRENCE_WINDOW_MS + 1), ''),
-          ':hi': startSortKey(provisionalStartMs + OCCURRENCE_LEAD_MS, '\uffff'),
-        },
-        ScanIndexForward: false,
-      }),
+      new QueryCommand(
+        startTimeQuery(
+          this.items.tableName,
+          ARCHIVE_INDEXES.byMeetingId,
+          partitionValues.meetingId(meetingId),
+          Math.max(0, provisionalStartMs - OCCURRENCE_WINDOW_MS + 1),
+          provisionalStartMs + OCCURRENCE_LEAD_MS,
+        ),
+      ),
     );
     const match = (out.Items as StoredMeeting[] | undefined)?.find((item) => item.kind === 'meeting' && sameOccurrence(provisionalStartMs, item.mediaStartTimeMs));
     return match?.meetingRecordId;

@@ -85,5 +85,18 @@ export function startSortKey(startMs: number, meetingRecordId: string): string {
   return `${String(Math.max(0, Math.trunc(startMs))).padStart(15, '0')}#${meetingRecordId}`;
 }
 
+/** An index Query over the recordings of one partition started in [loMs, hiMs], newest first. */
+export function startTimeQuery(tableName: string, index: IndexDesign, partition: string, loMs: number, hiMs: number) {
+  return {
+    TableName: tableName,
+    IndexName: index.indexName,
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+    ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+    // Sort keys are `<15-digit ms>#<id>`: the bare padded number sorts before every key of that ms.
+    ExpressionAttributeValues: { ':pk': partition, ':lo': startSortKey(loMs, '').slice(0, -1), ':hi': startSortKey(hiMs, '\uffff') },
+    ScanIndexForward: false,
+  };
+}
+
 /** Receives before an ingest message moves to the DLQ: the CDK stack and the local stack alike. */
 export const INGEST_MAX_RECEIVE_COUNT = 5;

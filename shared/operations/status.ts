@@ -14,7 +14,7 @@ import { DAY_MS, partitionValues, type StoredMeeting } from '../archive/archive-
 import { counterKeys } from '../archive/counters.ts';
 import { allFilesOf } from '../archive/file-items.ts';
 import { fileStatus, type ArchiveStatus, type RecordFileRecord } from '../archive/model.ts';
-import { ARCHIVE_INDEXES, keys, startSortKey } from '../archive/table-design.ts';
+import { ARCHIVE_INDEXES, keys, startTimeQuery } from '../archive/table-design.ts';
 import { ConditionalItemStore } from '../aws/conditional-item-store.ts';
 import { meetingStatus } from '../query/mapping.ts';
 import { CursorStore } from '../reconcile/cursor.ts';
@@ -233,7 +233,6 @@ interface WindowRead {
 
 /** The newest `max` recordings started in [fromMs, toMs], with their files (inline and apart). */
 async function readWindow(deps: StatusDeps, fromMs: number, toMs: number, max: number): Promise<WindowRead> {
-  const index = ARCHIVE_INDEXES.byStartTime;
   const meetings: WindowRead['meetings'] = [];
   let start: Record<string, unknown> | undefined;
   let requests = 0;
@@ -241,12 +240,7 @@ async function readWindow(deps: StatusDeps, fromMs: number, toMs: number, max: n
     requests += 1;
     const page = await deps.dynamo.send(
       new QueryCommand({
-        TableName: deps.tableName,
-        IndexName: index.indexName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-        ExpressionAttributeValues: { ':pk': partitionValues.account(), ':lo': startSortKey(fromMs, ''), ':hi': startSortKey(toMs, '\uffff') },
-        ScanIndexForward: false,
+        ...startTimeQuery(deps.tableName, ARCHIVE_INDEXES.byStartTime, partitionValues.account(), fromMs, toMs),
         Limit: Math.min(100, max - meetings.length),
         ExclusiveStartKey: start,
       }),
