@@ -21,6 +21,7 @@ import { ArchiveEventOutbox } from '../../../shared/events/outbox.ts';
 import { archiveIndexOf } from '../../../shared/ingest/wiring.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
+import { indexRecording } from '../../support/indexed-recording.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 
 jest.setTimeout(180_000);
@@ -316,9 +317,7 @@ describe('Recording Archive Failed', () => {
     const recording = harness.sim.model.createMeeting({ subject: 'lost', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
     const fileId = recording.files[0]!.recordFileId;
     const index = indexWithEvents(harness);
-    await index.upsertMeetingRecording({ meetingRecordId: recording.meetingRecordId, meetingId: recording.meetingId, meetingCode: recording.meetingCode, subject: 'lost', hostUserId: recording.hostUserId, mediaStartTimeMs: recording.mediaStartTimeMs, state: 3 });
-    const file = recording.files[0]!;
-    await index.upsertRecordFile({ meetingRecordId: recording.meetingRecordId, recordFileId: fileId, meetingId: recording.meetingId, recordStartTimeMs: file.recordStartTimeMs, recordEndTimeMs: file.recordEndTimeMs, recordSize: file.recordSize, sharing: { sharingState: 0 } });
+    await indexRecording(index, recording);
     await index.setArtifactStatus(recording.meetingRecordId, fileId, { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'failed', lastError: 'HTTPError: 500 GET https://cos.example.com/v.mp4?sign=SECRET' });
     await index.markSourceDeleted({ recordFileIds: [fileId] }, Date.now());
     await index.markSourceDeleted({ recordFileIds: [fileId] }, Date.now());

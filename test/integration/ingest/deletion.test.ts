@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
+import { indexRecording } from '../../support/indexed-recording.ts';
 import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { createAwsClients, type AwsClients } from '../../../shared/aws/clients.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
@@ -185,17 +186,7 @@ describe('recording.deleted', () => {
     const fileId = recording.files[0]!.recordFileId;
     // The index as a confirmed deletion leaves it when it ran between this worker's first look and
     // its `copying` write: the artifact is `deleted` (the file's flag is not read again).
-    await harness.index.upsertMeetingRecording({
-      meetingRecordId: recording.meetingRecordId,
-      meetingId: recording.meetingId,
-      meetingCode: recording.meetingCode,
-      subject: recording.subject,
-      hostUserId: recording.hostUserId,
-      mediaStartTimeMs: recording.mediaStartTimeMs,
-      state: 3,
-    });
-    const simFile = recording.files[0]!;
-    await harness.index.upsertRecordFile({ meetingRecordId: recording.meetingRecordId, meetingId: recording.meetingId, recordFileId: fileId, recordStartTimeMs: simFile.recordStartTimeMs, recordEndTimeMs: simFile.recordEndTimeMs, recordSize: simFile.recordSize, sharing: { sharingState: 0 } });
+    await indexRecording(harness.index, recording);
     await harness.index.setArtifactStatus(recording.meetingRecordId, fileId, { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'deleted' });
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);

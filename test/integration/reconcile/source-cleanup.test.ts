@@ -16,6 +16,7 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { indexRecording } from '../../support/indexed-recording.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,8 +98,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
     // A file whose copy never completed: old enough, but not verified.
     const unverified = h.sim.model.createMeeting({ subject: 'unverified', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
     const unverifiedId = unverified.files[0]!.recordFileId;
-    await h.index.upsertMeetingRecording({ meetingRecordId: unverified.meetingRecordId, meetingId: unverified.meetingId, meetingCode: unverified.meetingCode, subject: 'unverified', hostUserId: unverified.hostUserId, mediaStartTimeMs: unverified.mediaStartTimeMs, state: 3 });
-    await h.index.upsertRecordFile({ meetingRecordId: unverified.meetingRecordId, recordFileId: unverifiedId, meetingId: unverified.meetingId, recordStartTimeMs: unverified.files[0]!.recordStartTimeMs, recordEndTimeMs: unverified.files[0]!.recordEndTimeMs, recordSize: MiB, sharing: { sharingState: 0 } });
+    await indexRecording(h.index, unverified);
     await h.index.setArtifactStatus(unverified.meetingRecordId, unverifiedId, { artifact: 'video', kind: 'video', fileType: 'mp4', status: 'failed', lastError: 'link expired' });
 
     const clock = new FakeClock(Date.now() + 10 * DAY_MS);

@@ -8,6 +8,7 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startSimulator, type Simulator } from '../../../infra/local/simulator/server.ts';
 import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { createTestResources, drainQueue as drainAll } from '../../support/aws.ts';
+import { indexRecording } from '../../support/indexed-recording.ts';
 import { profileFromEnvironment } from '../../support/simulator.ts';
 
 export const HOUR_MS = 3_600_000;
@@ -43,25 +44,8 @@ export async function setup(clock: FakeClock): Promise<{
 
 /** Writes what the ingest worker writes when a file is fully archived. */
 export async function markArchived(index: ArchiveIndex, recording: SimMeetingRecording, bucket: string): Promise<void> {
-  await index.upsertMeetingRecording({
-    meetingRecordId: recording.meetingRecordId,
-    meetingId: recording.meetingId,
-    meetingCode: recording.meetingCode,
-    subject: recording.subject,
-    hostUserId: recording.hostUserId,
-    mediaStartTimeMs: recording.mediaStartTimeMs,
-    state: 3,
-  });
+  await indexRecording(index, recording);
   for (const file of recording.files) {
-    await index.upsertRecordFile({
-      meetingRecordId: recording.meetingRecordId,
-      recordFileId: file.recordFileId,
-      meetingId: recording.meetingId,
-      recordStartTimeMs: file.recordStartTimeMs,
-      recordEndTimeMs: file.recordEndTimeMs,
-      recordSize: file.recordSize,
-      sharing: { sharingState: 0 },
-    });
     await index.setArtifactStatus(recording.meetingRecordId, file.recordFileId, {
       artifact: 'video',
       kind: 'video',
