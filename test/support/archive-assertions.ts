@@ -1,17 +1,36 @@
 // What a user of the archive checks after a run: every artifact archived once with exactly the
 // simulator's bytes, and how many body bytes the copies downloaded.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import type { Harness } from './ingest-harness.ts';
 import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
 import type { SimMeetingRecording } from '../../infra/local/simulator/model.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
 
-async function objectSha256(h: Harness, bucket: string, key: string): Promise<string> {
+export async function objectSha256(h: Harness, key: string, bucket = h.resources.bucketName): Promise<string> {
   const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const hash = createHash('sha256');
   for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
   return hash.digest('hex');
+}
+
+export async function objectExists(h: Harness, key: string): Promise<boolean> {
+  try {
+    await h.resources.clients.s3.send(new HeadObjectCommand({ Bucket: h.resources.bucketName, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+/** Messages in the ingest dead-letter queue, visible or in flight. */
+export async function dlqDepth(h: Harness): Promise<number> {
+  const { Attributes: a = {} } = await h.resources.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: h.resources.ingestDeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
 /**
@@ -30,7 +49,7 @@ export async function expectArchivedExactly(h: Harness, recording: SimMeetingRec
     for (const artifact of archived) {
       expect(artifact.status).toBe('archived');
       expect(artifact.checksum).toMatch(/^CRC32/);
-      contents.set(artifact.artifact, `${artifact.kind}.${artifact.fileType}:${artifact.bytes}:${await objectSha256(h, artifact.bucket!, artifact.key!)}`);
+      contents.set(artifact.artifact, `${artifact.kind}.${artifact.fileType}:${artifact.bytes}:${await objectSha256(h, artifact.key!, artifact.bucket!)}`);
     }
     const expected = await Promise.all(simFile.artifacts.map(async (a) => `${a.kind}.${a.fileType}:${a.size}:${await seededSha256(a.seed, a.size)}`));
     expect([...contents.values()].sort()).toEqual(expected.sort());

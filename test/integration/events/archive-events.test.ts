@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { createReconcileHandler } from '../../../functions/reconcile/handler.ts';
@@ -22,6 +22,7 @@ import { archiveIndexOf } from '../../../shared/ingest/wiring.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
+import { dlqDepth } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 
 jest.setTimeout(180_000);
@@ -67,13 +68,6 @@ async function pendingEvents(harness: Harness): Promise<number> {
     new QueryCommand({ TableName: harness.resources.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': OUTBOX_PENDING_PARTITION }, ConsistentRead: true }),
   );
   return out.Count ?? 0;
-}
-
-async function dlqDepth(harness: Harness): Promise<number> {
-  const { Attributes: a = {} } = await harness.resources.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: harness.resources.ingestDeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
 /** The one message on the ingest queue, as the event source mapping hands it over (without deleting it). */

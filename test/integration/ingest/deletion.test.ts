@@ -3,14 +3,12 @@
 // removes every version of the object; `retain` keeps copying a flagged file Tencent still serves;
 // a download link answering 404/410 asks Tencent before any part is discarded. Real components:
 // simulator over HTTP, webhook and ingest handlers, DynamoDB Local and fauxqs over sockets.
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
+import { dlqDepth, objectExists, objectSha256 } from '../../support/archive-assertions.ts';
 import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { createAwsClients, type AwsClients } from '../../../shared/aws/clients.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
@@ -35,26 +33,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function dlqDepth(harness: Harness): Promise<number> {
-  const { Attributes: a = {} } = await harness.resources.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: harness.resources.ingestDeadLetterQueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
-}
-
-async function objectExists(harness: Harness, key: string): Promise<boolean> {
-  try {
-    await harness.resources.clients.s3.send(new HeadObjectCommand({ Bucket: harness.resources.bucketName, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NotFound') return false;
-    throw error;
-  }
-}
-
 /** Every object of the file, whatever its key (a copy in flight has no indexed key yet). */
 async function objectsOfFile(harness: Harness, recordFileId: string): Promise<string[]> {
   const page = await harness.resources.clients.s3.send(new ListObjectsV2Command({ Bucket: harness.resources.bucketName, Prefix: 'recordings/' }));
@@ -66,13 +44,6 @@ async function leftovers(harness: Harness): Promise<string[]> {
     new ScanCommand({ TableName: harness.resources.tableName, FilterExpression: 'begins_with(pk, :c) OR begins_with(pk, :l)', ExpressionAttributeValues: { ':c': 'COPY#', ':l': 'LEASE#' }, ConsistentRead: true }),
   );
   return (page.Items ?? []).map((item) => String(item.pk));
-}
-
-async function sha256Of(harness: Harness, key: string): Promise<string> {
-  const object = await harness.resources.clients.s3.send(new GetObjectCommand({ Bucket: harness.resources.bucketName, Key: key }));
-  const hash = createHash('sha256');
-  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-  return hash.digest('hex');
 }
 
 async function archiveOne(harness: Harness, sizeBytes = MiB): Promise<{ recording: SimMeetingRecording; fileId: string; key: string }> {
@@ -256,7 +227,7 @@ describe('retain', () => {
     expect((await harness.drain()).failed).toBe(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect(file.artifacts.video).toMatchObject({ status: 'archived', bytes: MiB });
-    expect(await sha256Of(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, MiB));
+    expect(await objectSha256(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, MiB));
   });
 
   it('ends a copy Tencent deleted between two invocations in failed with the reason, its checkpoint and upload gone', async () => {
@@ -324,7 +295,7 @@ describe('a download link answering 404/410', () => {
     expect(harness.sim.downloads.log.filter((e) => e.status === 404)).toHaveLength(1);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect(file.artifacts.video).toMatchObject({ status: 'archived', bytes: PARTS * PART });
-    expect(await sha256Of(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, PARTS * PART));
+    expect(await objectSha256(harness, file.artifacts.video!.key!)).toBe(await seededSha256(recording.files[0]!.artifacts[0]!.seed, PARTS * PART));
     // Parts kept: only the first segment's download starts at byte 0 (the 1-byte size probe aside),
     // and the copy resumed at the first part S3 lacked, past the two it held when the stream dropped.
     const reads = harness.sim.downloads.log.filter((e) => e.range && e.range.end > 0);

@@ -2,7 +2,6 @@
 // (the simulator over HTTP, DynamoDB Local, fauxqs), then the reconcile function run with a clock
 // moved days ahead. The simulator's DELETE /v1/records/{id} removes the file and, like Tencent,
 // sends recording.deleted back to the webhook (here: the harness's webhook handler).
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createReconcileHandler } from '../../../functions/reconcile/handler.ts';
 import { ArchiveMarks } from '../../../shared/archive/archive-marks.ts';
 import { DETAIL_TYPES } from '../../../shared/events/archive-events.ts';
@@ -17,6 +16,7 @@ import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } 
 import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
+import { objectExists } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,16 +66,6 @@ async function reconcile(
   });
   await handler({}, lambdaContext(600_000));
   return metrics;
-}
-
-async function objectExists(harness: Harness, key: string): Promise<boolean> {
-  try {
-    await harness.resources.clients.s3.send(new HeadObjectCommand({ Bucket: harness.resources.bucketName, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NotFound') return false;
-    throw error;
-  }
 }
 
 /** The simulator announces REST deletions to the harness's webhook, as Tencent does to the subscription. */
