@@ -3,17 +3,16 @@
 // faults (fauxqs, or the strict S3 model from bench/support where fauxqs lacks ListParts), and
 // DynamoDB Local for checkpoints.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
 import { DownloadService, startDownloadServer, type DownloadServer } from '../../../infra/local/simulator/downloads.ts';
-import { seededChunk } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { copyArtifact } from '../../../shared/copy/copy-artifact.ts';
 import type { CopyArtifactOptions } from '../../../shared/copy/copy-types.ts';
 import { DynamoCheckpointStore } from '../../../shared/copy/checkpoint-store.ts';
 import { TransientError } from '../../../shared/errors.ts';
 import { startDiscardS3, type DiscardS3 } from '../../../bench/support/discard-s3.ts';
 import { createTestResources, destroyClients } from '../../support/aws.ts';
+import { copyOptionsFor, expectObjectBytes, registerSource } from '../../support/copy-source.ts';
 import { s3ClientThrough, startS3Proxy, type S3Proxy } from '../../support/s3-proxy.ts';
-import { GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
 const MiB = 1024 * 1024;
 
@@ -45,39 +44,14 @@ beforeEach(() => {
   service.faults.clear();
 });
 
-function source(size: number): { artifactKey: string; seed: string; size: number } {
-  const artifactKey = randomUUID();
-  const seed = `seed-${artifactKey}`;
-  service.register(artifactKey, { seed, size, contentType: 'video/mp4', fileName: 'file.mp4' });
-  return { artifactKey, seed, size };
-}
+const source = (size: number) => registerSource(service, size);
 
-function options(src: { artifactKey: string; size: number }, overrides: Partial<CopyArtifactOptions> = {}): CopyArtifactOptions {
-  return {
-    s3,
-    bucket: resources.bucketName,
-    key: `completion-test/${src.artifactKey}/video.mp4`,
-    contentType: 'video/mp4',
-    expectedBytes: src.size,
-    resolveUrl: async () => server.url(src.artifactKey),
-    checkpoints: store,
-    checkpointKey: { recordFileId: src.artifactKey, artifact: 'video' },
-    partSizeBytes: 8 * MiB,
-    maxPartSizeBytes: 10 * MiB,
-    concurrency: 3,
-    retryBaseDelayMs: 5,
-    ...overrides,
-  };
-}
+const options = (src: { artifactKey: string; size: number }, overrides: Partial<CopyArtifactOptions> = {}) =>
+  copyOptionsFor(src, { s3, bucket: resources.bucketName, keyPrefix: 'completion-test', server, checkpoints: store }, overrides);
 
-async function expectObjectBytes(bucket: string, key: string, seed: string, size: number): Promise<void> {
-  const object = await resources.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  let position = 0;
-  for await (const chunk of object.Body as AsyncIterable<Buffer>) {
-    if (!seededChunk(seed, position, chunk.length).equals(chunk)) throw new Error(`object differs from the source at ${position}`);
-    position += chunk.length;
-  }
-  expect(position).toBe(size);
+/** The object holds the source's bytes; then it is deleted (fauxqs keeps objects in memory). */
+async function expectObjectBytesAndDelete(bucket: string, key: string, seed: string, size: number): Promise<void> {
+  await expectObjectBytes(resources.clients.s3, bucket, key, seed, size);
   await resources.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
@@ -94,7 +68,7 @@ test('the hard stop coming while CompleteMultipartUpload is in flight does not f
   expect(hardStop.signal.aborted).toBe(true);
   await expect(store.load(opts.checkpointKey)).resolves.toBeUndefined();
   expect(proxy.openUploads()).toEqual([]);
-  await expectObjectBytes(opts.bucket, opts.key, src.seed, src.size);
+  await expectObjectBytesAndDelete(opts.bucket, opts.key, src.seed, src.size);
 });
 
 test('a Complete that S3 carried out but whose answer was lost is recognised at once by HEAD, not retried later', async () => {
@@ -105,7 +79,7 @@ test('a Complete that S3 carried out but whose answer was lost is recognised at 
   await expect(copyArtifact(opts)).resolves.toMatchObject({ status: 'archived', bytes: src.size, parts: 3 });
   expect(proxy.count('CompleteMultipartUpload')).toBeGreaterThanOrEqual(1);
   await expect(store.load(opts.checkpointKey)).resolves.toBeUndefined();
-  await expectObjectBytes(opts.bucket, opts.key, src.seed, src.size);
+  await expectObjectBytesAndDelete(opts.bucket, opts.key, src.seed, src.size);
 });
 
 describe('against the strict S3 model (ListParts answers NoSuchUpload once an upload is completed)', () => {

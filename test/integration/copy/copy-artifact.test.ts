@@ -5,14 +5,13 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { DownloadService, startDownloadServer, type DownloadServer } from '../../../infra/local/simulator/downloads.ts';
-import { seededChunk, seededStream } from '../../../infra/local/simulator/seeded-bytes.ts';
+import { seededStream } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { copyArtifact } from '../../../shared/copy/copy-artifact.ts';
 import type { CopyArtifactOptions } from '../../../shared/copy/copy-types.ts';
 import { DynamoCheckpointStore, type CheckpointKey, type CheckpointStore, type CopyCheckpoint } from '../../../shared/copy/checkpoint-store.ts';
@@ -22,6 +21,7 @@ import { IntegrityError, TransientError } from '../../../shared/errors.ts';
 import { startDiscardS3, type DiscardS3 } from '../../../bench/support/discard-s3.ts';
 import { runCopyChild } from '../../../bench/support/run-child.ts';
 import { createTestResources, destroyClients } from '../../support/aws.ts';
+import { copyOptionsFor, expectObjectBytes, registerSource } from '../../support/copy-source.ts';
 
 const MiB = 1024 * 1024;
 
@@ -51,42 +51,10 @@ beforeEach(() => {
   clockOffsetMs = 0;
 });
 
-function source(size: number, fileName = 'file.mp4'): { artifactKey: string; seed: string; size: number } {
-  const artifactKey = randomUUID();
-  const seed = `seed-${artifactKey}`;
-  service.register(artifactKey, { seed, size, contentType: 'video/mp4', fileName });
-  return { artifactKey, seed, size };
-}
+const source = (size: number, fileName = 'file.mp4') => registerSource(service, size, fileName);
 
-function baseOptions(src: { artifactKey: string; size: number }, overrides: Partial<CopyArtifactOptions> = {}): CopyArtifactOptions {
-  return {
-    s3,
-    bucket: resources.bucketName,
-    key: `copy-test/${src.artifactKey}/video.mp4`,
-    contentType: 'video/mp4',
-    expectedBytes: src.size,
-    resolveUrl: async () => server.url(src.artifactKey),
-    checkpoints: store,
-    checkpointKey: { recordFileId: src.artifactKey, artifact: 'video' },
-    partSizeBytes: 8 * MiB,
-    maxPartSizeBytes: 10 * MiB,
-    concurrency: 3,
-    retryBaseDelayMs: 5,
-    ...overrides,
-  };
-}
-
-/** Streams the object back and compares it with the seeded bytes, 1 MiB at a time. */
-async function expectObjectBytes(client: S3Client, bucket: string, key: string, seed: string, size: number): Promise<void> {
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  let position = 0;
-  for await (const chunk of object.Body as AsyncIterable<Buffer>) {
-    const expected = seededChunk(seed, position, chunk.length);
-    if (!expected.equals(chunk)) throw new Error(`object differs from the source within bytes ${position}..${position + chunk.length}`);
-    position += chunk.length;
-  }
-  expect(position).toBe(size);
-}
+const baseOptions = (src: { artifactKey: string; size: number }, overrides: Partial<CopyArtifactOptions> = {}) =>
+  copyOptionsFor(src, { s3, bucket: resources.bucketName, keyPrefix: 'copy-test', server, checkpoints: store }, overrides);
 
 async function seededCrc32(seed: string, size: number): Promise<string> {
   let crc = 0;
