@@ -46,6 +46,8 @@ export class ArchiveDashboard extends Construct {
     const R = RECONCILE_METRIC_NAMES;
     const C = CLEANUP_METRIC_NAMES;
     const E = ARCHIVE_EVENT_METRIC_NAMES;
+    // Ingest and reconcile both publish archive events, under the same metric names.
+    const fromBothPublishers = (name: string, label: string) => [ingest(name, `${label} (ingest)`), sweep(name, `${label} (reconcile)`)];
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: WIDTH, height: HEIGHT, period: PERIOD, ...extra });
 
@@ -142,11 +144,9 @@ export class ArchiveDashboard extends Construct {
           ),
           graph('Archive expiry', [sweep(C.filesExpired, 'files expired')], { right: [sweep(C.bytesExpired, 'bytes expired')] }),
           graph('Archive events (EventBridge)', [
-            ingest(E.published, 'published (ingest)'),
-            sweep(E.published, 'published (reconcile)'),
+            ...fromBothPublishers(E.published, 'published'),
             sweep(E.republished, 'republished by the sweep'),
-            ingest(E.publishFailed, 'publish failed (ingest)'),
-            sweep(E.publishFailed, 'publish failed (reconcile)'),
+            ...fromBothPublishers(E.publishFailed, 'publish failed'),
           ]),
         ],
       ],
