@@ -21,6 +21,7 @@ import { fileStatus } from '../../shared/archive/model.ts';
 import { meetingFromRecording, recordingCompletedEvent, stsTokenEvent } from '../../infra/local/simulator/webhook-events.ts';
 import type { SimMeetingRecording } from '../../infra/local/simulator/model.ts';
 import { startHarness, type Harness } from '../support/ingest-harness.ts';
+import { tableAndQueueOf } from '../support/aws.ts';
 import { captureOutput, leaks, scanTable, type CapturedOutput } from './support.ts';
 
 const API_TOKEN = `archive-${randomBytes(12).toString('hex')}`;
@@ -130,10 +131,7 @@ describe('archive API access control and secret hygiene, on an archive seeded th
 
     // A reconcile sweep over corp/records (whose answers carry download_address and password).
     const reconcile = createReconcileHandler({
-      dynamo: h.resources.clients.dynamo,
-      sqs: h.resources.clients.sqs,
-      tableName: h.resources.tableName,
-      queueUrl: h.resources.ingestQueueUrl,
+      ...tableAndQueueOf(h.resources),
       tencent: async () => loadTencentConfigFromEnv(h.sim.env()),
       windowHours: 2,
       reserveMs: 1_000,

@@ -24,6 +24,11 @@ export async function createTestResources(
   return { ...resources, clients };
 }
 
+/** The table and ingest queue of the test's resources with their clients: what the reconcile function and the operations commands are built from. */
+export function tableAndQueueOf(resources: { readonly clients: AwsClients; readonly tableName: string; readonly ingestQueueUrl: string }) {
+  return { dynamo: resources.clients.dynamo, sqs: resources.clients.sqs, tableName: resources.tableName, queueUrl: resources.ingestQueueUrl };
+}
+
 /** Closes the clients' sockets, so jest can exit without open handles. */
 export function destroyClients(clients: AwsClients): void {
   for (const client of Object.values(clients)) client.destroy();

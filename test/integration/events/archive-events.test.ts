@@ -21,6 +21,7 @@ import { ArchiveEventOutbox } from '../../../shared/events/outbox.ts';
 import { archiveIndexOf } from '../../../shared/ingest/wiring.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
+import { tableAndQueueOf } from '../../support/aws.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
 import { dlqDepth } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
@@ -50,10 +51,7 @@ function reconcileWith(harness: Harness, eventsFile: string, republishMinAgeMs?:
     logger: quietLogger,
   });
   const handler = createReconcileHandler({
-    dynamo: harness.resources.clients.dynamo,
-    sqs: harness.resources.clients.sqs,
-    tableName: harness.resources.tableName,
-    queueUrl: harness.resources.ingestQueueUrl,
+    ...tableAndQueueOf(harness.resources),
     tencent: async () => parseTencentConfig(harness.sim.env()),
     windowHours: 48,
     outbox,

@@ -10,7 +10,7 @@ import { ConditionalItemStore } from '../../../shared/aws/conditional-item-store
 import { TencentMeetingClient } from '../../../shared/tencent/client.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import type { Simulator } from '../../../infra/local/simulator/server.ts';
-import { createTestResources, destroyClients, drainQueue } from '../../support/aws.ts';
+import { createTestResources, destroyClients, drainQueue, tableAndQueueOf } from '../../support/aws.ts';
 import { simulatorPerTest } from '../../support/simulator.ts';
 
 let sim: Simulator;
@@ -24,10 +24,7 @@ describe('npm run archive: what goes on the queue', () => {
   afterAll(() => destroyClients(resources.clients));
 
   const deps = () => ({
-    dynamo: resources.clients.dynamo,
-    sqs: resources.clients.sqs,
-    tableName: resources.tableName,
-    queueUrl: resources.ingestQueueUrl,
+    ...tableAndQueueOf(resources),
     tencent: async () => new TencentMeetingClient(parseTencentConfig(sim.env())),
   });
 

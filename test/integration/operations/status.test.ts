@@ -10,7 +10,7 @@ import { CursorStore, emptyTotals } from '../../../shared/reconcile/cursor.ts';
 import { RECONCILE_CURSOR_NAME } from '../../../shared/reconcile/reconcile-run.ts';
 import { ParkedEventStore } from '../../../shared/webhook/parked-events.ts';
 import { runStatus } from '../../../infra/local/operations/status-command.ts';
-import { createTestResources, destroyClients } from '../../support/aws.ts';
+import { createTestResources, destroyClients, tableAndQueueOf } from '../../support/aws.ts';
 
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -84,10 +84,7 @@ describe('npm run status', () => {
   afterAll(() => destroyClients(resources.clients));
 
   const deps = () => ({
-    dynamo: resources.clients.dynamo,
-    sqs: resources.clients.sqs,
-    tableName: resources.tableName,
-    queueUrl: resources.ingestQueueUrl,
+    ...tableAndQueueOf(resources),
     deadLetterQueueUrl: resources.ingestDeadLetterQueueUrl,
     now: () => now,
   });

@@ -15,6 +15,7 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
+import { tableAndQueueOf } from '../../support/aws.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
 import { objectExists } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
@@ -53,10 +54,7 @@ async function reconcile(
 ) {
   const metrics = new RecordingMetrics({ namespace: 'test', serviceName: 'reconcile' });
   const handler = createReconcileHandler({
-    dynamo: harness.resources.clients.dynamo,
-    sqs: harness.resources.clients.sqs,
-    tableName: harness.resources.tableName,
-    queueUrl: harness.resources.ingestQueueUrl,
+    ...tableAndQueueOf(harness.resources),
     tencent: async () => parseTencentConfig(harness.sim.env()),
     now: clock.now,
     sleep,
