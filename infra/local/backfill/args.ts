@@ -11,6 +11,14 @@ export class UsageError extends Error {
   }
 }
 
+/** The target flags in a command's usage text (backfill's and parked's). */
+export const TARGET_FLAGS_USAGE = `  --stack-outputs <file>   cdk-outputs.json of a deployed stack (IngestQueueUrl, TableName)
+  --stack <name>           which stack in that file, when it holds several
+  --queue-url <url>        the ingest queue
+  --table <name>           the archive table
+  --region <region>        AWS region of a deployed stack
+  --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints`;
+
 export const BACKFILL_USAGE = `Usage: npm run backfill -- --from <date> --to <date> [options]
 
 Imports Tencent Meeting cloud recordings of any period into the archive: lists them through
@@ -25,12 +33,7 @@ every file the archive does not hold yet. Interrupted, run the same command agai
   --requeue-after-hours <n>  re-send a file still not archived this long after it was enqueued (default 168)
 
 Target (default: the local stack):
-  --stack-outputs <file>   cdk-outputs.json of a deployed stack (IngestQueueUrl, TableName)
-  --stack <name>           which stack in that file, when it holds several
-  --queue-url <url>        the ingest queue
-  --table <name>           the archive table
-  --region <region>        AWS region of a deployed stack
-  --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
+${TARGET_FLAGS_USAGE}
                            (default: $DATA_DIR/local-stack.json, left by npm start (DATA_DIR: .data),
                            then AWS_ENDPOINT_URL_*, then :8000 / :4566)
 

@@ -9,7 +9,7 @@ import { TENCENT_WEBHOOK_SECRET_ARN_ENV } from '../../../shared/tencent/config-k
 import { loadTencentConfig, loadWebhookSecrets } from '../../../shared/tencent/config.ts';
 import type { ParkedEvent } from '../../../shared/webhook/parked-events.ts';
 import { WebhookService, type WebhookSecrets } from '../../../shared/webhook/webhook-service.ts';
-import { failureExit, parseTargetArgs, parseTargetFlags, usageExit, type BackfillTarget } from '../backfill/args.ts';
+import { failureExit, parseTargetArgs, parseTargetFlags, TARGET_FLAGS_USAGE, usageExit, type BackfillTarget } from '../backfill/args.ts';
 import { resolveTarget, type ResolvedTarget, type TargetIo } from '../backfill/target.ts';
 
 export const PARKED_USAGE = `Usage: npm run parked -- [--replay] [--all] [--json] [target flags]
@@ -25,12 +25,7 @@ understands is enqueued and archived; the rest stays parked.
   --json                   one JSON object per event instead of the table
 
 Target (default: the local stack), as for npm run backfill:
-  --stack-outputs <file>   cdk-outputs.json of a deployed stack (IngestQueueUrl, TableName)
-  --stack <name>           which stack in that file, when it holds several
-  --queue-url <url>        the ingest queue
-  --table <name>           the archive table
-  --region <region>        AWS region of a deployed stack
-  --dynamodb-endpoint <url>, --aws-endpoint <url>   local emulator endpoints
+${TARGET_FLAGS_USAGE}
 
 A replay of undecodable AES data needs the EncodingAESKey: from the environment
 (TENCENT_MEETING_ENCODING_AES_KEY, or TENCENT_MEETING_WEBHOOK_SECRET_ARN=<WebhookSecretArn> of a
