@@ -275,22 +275,31 @@ describe('a download link answering 404/410', () => {
     return harness.sim.downloads.faults.resetOpenStreams();
   };
 
-  it('while Tencent still serves the file: resumes with a fresh link and the parts kept, nothing in the DLQ', async () => {
-    const metrics = new RecordingMetrics({ namespace: 'Test', serviceName: 'ingest' });
+  /**
+   * Archives one 8-part file through a throttled host, arming `answer` and cutting the streams in
+   * flight once `afterBytes` are copied; the cut hit exactly one stream and nothing failed.
+   */
+  async function archiveCutMidCopy(options: HarnessOptions, subject: string, afterBytes: number, answer: (harness: Harness, recordFileId: string) => void) {
     let cut: number | undefined;
     const harness = await start({
-      metrics,
+      ...options,
       copy: { concurrency: 1, partSizeBytes: PART },
-      onProgress: ({ bytesDone }) => {
-        if (cut === undefined && bytesDone >= 2 * PART) cut = cutAfter(h!, () => h!.sim.downloads.faults.failNext(1, 404));
+      onProgress: ({ recordFileId, bytesDone }) => {
+        if (cut === undefined && bytesDone >= afterBytes) cut = cutAfter(h!, () => answer(h!, recordFileId));
       },
     });
     harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
-    const recording = harness.sim.model.createMeeting({ subject: '404', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
+    const recording = harness.sim.model.createMeeting({ subject, hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
     const fileId = recording.files[0]!.recordFileId;
     await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
     expect(cut).toBe(1);
+    return { harness, recording, fileId };
+  }
+
+  it('while Tencent still serves the file: resumes with a fresh link and the parts kept, nothing in the DLQ', async () => {
+    const metrics = new RecordingMetrics({ namespace: 'Test', serviceName: 'ingest' });
+    const { harness, recording, fileId } = await archiveCutMidCopy({ metrics }, '404', 2 * PART, (harness) => harness.sim.downloads.faults.failNext(1, 404));
     // The copy asked again after the drop and met the 404.
     expect(harness.sim.downloads.log.filter((e) => e.status === 404)).toHaveLength(1);
     const file = (await harness.index.getRecordFile(fileId))!;
@@ -311,19 +320,7 @@ describe('a download link answering 404/410', () => {
   });
 
   it('when Tencent confirms the file deleted mid-copy (retain): the file is flagged, the artifact failed with the reason, nothing in the DLQ', async () => {
-    let cut: number | undefined;
-    const harness = await start({
-      copy: { concurrency: 1, partSizeBytes: PART },
-      onProgress: ({ recordFileId, bytesDone }) => {
-        if (cut === undefined && bytesDone >= PART) cut = cutAfter(h!, () => h!.sim.model.deleteFile(recordFileId));
-      },
-    });
-    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
-    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
-    expect(cut).toBe(1);
+    const { harness, fileId } = await archiveCutMidCopy({}, 'gone', PART, (harness, recordFileId) => harness.sim.model.deleteFile(recordFileId));
     expect(harness.sim.downloads.log.filter((e) => e.status === 404).length).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status, lastError: file.artifacts.video!.lastError }).toEqual({
@@ -336,26 +333,11 @@ describe('a download link answering 404/410', () => {
   });
 
   it('when refreshing an expired link mid-copy meets a deleted file (9003): asks Tencent properly, flags the file, nothing in the DLQ', async () => {
-    let cut: number | undefined;
-    const harness = await start({
-      simulator: { readings: { deletedFileAnswer: 9003 } },
-      copy: { concurrency: 1, partSizeBytes: PART },
-      onProgress: ({ recordFileId, bytesDone }) => {
-        if (cut === undefined && bytesDone >= PART) {
-          cut = cutAfter(h!, () => {
-            h!.sim.model.deleteFile(recordFileId);
-            // Every link in hand expires: the copy asks Tencent for a fresh one, and hears 9003.
-            h!.sim.downloads.faults.expireAllLinks(true);
-          });
-        }
-      },
+    const { harness, fileId } = await archiveCutMidCopy({ simulator: { readings: { deletedFileAnswer: 9003 } } }, 'refresh', PART, (harness, recordFileId) => {
+      harness.sim.model.deleteFile(recordFileId);
+      // Every link in hand expires: the copy asks Tencent for a fresh one, and hears 9003.
+      harness.sim.downloads.faults.expireAllLinks(true);
     });
-    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
-    const recording = harness.sim.model.createMeeting({ subject: 'refresh', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
-    expect(cut).toBe(1);
     // The copy asked again after the drop and met the expired link (not a 404: that is another path).
     expect(harness.sim.downloads.stats.expired).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
@@ -365,20 +347,7 @@ describe('a download link answering 404/410', () => {
   });
 
   it('when Tencent confirms the file deleted mid-copy (mirror): the artifact is deleted and no object or upload is left', async () => {
-    let cut: number | undefined;
-    const harness = await start({
-      deletionPolicy: 'mirror',
-      copy: { concurrency: 1, partSizeBytes: PART },
-      onProgress: ({ recordFileId, bytesDone }) => {
-        if (cut === undefined && bytesDone >= PART) cut = cutAfter(h!, () => h!.sim.model.deleteFile(recordFileId));
-      },
-    });
-    harness.sim.downloads.faults.throttle({ bytesPerSecond: BYTES_PER_SECOND });
-    const recording = harness.sim.model.createMeeting({ subject: 'gone', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: PARTS * PART }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
-    expect(cut).toBe(1);
+    const { harness, fileId } = await archiveCutMidCopy({ deletionPolicy: 'mirror' }, 'gone', PART, (harness, recordFileId) => harness.sim.model.deleteFile(recordFileId));
     expect(harness.sim.downloads.log.filter((e) => e.status === 404).length).toBeGreaterThan(0);
     const file = (await harness.index.getRecordFile(fileId))!;
     expect({ flagged: file.sourceDeletedAt !== undefined, status: file.artifacts.video!.status }).toEqual({ flagged: true, status: 'deleted' });
