@@ -6,7 +6,19 @@ import { createHash } from 'node:crypto';
 import type { Harness } from './ingest-harness.ts';
 import { seededSha256 } from '../../infra/local/simulator/seeded-bytes.ts';
 import type { SimMeetingRecording } from '../../infra/local/simulator/model.ts';
+import { meetingFromRecording, recordingCompletedEvent } from '../../infra/local/simulator/webhook-events.ts';
 import { fileStatus } from '../../shared/archive/model.ts';
+
+/** A one-file (1 MiB) recording, completed, archived without a failure: the recording, its file id and its video's key. */
+export async function archiveOne(h: Harness, subject: string): Promise<{ recording: SimMeetingRecording; fileId: string; key: string }> {
+  const recording = h.sim.model.createMeeting({ subject, hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: 1024 * 1024 }] });
+  const fileId = recording.files[0]!.recordFileId;
+  await h.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
+  expect((await h.drain()).failed).toBe(0);
+  const file = (await h.index.getRecordFile(fileId))!;
+  expect(fileStatus(file)).toBe('archived');
+  return { recording, fileId, key: file.artifacts.video!.key! };
+}
 
 export async function objectSha256(h: Harness, key: string, bucket = h.resources.bucketName): Promise<string> {
   const object = await h.resources.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -8,11 +8,10 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
-import { dlqDepth, objectExists, objectSha256 } from '../../support/archive-assertions.ts';
+import { archiveOne, dlqDepth, objectExists, objectSha256 } from '../../support/archive-assertions.ts';
 import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { createAwsClients, type AwsClients } from '../../../shared/aws/clients.ts';
 import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent, withoutMeetingInfo } from '../../../infra/local/simulator/webhook-events.ts';
-import type { SimMeetingRecording } from '../../../infra/local/simulator/model.ts';
 import { seededSha256 } from '../../../infra/local/simulator/seeded-bytes.ts';
 import { INGEST_METRIC_NAMES } from '../../../shared/ingest/ingest-metrics.ts';
 import { askTencentForFile } from '../../../shared/ingest/source-presence.ts';
@@ -44,16 +43,6 @@ async function leftovers(harness: Harness): Promise<string[]> {
     new ScanCommand({ TableName: harness.resources.tableName, FilterExpression: 'begins_with(pk, :c) OR begins_with(pk, :l)', ExpressionAttributeValues: { ':c': 'COPY#', ':l': 'LEASE#' }, ConsistentRead: true }),
   );
   return (page.Items ?? []).map((item) => String(item.pk));
-}
-
-async function archiveOne(harness: Harness, sizeBytes = MiB): Promise<{ recording: SimMeetingRecording; fileId: string; key: string }> {
-  const recording = harness.sim.model.createMeeting({ subject: 'deletion', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes }] });
-  const fileId = recording.files[0]!.recordFileId;
-  await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-  expect((await harness.drain()).failed).toBe(0);
-  const file = (await harness.index.getRecordFile(fileId))!;
-  expect(fileStatus(file)).toBe('archived');
-  return { recording, fileId, key: file.artifacts.video!.key! };
 }
 
 async function start(options: HarnessOptions = {}): Promise<Harness> {
@@ -90,7 +79,7 @@ describe('recording.deleted', () => {
   it('changes nothing under mirror when Tencent still serves the file (a forged event), and counts it', async () => {
     const metrics = new RecordingMetrics({ namespace: 'Test', serviceName: 'ingest' });
     const harness = await start({ deletionPolicy: 'mirror', metrics });
-    const { recording, fileId, key } = await archiveOne(harness);
+    const { recording, fileId, key } = await archiveOne(harness, 'deletion');
     // Signed with the webhook token, but Tencent never deleted the file.
     await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
@@ -103,7 +92,7 @@ describe('recording.deleted', () => {
 
   it('does not flag a file Tencent still serves under retain', async () => {
     const harness = await start();
-    const { recording, fileId } = await archiveOne(harness);
+    const { recording, fileId } = await archiveOne(harness, 'deletion');
     await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
     expect((await harness.index.getRecordFile(fileId))!.sourceDeletedAt).toBeUndefined();
@@ -120,7 +109,7 @@ describe('recording.deleted', () => {
     const lagging: AwsClients = createAwsClients({ dynamodbEndpoint: proxy.endpoint, awsEndpoint: process.env.TEST_AWS_ENDPOINT!, forcePathStyle: true, region: 'us-east-1' });
     cleanups.push(() => lagging.dynamo.destroy(), () => proxy.close());
     const harness = await start({ deletionPolicy: 'mirror', functionClients: (direct) => ({ ...direct, dynamo: lagging.dynamo }) });
-    const { recording, fileId, key } = await archiveOne(harness);
+    const { recording, fileId, key } = await archiveOne(harness, 'deletion');
     harness.sim.model.deleteFile(fileId);
     await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
     expect((await harness.drain()).failed).toBe(0);
@@ -172,7 +161,7 @@ describe('recording.deleted', () => {
     const versioned: AwsClients = createAwsClients({ dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT!, awsEndpoint: proxy.endpoint, forcePathStyle: true, region: 'us-east-1' });
     cleanups.push(() => versioned.s3.destroy(), () => proxy.close());
     const harness = await start({ deletionPolicy: 'mirror', functionClients: (direct) => ({ ...direct, s3: versioned.s3 }) });
-    const { recording, fileId, key } = await archiveOne(harness);
+    const { recording, fileId, key } = await archiveOne(harness, 'deletion');
     let listings = 0;
     proxy.intercept = (request) => {
       const url = new URL(request.url, 'http://s3.local');
@@ -204,7 +193,7 @@ describe('recording.deleted', () => {
 describe('deleting every version on fauxqs', () => {
   it('lists no versions there, and removes the object without a VersionId', async () => {
     const harness = await start();
-    const { key } = await archiveOne(harness);
+    const { key } = await archiveOne(harness, 'deletion');
     const removed = await deleteEveryVersion(harness.resources.clients.s3, harness.resources.bucketName, key);
     expect(removed).toEqual({ versionIds: [], unversioned: true });
     expect(await objectExists(harness, key)).toBe(false);
@@ -362,7 +351,7 @@ describe('a gone answer is confirmed before anything is dropped', () => {
 
   it('under mirror, a file Tencent has just listed keeps its archived copy when its address answers 9003 twice and the message carried the wrong window', async () => {
     const harness = await start({ deletionPolicy: 'mirror' });
-    const { recording, fileId, key } = await archiveOne(harness);
+    const { recording, fileId, key } = await archiveOne(harness, 'deletion');
     const file = recording.files[0]!;
     // An event of a recurring meeting whose times point ten days away from the recording (open point #1).
     const wrongStartSec = Math.floor(file.recordStartTimeMs / 1000) - 10 * 86_400;

@@ -12,12 +12,12 @@ import { RECORDS_DELETE_BUDGET, RECORDS_DELETE_LIMIT_PER_MINUTE } from '../../..
 import { fileStatus } from '../../../shared/archive/model.ts';
 import type { SourceCleanupSettings } from '../../../shared/config/environment.ts';
 import { parseTencentConfig } from '../../../shared/tencent/config.ts';
-import { meetingFromRecording, recordingCompletedEvent, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
+import { meetingFromRecording, recordingDeletedEvent } from '../../../infra/local/simulator/webhook-events.ts';
 import type { DeliveryRecord } from '../../../infra/local/simulator/webhook-sender.ts';
 import { startHarness, type Harness } from '../../support/ingest-harness.ts';
 import { tableAndQueueOf } from '../../support/aws.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
-import { objectExists } from '../../support/archive-assertions.ts';
+import { archiveOne, objectExists } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,16 +33,6 @@ afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function archiveOne(harness: Harness, subject = 'cleanup') {
-  const recording = harness.sim.model.createMeeting({ subject, hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-  const fileId = recording.files[0]!.recordFileId;
-  await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-  expect((await harness.drain()).failed).toBe(0);
-  const file = (await harness.index.getRecordFile(fileId))!;
-  expect(fileStatus(file)).toBe('archived');
-  return { recording, fileId, key: file.artifacts.video!.key! };
-}
 
 /** One reconcile invocation at `clock`, with the cleanup settings given. */
 async function reconcile(
@@ -82,7 +72,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
   it('deletes at Tencent only a verified copy past the age, records deleted_by archive, and the echoed recording.deleted keeps the copy under mirror', async () => {
     h = await startHarness({ deletionPolicy: 'mirror' });
     announceToWebhook(h);
-    const archived = await archiveOne(h);
+    const archived = await archiveOne(h, 'cleanup');
     // A file whose copy never completed: old enough, but not verified.
     const unverified = h.sim.model.createMeeting({ subject: 'unverified', hostUserId: h.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
     const unverifiedId = unverified.files[0]!.recordFileId;
@@ -134,7 +124,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
 
   it('dry run and a setting of 0 delete nothing; a legal hold keeps the file at Tencent until it is lifted', async () => {
     h = await startHarness();
-    const archived = await archiveOne(h);
+    const archived = await archiveOne(h, 'cleanup');
     const clock = new FakeClock(Date.now() + 31 * DAY_MS);
 
     const dry = await reconcile(h, clock, { afterDays: 30, dryRun: true });
@@ -160,7 +150,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
 
   it('checks the copy again after waiting for its DELETE budget: an artifact Tencent announced meanwhile keeps the file at Tencent', async () => {
     h = await startHarness();
-    const archived = await archiveOne(h);
+    const archived = await archiveOne(h, 'cleanup');
     const clock = new FakeClock(Date.now() + 31 * DAY_MS);
     // The minute's DELETE budget is spent: the cleanup waits, and meanwhile Tencent announces AI
     // minutes for the file (an event the ingest worker notes before it copies them).
@@ -183,7 +173,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
 
   it('under the seed operator form answering {} to the SDK form, deletes only once the other form is confirmed', async () => {
     h = await startHarness({ simulator: { readings: { operatorForm: 'seed', otherFormAnswer: 'empty' } } });
-    const archived = await archiveOne(h);
+    const archived = await archiveOne(h, 'cleanup');
     await reconcile(h, new FakeClock(Date.now() + 31 * DAY_MS), { afterDays: 30 });
     expect(h.sim.model.getFile(archived.fileId)).toBeUndefined();
     const forms = h.sim.counters.log.filter((l) => l.endpoint === 'deleteFile').map((l) => (l.target.includes('userid=') ? 'seed' : 'sdk'));
@@ -195,7 +185,7 @@ describe('source cleanup (reconcile, simulator + emulators)', () => {
 describe('legal hold against mirror deletion and expiry', () => {
   it('a held recording survives a confirmed Tencent deletion under mirror and expiry; lifted, it expires', async () => {
     h = await startHarness({ deletionPolicy: 'mirror' });
-    const archived = await archiveOne(h);
+    const archived = await archiveOne(h, 'cleanup');
     const marks = new ArchiveMarks({ dynamo: h.resources.clients.dynamo, tableName: h.resources.tableName });
     await marks.setLegalHold(archived.recording.meetingRecordId, { by: 'test', since: new Date().toISOString() });
 
