@@ -23,7 +23,7 @@ import { parseTencentConfig } from '../../../shared/tencent/config.ts';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/ingest-harness.ts';
 import { tableAndQueueOf } from '../../support/aws.ts';
 import { indexRecording } from '../../support/indexed-recording.ts';
-import { dlqDepth } from '../../support/archive-assertions.ts';
+import { archiveOne, dlqDepth } from '../../support/archive-assertions.ts';
 import { ofType, readEventLines } from '../../support/archive-events.ts';
 
 jest.setTimeout(180_000);
@@ -139,10 +139,7 @@ describe('Recording Archived', () => {
 
   it('is published again, with a new event_id and every artifact, when Tencent adds AI minutes to an archived file', async () => {
     const harness = await start();
-    const recording = harness.sim.model.createMeeting({ subject: 'minutes later', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
+    const { recording, fileId } = await archiveOne(harness, 'minutes later');
     harness.sim.model.addTextArtifacts(fileId, { aiMinutes: [{ fileType: 'docx', sizeBytes: 2048 }] });
     const summary = smartFullSummaryEvent(meetingFromRecording(recording), [fileId]);
     await harness.deliver(summary);
@@ -158,10 +155,7 @@ describe('the outbox: a process that dies (or a publisher that fails) between th
   it('loses no event: the change is recorded with its event, and the reconcile sweep publishes it once, leaving younger ones to their writer', async () => {
     // EventBridge unreachable: the file publisher's path is a directory it cannot append to.
     const harness = await start({ eventPublisher: new FileEventPublisher({ path: mkdtempSync(join(tmpdir(), 'unwritable-')), print: () => undefined }) });
-    const recording = harness.sim.model.createMeeting({ subject: 'outbox', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
+    const { recording, fileId } = await archiveOne(harness, 'outbox');
     expect((await harness.index.getRecordFile(fileId))!.artifacts.video!.status).toBe('archived');
     // A worker that died right after its write never ran the publication: this index has no dispatcher.
     await harness.index.markSourceDeleted({ recordFileIds: [fileId] }, Date.now());
@@ -184,10 +178,7 @@ describe('the outbox: a process that dies (or a publisher that fails) between th
 describe('Recording Deleted At Source and Recording Removed From Archive', () => {
   it('retain: a confirmed deletion is published once (deleted_by tencent) with the copies kept; a repeated recording.deleted publishes nothing more', async () => {
     const harness = await start();
-    const recording = harness.sim.model.createMeeting({ subject: 'retained', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
+    const { recording, fileId } = await archiveOne(harness, 'retained');
     harness.sim.model.deleteFile(fileId);
     await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
     await harness.deliver(recordingDeletedEvent(meetingFromRecording(recording), [fileId]));
@@ -226,10 +217,7 @@ describe('Recording Deleted At Source and Recording Removed From Archive', () =>
 
   it('source cleanup and expiry (through the same index writes): deleted_by archive, removed_by expiry, once each', async () => {
     const harness = await start();
-    const recording = harness.sim.model.createMeeting({ subject: 'cleanup', hostUserId: harness.sim.credentials.operatorId, files: [{ sizeBytes: MiB }] });
-    const fileId = recording.files[0]!.recordFileId;
-    await harness.deliver(recordingCompletedEvent(meetingFromRecording(recording), [fileId]));
-    expect((await harness.drain()).failed).toBe(0);
+    const { recording, fileId } = await archiveOne(harness, 'cleanup');
     const index = indexWithEvents(harness);
     await index.markSourceDeleted({ recordFileIds: [fileId] }, Date.now(), 'archive');
     await index.markSourceDeleted({ recordFileIds: [fileId] }, Date.now(), 'archive');
