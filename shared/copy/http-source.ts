@@ -7,6 +7,7 @@
 import { IntegrityError, SourceLinkGoneError, TransientError, type ErrorContext } from '../errors.ts';
 import { DownloadRefusedError } from './download-policy.ts';
 import type { SourceFetch } from './guarded-fetch.ts';
+import { directBodyOf } from './link-get.ts';
 import { SequentialReader } from './sequential-reader.ts';
 import { backoff, describe, isShortBody, ShortBodyError } from './source-retry.ts';
 
@@ -232,29 +233,46 @@ export class HttpSource {
         }
         if (!res.body) throw new ShortBodyError(0, end - position);
         // A 200 (Range ignored, position 0) carries the whole file: keep what we need, drop the rest.
-        const reader = res.body.getReader();
         let stopped = false;
-        try {
-          while (position < end && !stopped) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            lastProgress = Date.now();
-            const room = end - position;
-            if (value.length > room && res.status === 206) {
-              throw this.error('integrity', `source sent more bytes than the requested range`, { start, end });
-            }
-            const take = Math.min(room, value.length);
-            consuming = true;
-            const answer = consume(take === value.length ? value : value.subarray(0, take), position);
-            const more = typeof answer === 'boolean' ? answer : await answer;
+        const take = (value: Uint8Array): boolean | Promise<boolean> => {
+          lastProgress = Date.now();
+          const room = end - position;
+          if (value.length > room && res.status === 206) {
+            throw this.error('integrity', `source sent more bytes than the requested range`, { start, end });
+          }
+          const length = Math.min(room, value.length);
+          const advance = (more: boolean) => {
             consuming = false;
             lastProgress = Date.now();
-            position += take;
+            position += length;
             if (more === false) stopped = true;
+            return !stopped && position < end;
+          };
+          consuming = true;
+          const answer = consume(length === value.length ? value : value.subarray(0, length), position);
+          return typeof answer === 'boolean' ? advance(answer) : answer.then(advance);
+        };
+        // The guarded fetch's own reader hands over views of its read buffer, no copy per chunk.
+        const direct = directBodyOf(res);
+        if (direct) {
+          try {
+            await direct.consume(take);
+          } finally {
+            direct.cancel();
           }
-        } finally {
-          if (position < end || res.status === 200) await reader.cancel().catch(() => undefined);
-          reader.releaseLock();
+        } else {
+          const reader = res.body.getReader();
+          try {
+            while (position < end && !stopped) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              const more = take(value);
+              if (typeof more !== 'boolean') await more;
+            }
+          } finally {
+            if (position < end || res.status === 200) await reader.cancel().catch(() => undefined);
+            reader.releaseLock();
+          }
         }
         if (stopped) return;
         if (position < end) throw new ShortBodyError(position - before, end - before);

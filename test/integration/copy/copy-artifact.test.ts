@@ -16,6 +16,7 @@ import { copyArtifact } from '../../../shared/copy/copy-artifact.ts';
 import type { CopyArtifactOptions } from '../../../shared/copy/copy-types.ts';
 import { DynamoCheckpointStore, type CheckpointKey, type CheckpointStore, type CopyCheckpoint } from '../../../shared/copy/checkpoint-store.ts';
 import { crc32ToBase64 } from '../../../shared/copy/crc32.ts';
+import { createGuardedFetch } from '../../../shared/copy/guarded-fetch.ts';
 import { contentDisposition, downloadFileName } from '../../../shared/copy/s3-keys.ts';
 import { IntegrityError, TransientError } from '../../../shared/errors.ts';
 import { startDiscardS3, type DiscardS3 } from '../../../bench/support/discard-s3.ts';
@@ -53,8 +54,11 @@ beforeEach(() => {
 
 const source = (size: number, fileName = 'file.mp4') => registerSource(service, size, fileName);
 
+// The archive's own link reader (link-get.ts), as artifact-copier.ts wires it; plain fetch is the
+// reader of connections.test.ts and completion.test.ts.
+const linkFetch = createGuardedFetch({ allowInsecureLoopback: true, hostAllowlist: [] });
 const baseOptions = (src: { artifactKey: string; size: number }, overrides: Partial<CopyArtifactOptions> = {}) =>
-  copyOptionsFor(src, { s3, bucket: resources.bucketName, keyPrefix: 'copy-test', server, checkpoints: store }, overrides);
+  copyOptionsFor(src, { s3, bucket: resources.bucketName, keyPrefix: 'copy-test', server, checkpoints: store }, { fetchSource: linkFetch, ...overrides });
 
 async function seededCrc32(seed: string, size: number): Promise<string> {
   let crc = 0;
