@@ -82,14 +82,21 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
     let chunkLeft = 0;
     let bodyDone = false;
     let failure: Error | undefined;
-    /** Body bytes read before a consumer came (they arrived with the head): copied, replayed first. */
-    let early: Buffer | undefined;
-    /** The rest of a read the consumer asked us to hold (a view of readBuffer; the socket is paused). */
-    let held: Buffer | undefined;
+    /**
+     * Bytes read while nobody may take them (no consumer yet, or the consumer holds a view), in
+     * order. Each is its own memory: copied from the shared read buffer, or read into a fresh one.
+     */
+    const backlog: Buffer[] = [];
+    /** The consumer holds a view of the read buffer: further reads go to fresh buffers. */
+    let waiting = false;
+    let peerEnded = false;
     let consumer: BodyConsumer | undefined;
     let finish: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
-    const onread = { buffer: readBuffer, callback: (length: number, buffer: Buffer) => onBytes(buffer.subarray(0, length)) };
+    // A pause only takes effect after the current read (TLS hands over every record it decrypted),
+    // so while the consumer holds a view, the next read must not overwrite it.
+    const nextReadBuffer = () => (waiting ? Buffer.allocUnsafe(READ_BUFFER_BYTES) : readBuffer);
+    const onread = { buffer: nextReadBuffer, callback: (length: number, buffer: Buffer) => onBytes(buffer.subarray(0, length), buffer !== readBuffer) };
     if (signal?.aborted) return reject(signal.reason);
     const options = { host: hostname, port, lookup, onread };
     const socket: net.Socket = secure
@@ -103,6 +110,7 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
       bodyDone = true;
       if (error) failure = error;
       signal?.removeEventListener('abort', onAbort);
+      backlog.length = 0;
       socket.destroy();
       if (finish) {
         if (failure) finish.reject(failure);
@@ -119,15 +127,13 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
       end(reported);
     });
     socket.once('end', () => {
+      peerEnded = true;
       if (!settledHead) {
         settledHead = true;
         reject(Object.assign(new Error('connection closed before a response'), { code: 'ECONNRESET' }));
         return end();
       }
-      if (framing.kind === 'close') return end();
-      if (framing.kind === 'length' && framing.remaining > 0) return end(shortBody(received, framing.declared));
-      if (framing.kind === 'chunked') return end(Object.assign(new Error('chunked body ended before its last chunk'), { code: SHORT_BODY_CODE }));
-      end();
+      if (!waiting && backlog.length === 0) endOfStream();
     });
     socket.write(
       `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
@@ -137,22 +143,41 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
         'Connection: close\r\n\r\n',
     );
 
-    /** Socket bytes; false pauses the socket (the read buffer is then left alone). */
-    function onBytes(bytes: Buffer): boolean {
+    /** The peer closed and every byte before it was taken: a complete or a short body. */
+    function endOfStream(): void {
+      if (framing.kind === 'length' && framing.remaining > 0) return end(shortBody(received, framing.declared));
+      if (framing.kind === 'chunked') return end(Object.assign(new Error('chunked body ended before its last chunk'), { code: SHORT_BODY_CODE }));
+      end();
+    }
+
+    /** Socket bytes (`owned`: in a buffer of their own); false pauses the socket. */
+    function onBytes(bytes: Buffer, owned: boolean): boolean {
       if (bodyDone) return false;
       if (!settledHead) {
         head = head.length === 0 ? Buffer.from(bytes) : Buffer.concat([head, bytes]);
         const rest = parseHead();
-        if (rest === undefined) return true;
+        if (rest === undefined) return !bodyDone;
         if (framing.kind === 'none') {
           end();
           return false;
         }
-        if (rest.length > 0) early = rest;
+        if (rest.length > 0) backlog.push(rest);
         // Nobody reads yet: hold the socket until a consumer (or the body stream) asks.
         return false;
       }
+      if (!consumer || waiting || backlog.length > 0) {
+        backlog.push(owned ? bytes : Buffer.from(bytes));
+        return false;
+      }
       return feed(bytes);
+    }
+
+    /** Feeds the backlog while the consumer takes bytes; reads on once it is empty. */
+    function drain(): void {
+      while (backlog.length > 0 && !waiting && !bodyDone) feed(backlog.shift()!);
+      if (waiting || bodyDone) return;
+      if (peerEnded) endOfStream();
+      else socket.resume();
     }
 
     /** Parses the head once complete; answers the body bytes after it, or undefined to read on. */
@@ -218,9 +243,7 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
       return new Promise<void>((resolve, reject) => {
         finish = { resolve, reject };
         if (bodyDone) return failure ? reject(failure) : resolve();
-        const pending = early;
-        early = undefined;
-        if (!pending || feed(pending)) socket.resume();
+        drain();
       });
     }
 
@@ -276,14 +299,13 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
           return false;
         }
         if (answer !== true) {
-          held = data;
+          waiting = true;
+          if (data.length > 0) backlog.unshift(data);
           answer.then(
             (more) => {
-              if (!more) return end();
-              const rest = held!;
-              held = undefined;
-              if (complete) return end();
-              if (feed(rest)) socket.resume();
+              waiting = false;
+              if (!more || complete) return end();
+              drain();
             },
             (error: unknown) => end(error instanceof Error ? error : new Error(String(error))),
           );
