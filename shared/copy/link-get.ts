@@ -21,6 +21,8 @@ export const SHORT_BODY_CODE = 'ERR_SOURCE_SHORT_BODY';
 
 const NULL_BODY = new Set([204, 205, 304]);
 const READ_BUFFER_BYTES = 128 * 1024;
+/** Reads while the consumer holds a view: TLS records it already decrypted (≤ 16 KiB each). */
+const WAITING_READ_BYTES = 32 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/;
@@ -95,8 +97,18 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
 
     // A pause only takes effect after the current read (TLS hands over every record it decrypted),
     // so while the consumer holds a view, the next read must not overwrite it.
-    const nextReadBuffer = () => (waiting ? Buffer.allocUnsafe(READ_BUFFER_BYTES) : readBuffer);
-    const onread = { buffer: nextReadBuffer, callback: (length: number, buffer: Buffer) => onBytes(buffer.subarray(0, length), buffer !== readBuffer) };
+    const nextReadBuffer = () => (waiting ? Buffer.allocUnsafe(WAITING_READ_BYTES) : readBuffer);
+    const onread = {
+      buffer: nextReadBuffer,
+      callback: (length: number, buffer: Buffer) => {
+        try {
+          return onBytes(buffer.subarray(0, length), buffer !== readBuffer);
+        } catch (error) {
+          // Nothing may escape into the socket's read callback (a Response refusing a status, say).
+          return failed(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+    };
     if (signal?.aborted) return reject(signal.reason);
     const options = { host: hostname, port, lookup, onread };
     const socket: net.Socket = secure
@@ -215,8 +227,8 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
         else if (lengths.length > 1 || (lengths[0] !== undefined && !/^\d+$/.test(lengths[0]))) return fail(new Error('invalid Content-Length'));
         else if (lengths[0] !== undefined) framing = Number(lengths[0]) === 0 ? { kind: 'none' } : { kind: 'length', remaining: Number(lengths[0]), declared: Number(lengths[0]) };
         else framing = { kind: 'close' };
-        settledHead = true;
         const response = new Response(framing.kind === 'none' ? null : bodyStream(), { status: code, statusText: status[2] ?? '', headers: answer });
+        settledHead = true;
         if (framing.kind !== 'none') directBodies.set(response, { consume: startConsumer, cancel: () => end() });
         resolve(response);
         return Buffer.from(rest);

@@ -16,7 +16,7 @@ const BODY = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (
 
 let server: Server;
 let port: number;
-let answer: (socket: Socket) => void | Promise<void>;
+let answer: (socket: Socket) => unknown;
 
 beforeAll(async () => {
   server = createServer((socket) => {
@@ -136,6 +136,8 @@ test('a consumer answering false ends the read; an abort ends it with the signal
 });
 
 test('a malformed answer is an error, not a body', async () => {
+  answer = (socket) => socket.end('HTTP/1.1 600 Nonsense\r\nContent-Length: 5\r\n\r\nabcde');
+  await expect(linkGet(target(), {})).rejects.toThrow(/status/);
   answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nabcde');
   await expect(linkGet(target(), {})).rejects.toThrow(/Content-Length/);
   answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc');
