@@ -20,7 +20,7 @@ import type { LookupFunction } from 'node:net';
 export const SHORT_BODY_CODE = 'ERR_SOURCE_SHORT_BODY';
 
 const NULL_BODY = new Set([204, 205, 304]);
-// Half of this machine's per-core L2: a read is copied into its part and CRC'd while still in cache.
+// This machine's per-core L2 (512 KiB): a read is copied into its part and CRC'd while still in cache.
 // 128 KiB reads cost 2.13 CPU-s/GiB, 512 KiB 1.73, 1–4 MiB 1.66–1.79 (loopback; TLS delivers at
 // most a 16 KiB record per read whatever the buffer).
 const READ_BUFFER_BYTES = 512 * 1024;
