@@ -8,10 +8,11 @@
 // measured against this reader, which hands the engine views into the reused read buffer instead.
 // The engine copies each view into its part buffer before it asks for the next one.
 //
-// The request is `Connection: close`: one socket per ranged GET, and the engine makes one GET per
-// segment of parts, so a handshake per segment is what reuse would save. The answer is a web
-// Response (status, headers, a body stream that copies each chunk) so every caller reads it as it
-// reads fetch's; the engine's hot path takes the body through `directBodyOf` instead.
+// A socket whose answer was read to its end is kept for the next GET to the same checked address
+// and host (a few seconds), as node:http's keep-alive agent did, so the engine's next segment does
+// not pay a new handshake to a far-away host. The answer is a web Response (status, headers, a body
+// stream that copies each chunk) so every caller reads it as it reads fetch's; the engine's hot path
+// takes the body through `directBodyOf` instead.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { LookupFunction } from 'node:net';
@@ -61,11 +62,59 @@ function shortBody(received: number, declared: number): Error {
 
 type Framing = { kind: 'length'; remaining: number; declared: number } | { kind: 'chunked' } | { kind: 'close' } | { kind: 'none' };
 
-export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Response> {
-  const { url } = target;
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n:]/.test(name) || /[\r\n]/.test(value)) return Promise.reject(new TypeError(`invalid request header ${name}`));
+/** A socket with its read buffer; between two GETs it waits in `idle`, paused and unreferenced. */
+interface Connection {
+  socket: net.Socket;
+  readonly key: string;
+  readonly readBuffer: Buffer;
+  /** The consumer holds a view of readBuffer: further reads go to fresh buffers. */
+  waiting: boolean;
+  /** The current GET's handlers; none while idle. */
+  request?: { onBytes(bytes: Buffer, owned: boolean): boolean; onError(error: Error): void; onEnd(): void };
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** Below the usual 5 s keep-alive of servers, so a kept socket is rarely one the server is closing. */
+const IDLE_MS = 4000;
+const MAX_IDLE_PER_KEY = 16;
+const idle = new Map<string, Connection[]>();
+
+function drop(connection: Connection): void {
+  const list = idle.get(connection.key);
+  const at = list?.indexOf(connection) ?? -1;
+  if (list && at >= 0) list.splice(at, 1);
+  if (list?.length === 0) idle.delete(connection.key);
+  clearTimeout(connection.idleTimer);
+  connection.socket.destroy();
+}
+
+function park(connection: Connection): void {
+  connection.request = undefined;
+  connection.waiting = false;
+  const list = idle.get(connection.key) ?? [];
+  if (connection.socket.destroyed || list.length >= MAX_IDLE_PER_KEY) return void connection.socket.destroy();
+  list.push(connection);
+  idle.set(connection.key, list);
+  connection.socket.unref();
+  connection.idleTimer = setTimeout(() => drop(connection), IDLE_MS);
+  connection.idleTimer.unref();
+}
+
+function takeIdle(key: string): Connection | undefined {
+  const list = idle.get(key);
+  for (let connection = list?.pop(); connection; connection = list?.pop()) {
+    clearTimeout(connection.idleTimer);
+    if (!connection.socket.destroyed) {
+      connection.socket.ref();
+      return connection;
+    }
   }
+  idle.delete(key);
+  return undefined;
+}
+
+function open(target: LinkGetTarget, key: string): Connection {
+  const { url } = target;
   const lookup: LookupFunction = (_hostname, options, callback) => {
     // With autoSelectFamily (Node's default) net asks for every address at once.
     if ((options as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
@@ -73,8 +122,53 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
   };
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
-  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const connection: Connection = { socket: undefined as unknown as net.Socket, key, readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), waiting: false };
+  // A pause only takes effect after the current read (TLS hands over every record it decrypted),
+  // so while the consumer holds a view, the next read must not overwrite it.
+  const onread = {
+    buffer: () => (connection.waiting ? Buffer.allocUnsafe(WAITING_READ_BYTES) : connection.readBuffer),
+    callback: (length: number, buffer: Buffer) => {
+      // Bytes on an idle socket answer nothing we asked: it cannot be reused.
+      if (!connection.request) {
+        drop(connection);
+        return false;
+      }
+      return connection.request.onBytes(buffer.subarray(0, length), buffer !== connection.readBuffer);
+    },
+  };
+  const options = { host: hostname, port, lookup, onread };
+  connection.socket = secure
+    ? tls.connect({ ...options, ALPNProtocols: ['http/1.1'], ...(net.isIP(hostname) ? {} : { servername: hostname }) })
+    : net.connect(options);
+  connection.socket.on('error', (error: Error) => (connection.request ? connection.request.onError(error) : drop(connection)));
+  connection.socket.on('end', () => (connection.request ? connection.request.onEnd() : drop(connection)));
+  return connection;
+}
+
+/** The failure of a kept socket the server had closed meanwhile: the GET is sent again on a new one. */
+const STALE = Symbol('stale connection');
+
+export async function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Response> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n:]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`invalid request header ${name}`);
+  }
+  const key = `${target.url.protocol}//${target.family === 6 ? `[${target.address}]` : target.address}/${target.url.host}`;
+  const kept = takeIdle(key);
+  if (kept) {
+    try {
+      return await get(kept, target, headers, signal);
+    } catch (error) {
+      if (!(error as { [STALE]?: boolean })[STALE] || signal?.aborted) throw error;
+    }
+  }
+  return get(open(target, key), target, headers, signal);
+}
+
+function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Response> {
+  const { url } = target;
+  const socket = connection.socket;
+  const reused = connection.socket.bytesRead > 0;
 
   return new Promise<Response>((resolve, reject) => {
     let settledHead = false;
@@ -92,71 +186,69 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
      * order. Each is its own memory: copied from the shared read buffer, or read into a fresh one.
      */
     const backlog: Buffer[] = [];
-    /** The consumer holds a view of the read buffer: further reads go to fresh buffers. */
-    let waiting = false;
+    let keepAlive = false;
+    let gotBytes = false;
     let peerEnded = false;
     let consumer: BodyConsumer | undefined;
     let finish: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
-    // A pause only takes effect after the current read (TLS hands over every record it decrypted),
-    // so while the consumer holds a view, the next read must not overwrite it.
-    const nextReadBuffer = () => (waiting ? Buffer.allocUnsafe(WAITING_READ_BYTES) : readBuffer);
-    const onread = {
-      buffer: nextReadBuffer,
-      callback: (length: number, buffer: Buffer) => {
-        try {
-          return onBytes(buffer.subarray(0, length), buffer !== readBuffer);
-        } catch (error) {
-          // Nothing may escape into the socket's read callback (a Response refusing a status, say).
-          return failed(error instanceof Error ? error : new Error(String(error)));
-        }
-      },
-    };
     if (signal?.aborted) return reject(signal.reason);
-    const options = { host: hostname, port, lookup, onread };
-    const socket: net.Socket = secure
-      ? tls.connect({ ...options, ALPNProtocols: ['http/1.1'], ...(net.isIP(hostname) ? {} : { servername: hostname }) })
-      : net.connect(options);
-
     const onAbort = () => socket.destroy(signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const end = (error?: Error) => {
+    /** `reusable`: the answer ended exactly where its framing said, with nothing after it. */
+    const end = (error?: Error, reusable = false) => {
       if (bodyDone) return;
       bodyDone = true;
       if (error) failure = error;
       signal?.removeEventListener('abort', onAbort);
+      if (reusable && !error && keepAlive && !peerEnded && backlog.length === 0) park(connection);
+      else socket.destroy();
       backlog.length = 0;
-      socket.destroy();
       if (finish) {
         if (failure) finish.reject(failure);
         else finish.resolve();
       }
     };
 
-    socket.once('error', (error: Error) => {
-      const reported = signal?.aborted ? (signal.reason as Error) : error;
-      if (!settledHead) {
-        settledHead = true;
-        reject(reported);
-      }
-      end(reported);
-    });
-    socket.once('end', () => {
-      peerEnded = true;
-      if (!settledHead) {
-        settledHead = true;
-        reject(Object.assign(new Error('connection closed before a response'), { code: 'ECONNRESET' }));
-        return end();
-      }
-      if (!waiting && backlog.length === 0) endOfStream();
-    });
+    /** Before any byte of the answer, a kept socket's failure means the server had closed it. */
+    const beforeAnswer = (error: Error) => (reused && !gotBytes ? Object.assign(error, { [STALE]: true }) : error);
+    connection.request = {
+      onBytes: (bytes, owned) => {
+        gotBytes = true;
+        try {
+          return onBytes(bytes, owned);
+        } catch (error) {
+          // Nothing may escape into the socket's read callback (a Response refusing a status, say).
+          return failed(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+      onError: (error) => {
+        const reported = signal?.aborted ? (signal.reason as Error) : beforeAnswer(error);
+        if (!settledHead) {
+          settledHead = true;
+          reject(reported);
+        }
+        end(reported);
+      },
+      onEnd: () => {
+        peerEnded = true;
+        if (!settledHead) {
+          settledHead = true;
+          reject(beforeAnswer(Object.assign(new Error('connection closed before a response'), { code: 'ECONNRESET' })));
+          return end();
+        }
+        if (!connection.waiting && backlog.length === 0) endOfStream();
+      },
+    };
     socket.write(
       `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
         Object.entries(headers)
           .map(([name, value]) => `${name}: ${value}\r\n`)
           .join('') +
-        'Connection: close\r\n\r\n',
+        '\r\n',
     );
+    // A kept socket was paused when its last answer ended.
+    socket.resume();
 
     /** The peer closed and every byte before it was taken: a complete or a short body. */
     function endOfStream(): void {
@@ -173,14 +265,14 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
         const rest = parseHead();
         if (rest === undefined) return !bodyDone;
         if (framing.kind === 'none') {
-          end();
+          end(undefined, rest.length === 0);
           return false;
         }
         if (rest.length > 0) backlog.push(rest);
         // Nobody reads yet: hold the socket until a consumer (or the body stream) asks.
         return false;
       }
-      if (!consumer || waiting || backlog.length > 0) {
+      if (!consumer || connection.waiting || backlog.length > 0) {
         backlog.push(owned ? bytes : Buffer.from(bytes));
         return false;
       }
@@ -189,8 +281,8 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
 
     /** Feeds the backlog while the consumer takes bytes; reads on once it is empty. */
     function drain(): void {
-      while (backlog.length > 0 && !waiting && !bodyDone) feed(backlog.shift()!);
-      if (waiting || bodyDone) return;
+      while (backlog.length > 0 && !connection.waiting && !bodyDone) feed(backlog.shift()!);
+      if (connection.waiting || bodyDone) return;
       if (peerEnded) endOfStream();
       else socket.resume();
     }
@@ -230,6 +322,8 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
         else if (lengths.length > 1 || (lengths[0] !== undefined && !/^\d+$/.test(lengths[0]))) return fail(new Error('invalid Content-Length'));
         else if (lengths[0] !== undefined) framing = Number(lengths[0]) === 0 ? { kind: 'none' } : { kind: 'length', remaining: Number(lengths[0]), declared: Number(lengths[0]) };
         else framing = { kind: 'close' };
+        // HTTP/1.1 keeps the connection unless either side says close; HTTP/1.0 closes it.
+        keepAlive = lines[0]!.startsWith('HTTP/1.1') && !/(?:^|,)\s*close\s*(?:,|$)/i.test(answer.get('connection') ?? '') && framing.kind !== 'close';
         const response = new Response(framing.kind === 'none' ? null : bodyStream(), { status: code, statusText: status[2] ?? '', headers: answer });
         settledHead = true;
         if (framing.kind !== 'none') directBodies.set(response, { consume: startConsumer, cancel: () => end() });
@@ -289,7 +383,7 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
               chunkLeft = Number.parseInt(size[1]!, 16);
               chunkState = chunkLeft === 0 ? 'trailer' : 'data';
             } else if (line === '') {
-              end();
+              end(undefined, data.length === 0);
               return false;
             }
             continue;
@@ -309,17 +403,18 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
           return failed(error instanceof Error ? error : new Error(String(error)));
         }
         const complete = framing.kind === 'length' && framing.remaining === 0;
+        // The consumer may say "enough" at the body's last byte: the connection is still whole.
         if (answer === false) {
-          end();
+          end(undefined, complete && data.length === 0);
           return false;
         }
         if (answer !== true) {
-          waiting = true;
+          connection.waiting = true;
           if (data.length > 0) backlog.unshift(data);
           answer.then(
             (more) => {
-              waiting = false;
-              if (!more || complete) return end();
+              connection.waiting = false;
+              if (!more || complete) return end(undefined, complete);
               drain();
             },
             (error: unknown) => end(error instanceof Error ? error : new Error(String(error))),
@@ -327,7 +422,7 @@ export function linkGet(target: LinkGetTarget, headers: Readonly<Record<string, 
           return false;
         }
         if (complete) {
-          end();
+          end(undefined, data.length === 0);
           return false;
         }
       }

@@ -4,6 +4,7 @@
 // cut short, and aborts. A mistake here would put wrong bytes into an archived file with a CRC32
 // computed from those same wrong bytes, so nothing downstream would notice.
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +89,7 @@ test('a chunked body (extensions, trailer, chunk lines split across reads) arriv
 
 test('informational answers (100, 103) before the real one are skipped; a head split byte by byte still parses', async () => {
   const head = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 206 Partial Content\r\n' + `Content-Range: bytes 0-9/${BODY.length}\r\nContent-Length: 10\r\n\r\n`;
-  answer = (socket) => writeSlowly(socket, [...head.split(''), BODY.subarray(0, 10)]);
+  answer = (socket) => writeSlowly(socket, [...head.split(''), BODY.subarray(0, 10)]).then(() => socket.end());
   const response = await linkGet(target(), { range: 'bytes=0-9' });
   expect(response.status).toBe(206);
   expect(response.headers.get('content-range')).toBe(`bytes 0-9/${BODY.length}`);
@@ -142,6 +143,56 @@ test('a malformed answer is an error, not a body', async () => {
   await expect(linkGet(target(), {})).rejects.toThrow(/Content-Length/);
   answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc');
   await expect(readDirect(await linkGet(target(), {}))).rejects.toThrow(/chunk size/);
+});
+
+describe('connections', () => {
+  let http: ReturnType<typeof createHttpServer>;
+  let httpPort: number;
+  let connections = 0;
+  beforeAll(async () => {
+    http = createHttpServer((req, res) => {
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.end(BODY);
+    });
+    http.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    httpPort = (http.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  });
+  beforeEach(() => {
+    // Each test starts with the server having closed whatever an earlier one left kept.
+    http.closeAllConnections();
+    connections = 0;
+  });
+  const at = (path: string) => ({ url: new URL(`http://127.0.0.1:${httpPort}${path}`), address: '127.0.0.1', family: 4 as const });
+  const whole = async (path: string) => expect(crc32(await readDirect(await linkGet(at(path), {})))).toBe(crc32(BODY));
+
+  test('answers read to their end leave the connection for the next GET: one handshake for a run of segments', async () => {
+    await whole('/a');
+    await whole('/b');
+    await whole('/c');
+    expect(connections).toBe(1);
+  });
+
+  test('a read stopped early, or an answer saying close, is not reused', async () => {
+    await directBodyOf(await linkGet(at('/a'), {}))!.consume(() => false);
+    await whole('/close');
+    await whole('/b');
+    expect(connections).toBe(3);
+  });
+
+  test('a kept connection the server closed meanwhile is replaced, and the GET still answered', async () => {
+    await whole('/a');
+    // What a server's keep-alive timeout does, without waiting for it.
+    http.closeAllConnections();
+    await pause(20);
+    await whole('/b');
+    expect(connections).toBe(2);
+  });
 });
 
 describe('over TLS', () => {
