@@ -56,6 +56,12 @@ export function park(connection: Connection): void {
   connection.socket.unref();
   connection.idleTimer = setTimeout(() => drop(connection), IDLE_MS);
   connection.idleTimer.unref();
+  // Read while idle, so that a server closing the socket, or sending bytes nobody asked for, drops
+  // it at once (the read callback and 'end' below) instead of those bytes being taken for the next
+  // GET's answer. After the tick: park runs inside a read callback whose `false` pauses the socket.
+  process.nextTick(() => {
+    if (!connection.request && !connection.socket.destroyed) connection.socket.resume();
+  });
 }
 
 export function takeIdle(key: string): Connection | undefined {

@@ -94,6 +94,12 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
     let peerEnded = false;
     let consumer: BodyConsumer | undefined;
     let finish: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    /**
+     * The consumer's promise is pending (it may still be writing the view it was given, at a
+     * position the caller advances only when it settles): `consume` settles after it, never before,
+     * so the caller cannot start another read of the same bytes meanwhile.
+     */
+    let holding = false;
 
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => socket.destroy(signal!.reason as Error);
@@ -107,11 +113,15 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
       if (reusable && !error && keepAlive && !peerEnded && backlog.length === 0) park(connection);
       else socket.destroy();
       backlog.length = 0;
-      if (finish) {
-        if (failure) finish.reject(failure);
-        else finish.resolve();
-      }
+      settle();
     };
+    function settle(): void {
+      if (!finish || !bodyDone || holding) return;
+      const { resolve: done, reject: failed } = finish;
+      finish = undefined;
+      if (failure) failed(failure);
+      else done();
+    }
 
     /** Before any byte of the answer, a kept socket's failure means the server had closed it. */
     const beforeAnswer = (error: Error) => (reused && !gotBytes ? Object.assign(error, { [STALE]: true }) : error);
@@ -203,6 +213,8 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
         if (!status) return fail(new Error('not an HTTP/1.1 response'));
         const code = Number(status[1]);
         const rest = head.subarray(at + 4);
+        // A GET asking for no upgrade: what follows a 101 is not HTTP.
+        if (code === 101) return fail(new Error('101 Switching Protocols to a GET that asked for no upgrade'));
         // Informational answers (100, 103) precede the real one.
         if (code >= 100 && code < 200) {
           head = Buffer.from(rest);
@@ -213,20 +225,31 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
           for (const line of lines.slice(1)) {
             const colon = line.indexOf(':');
             if (colon <= 0 || /^[ \t]/.test(line)) throw new Error(`malformed header line`);
-            answer.append(line.slice(0, colon), line.slice(colon + 1).trim());
+            // Only SP and HTAB are whitespace here (trim() would also take a Latin-1 non-breaking space).
+            answer.append(line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ''));
           }
         } catch (error) {
           return fail(new Error('malformed response headers', { cause: error }));
         }
-        const lengths = [...new Set((answer.get('content-length') ?? '').split(',').map((v) => v.trim()).filter(Boolean))];
+        const lengthField = answer.get('content-length');
         const coding = answer.get('transfer-encoding');
+        const http11 = lines[0]!.startsWith('HTTP/1.1');
         if (NULL_BODY.has(code)) framing = { kind: 'none' };
-        else if (coding) framing = /(?:^|,)\s*chunked\s*$/i.test(coding) ? { kind: 'chunked' } : { kind: 'close' };
-        else if (lengths.length > 1 || (lengths[0] !== undefined && !/^\d+$/.test(lengths[0]))) return fail(new Error('invalid Content-Length'));
-        else if (lengths[0] !== undefined) framing = Number(lengths[0]) === 0 ? { kind: 'none' } : { kind: 'length', remaining: Number(lengths[0]), declared: Number(lengths[0]) };
-        else framing = { kind: 'close' };
+        else if (coding !== null) {
+          // Only chunked is decoded here: another coding (gzip, say) would pass its encoded bytes off
+          // as the file, and Content-Length beside it, or an HTTP/1.0 answer, is ambiguous framing
+          // (RFC 9112 §6.1, §6.3): refused, never guessed.
+          if (!/^[ \t]*chunked[ \t]*$/i.test(coding) || lengthField !== null || !http11) return fail(new Error(`unsupported Transfer-Encoding framing: ${coding}`));
+          framing = { kind: 'chunked' };
+        } else if (lengthField !== null) {
+          // Repeats of one value are one value (RFC 9110 §8.6); anything else is invalid framing.
+          const lengths = [...new Set(lengthField.split(',').map((v) => v.replace(/^[ \t]+|[ \t]+$/g, '')))];
+          if (lengths.length !== 1 || !/^\d{1,15}$/.test(lengths[0]!)) return fail(new Error('invalid Content-Length'));
+          const declared = Number(lengths[0]);
+          framing = declared === 0 ? { kind: 'none' } : { kind: 'length', remaining: declared, declared };
+        } else framing = { kind: 'close' };
         // HTTP/1.1 keeps the connection unless either side says close; HTTP/1.0 closes it.
-        keepAlive = lines[0]!.startsWith('HTTP/1.1') && !/(?:^|,)\s*close\s*(?:,|$)/i.test(answer.get('connection') ?? '') && framing.kind !== 'close';
+        keepAlive = http11 && !/(?:^|,)\s*close\s*(?:,|$)/i.test(answer.get('connection') ?? '') && framing.kind !== 'close';
         const response = new Response(framing.kind === 'none' ? null : bodyStream(), { status: code, statusText: status[2] ?? '', headers: answer });
         settledHead = true;
         if (framing.kind !== 'none') directBodies.set(response, { consume: startConsumer, cancel: () => end() });
@@ -281,7 +304,8 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
               if (line !== '') return failed(new Error('malformed chunked body'));
               chunkState = 'size';
             } else if (chunkState === 'size') {
-              const size = /^([0-9a-fA-F]+)(?:;.*)?$/.exec(line);
+              // At most 13 hex digits: an exact integer. Whitespace may precede an extension (BWS).
+              const size = /^([0-9a-fA-F]{1,13})(?:[ \t]*;.*)?$/.exec(line);
               if (!size) return failed(new Error('malformed chunk size'));
               chunkLeft = Number.parseInt(size[1]!, 16);
               chunkState = chunkLeft === 0 ? 'trailer' : 'data';
@@ -313,14 +337,22 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
         }
         if (answer !== true) {
           connection.waiting = true;
+          holding = true;
           if (data.length > 0) backlog.unshift(data);
           answer.then(
             (more) => {
               connection.waiting = false;
+              holding = false;
+              if (bodyDone) return settle();
               if (!more || complete) return end(undefined, complete);
               drain();
             },
-            (error: unknown) => end(error instanceof Error ? error : new Error(String(error))),
+            (error: unknown) => {
+              connection.waiting = false;
+              holding = false;
+              if (bodyDone) return settle();
+              end(error instanceof Error ? error : new Error(String(error)));
+            },
           );
           return false;
         }

@@ -228,3 +228,90 @@ describe('over TLS', () => {
     await expect(linkGet(tlsTarget('other.example.test'), {})).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 });
+
+describe('review: what an adversarial server can make of the reader', () => {
+  test('an abort while the consumer holds a view rejects consume only after the consumer settled', async () => {
+    // The caller resumes from the position its consumer reaches when its promise settles: settling
+    // first would let the caller act (retry, release the part buffer) while the consumer still
+    // writes the view it holds.
+    answer = (socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n${'x'.repeat(10)}`);
+    const controller = new AbortController();
+    const order: string[] = [];
+    let release!: () => void;
+    const consuming = directBodyOf(await linkGet(target(), {}, controller.signal))!.consume(
+      () =>
+        new Promise<boolean>((resolve) => {
+          release = () => {
+            order.push('consumer settled');
+            resolve(true);
+          };
+        }),
+    );
+    const settled = consuming.then(
+      () => order.push('consume resolved'),
+      (error: Error) => order.push(`consume rejected: ${error.message}`),
+    );
+    await pause(20);
+    controller.abort(new Error('stopped'));
+    await pause(20);
+    release();
+    await settled;
+    expect(order).toEqual(['consumer settled', 'consume rejected: stopped']);
+  });
+
+  test.each([
+    ['a transfer coding other than chunked (its bytes are not the file)', 'Transfer-Encoding: gzip\r\n\r\nabcde', /Transfer-Encoding/],
+    ['chunked after another coding', 'Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n', /Transfer-Encoding/],
+    ['chunked twice', 'Transfer-Encoding: chunked, chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n', /Transfer-Encoding/],
+    ['Transfer-Encoding beside Content-Length (ambiguous framing)', 'Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nabcde\r\n0\r\n\r\n', /Transfer-Encoding/],
+    ['an empty Content-Length', 'Content-Length:\r\n\r\nabcde', /Content-Length/],
+    ['a Content-Length with an empty member', 'Content-Length: 5,\r\n\r\nabcde', /Content-Length/],
+    ['a Content-Length past exact integers', 'Content-Length: 9007199254740993\r\n\r\nabcde', /Content-Length/],
+    ['a Content-Length ending in a non-breaking space', 'Content-Length: 5\xa0\r\n\r\nabcde', /Content-Length/],
+  ])('refused, not guessed: %s', async (_name, rest, message) => {
+    answer = (socket) => socket.end(Buffer.from(`HTTP/1.1 200 OK\r\n${rest}`, 'latin1'));
+    await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(message);
+  });
+
+  test('refused: Transfer-Encoding on an HTTP/1.0 answer, and a 101 to a GET that asked for no upgrade', async () => {
+    answer = (socket) => socket.end('HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n');
+    await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(/Transfer-Encoding/);
+    answer = (socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde');
+    await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(/101/);
+  });
+
+  test('chunk extensions after whitespace (BWS) are read; a chunk size past exact integers is refused', async () => {
+    answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 ; name=value\r\nabcde\r\n0\r\n\r\n');
+    expect((await readDirect(await linkGet(target(), {}))).toString()).toBe('abcde');
+    answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20000000000001\r\nabcde\r\n0\r\n\r\n');
+    await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(/chunk size/);
+  });
+
+  test('bytes a server sends on a kept socket between answers are never read as the next answer', async () => {
+    // A server that overran its Content-Length (or sent a 408 before closing an idle socket): the
+    // socket is dropped, and the next GET gets its own answer on a new one.
+    let requests = 0;
+    const sockets = new Set<Socket>();
+    const raw = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('data', () => {
+        requests += 1;
+        if (requests === 1) {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde');
+          setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nWRONG'), 20);
+        } else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = { url: new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/f`), address: '127.0.0.1', family: 4 as const };
+      expect((await readDirect(await linkGet(at, {}))).toString()).toBe('abcde');
+      await pause(60);
+      expect((await readDirect(await linkGet(at, {}))).toString()).toBe('right');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => raw.close(resolve));
+    }
+  });
+});
