@@ -12,16 +12,15 @@
 // answer is a web Response (status, headers, a body stream that copies each chunk) so every caller
 // reads it as it reads fetch's; the engine's hot path takes the body through `directBodyOf` instead.
 import { open, park, takeIdle, type Connection, type LinkGetTarget } from './link-connections.ts';
+import { parseHeadText, type Framing, type Head } from './link-head.ts';
 
 export type { LinkGetTarget };
 
 /** A body that ended (the peer closed cleanly) before its declared length. */
 export const SHORT_BODY_CODE = 'ERR_SOURCE_SHORT_BODY';
 
-const NULL_BODY = new Set([204, 205, 304]);
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/;
 
 /**
  * Receives the body's bytes in order: a view valid only during the call (the socket's read buffer).
@@ -47,7 +46,6 @@ function shortBody(received: number, declared: number): Error {
   return Object.assign(new Error(`body ended after ${received} of ${declared} bytes`), { code: SHORT_BODY_CODE });
 }
 
-type Framing = { kind: 'length'; remaining: number; declared: number } | { kind: 'chunked' } | { kind: 'close' } | { kind: 'none' };
 
 /** The failure of a kept socket the server had closed meanwhile: the GET is sent again on a new one. */
 const STALE = Symbol('stale connection');
@@ -208,49 +206,20 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
           if (head.length > MAX_HEAD_BYTES) fail(new Error('response head too large'));
           return undefined;
         }
-        const lines = head.subarray(0, at).toString('latin1').split('\r\n');
-        const status = STATUS_LINE.exec(lines[0] ?? '');
-        if (!status) return fail(new Error('not an HTTP/1.1 response'));
-        const code = Number(status[1]);
         const rest = head.subarray(at + 4);
-        // A GET asking for no upgrade: what follows a 101 is not HTTP.
-        if (code === 101) return fail(new Error('101 Switching Protocols to a GET that asked for no upgrade'));
+        let parsed: Head | 'informational';
+        try {
+          parsed = parseHeadText(head.subarray(0, at).toString('latin1'));
+        } catch (error) {
+          return fail(error as Error);
+        }
         // Informational answers (100, 103) precede the real one.
-        if (code >= 100 && code < 200) {
+        if (parsed === 'informational') {
           head = Buffer.from(rest);
           continue;
         }
-        const answer = new Headers();
-        try {
-          for (const line of lines.slice(1)) {
-            const colon = line.indexOf(':');
-            if (colon <= 0 || /^[ \t]/.test(line)) throw new Error(`malformed header line`);
-            // Only SP and HTAB are whitespace here (trim() would also take a Latin-1 non-breaking space).
-            answer.append(line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ''));
-          }
-        } catch (error) {
-          return fail(new Error('malformed response headers', { cause: error }));
-        }
-        const lengthField = answer.get('content-length');
-        const coding = answer.get('transfer-encoding');
-        const http11 = lines[0]!.startsWith('HTTP/1.1');
-        if (NULL_BODY.has(code)) framing = { kind: 'none' };
-        else if (coding !== null) {
-          // Only chunked is decoded here: another coding (gzip, say) would pass its encoded bytes off
-          // as the file, and Content-Length beside it, or an HTTP/1.0 answer, is ambiguous framing
-          // (RFC 9112 §6.1, §6.3): refused, never guessed.
-          if (!/^[ \t]*chunked[ \t]*$/i.test(coding) || lengthField !== null || !http11) return fail(new Error(`unsupported Transfer-Encoding framing: ${coding}`));
-          framing = { kind: 'chunked' };
-        } else if (lengthField !== null) {
-          // Repeats of one value are one value (RFC 9110 §8.6); anything else is invalid framing.
-          const lengths = [...new Set(lengthField.split(',').map((v) => v.replace(/^[ \t]+|[ \t]+$/g, '')))];
-          if (lengths.length !== 1 || !/^\d{1,15}$/.test(lengths[0]!)) return fail(new Error('invalid Content-Length'));
-          const declared = Number(lengths[0]);
-          framing = declared === 0 ? { kind: 'none' } : { kind: 'length', remaining: declared, declared };
-        } else framing = { kind: 'close' };
-        // HTTP/1.1 keeps the connection unless either side says close; HTTP/1.0 closes it.
-        keepAlive = http11 && !/(?:^|,)\s*close\s*(?:,|$)/i.test(answer.get('connection') ?? '') && framing.kind !== 'close';
-        const response = new Response(framing.kind === 'none' ? null : bodyStream(), { status: code, statusText: status[2] ?? '', headers: answer });
+        ({ framing, keepAlive } = parsed);
+        const response = new Response(framing.kind === 'none' ? null : bodyStream(), { status: parsed.code, statusText: parsed.reason, headers: parsed.headers });
         settledHead = true;
         if (framing.kind !== 'none') directBodies.set(response, { consume: startConsumer, cancel: () => end() });
         resolve(response);
