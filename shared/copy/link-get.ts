@@ -268,9 +268,11 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
             if (chunkLine.length > MAX_CHUNK_LINE) return failed(new Error('chunk size line too long'));
             if (newline < 0) continue;
             const line = chunkLine.trimEnd();
+            // Exactly a line end: bytes (even spaces) after a chunk's data mean its size was wrong.
+            const blank = chunkLine === '\r\n' || chunkLine === '\n';
             chunkLine = '';
             if (chunkState === 'data-end') {
-              if (line !== '') return failed(new Error('malformed chunked body'));
+              if (!blank) return failed(new Error('malformed chunked body'));
               chunkState = 'size';
             } else if (chunkState === 'size') {
               // At most 13 hex digits: an exact integer. Whitespace may precede an extension (BWS).
@@ -279,6 +281,7 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
               chunkLeft = Number.parseInt(size[1]!, 16);
               chunkState = chunkLeft === 0 ? 'trailer' : 'data';
             } else if (line === '') {
+              if (!blank) return failed(new Error('malformed chunked trailer'));
               end(undefined, data.length === 0);
               return false;
             }

@@ -287,6 +287,11 @@ describe('review: what an adversarial server can make of the reader', () => {
     await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(/chunk size/);
   });
 
+  test('a chunk longer than its size line said is refused, even when the excess is only spaces', async () => {
+    answer = (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde  \r\n0\r\n\r\n');
+    await expect(linkGet(target(), {}).then(readDirect)).rejects.toThrow(/malformed chunked body/);
+  });
+
   test('bytes a server sends on a kept socket between answers are never read as the next answer', async () => {
     // A server that overran its Content-Length (or sent a 408 before closing an idle socket): the
     // socket is dropped, and the next GET gets its own answer on a new one.
