@@ -149,9 +149,10 @@ interface Job {
   readonly close: boolean;
 }
 
-/** A raw server answering each request (a complete request head) with the next scripted answer. */
+/** A raw server answering each request (a complete request head) with the answer scripted for its path. */
 class RawServer {
-  readonly jobs: Job[] = [];
+  readonly jobs = new Map<string, Job>();
+  private served = 0;
   readonly requests: string[] = [];
   connections = 0;
   readonly sockets = new Set<Socket>();
@@ -170,7 +171,9 @@ class RawServer {
         for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
           this.requests.push(pending.slice(0, end));
           pending = pending.slice(end + 4);
-          const job = this.jobs.shift();
+          const path = /^GET (\/job\/\d+)/.exec(this.requests.at(-1)!)?.[1] ?? '';
+          const job = this.jobs.get(path);
+          this.jobs.delete(path);
           if (job) void this.write(socket, job);
           else socket.destroy();
         }
@@ -190,6 +193,14 @@ class RawServer {
       await new Promise<void>((resolve) => socket.write(piece, () => resolve()));
     }
     if (job.close) socket.end();
+  }
+
+  /** Scripts the answer to a GET of the path returned (a GET that never arrives leaves no answer for another). */
+  serve(job: Job): string {
+    this.served += 1;
+    const path = `/job/${this.served}`;
+    this.jobs.set(path, job);
+    return path;
   }
 
   dropConnections(): void {
@@ -272,7 +283,7 @@ describe.each([
     if (secure) setDefaultCACertificates(defaults);
     await server.stop();
   });
-  const target = () => ({ url: new URL(`${secure ? 'https' : 'http'}://${secure ? 'files.example.test' : '127.0.0.1'}:${server.port}/rec/file.mp4?sign=abc`), address: '127.0.0.1', family: 4 as const });
+  const target = (path: string) => ({ url: new URL(`${secure ? 'https' : 'http'}://${secure ? 'files.example.test' : '127.0.0.1'}:${server.port}${path}?sign=abc`), address: '127.0.0.1', family: 4 as const });
 
   test('one answer: exactly its status, fields and body bytes; a cut inside the body is an error, never a shorter file', async () => {
     const truncation = fc.option(fc.nat(), { freq: 5 });
@@ -282,8 +293,8 @@ describe.each([
         const bodyWire = scripted.wire.length - scripted.bodyStart;
         const cutAt = cut !== null && bodyWire > 0 ? scripted.bodyStart + (cut % bodyWire) : undefined;
         const wire = cutAt === undefined ? scripted.wire : scripted.wire.subarray(0, cutAt);
-        server.jobs.push({ wire, delivery, close: cutAt !== undefined || scripted.framing === 'close' });
-        const response = await linkGet(target(), { range: 'bytes=0-', 'accept-encoding': 'identity' });
+        const path = server.serve({ wire, delivery, close: cutAt !== undefined || scripted.framing === 'close' });
+        const response = await linkGet(target(path), { range: 'bytes=0-', 'accept-encoding': 'identity' });
         expectHead(response, scripted);
         const read = await readBody(response, reader);
         expect(read.overwritten).toBe(0);
@@ -297,8 +308,8 @@ describe.each([
           expect(read.bytes.length).toBe(body.length);
           expect(read.bytes.equals(body)).toBe(true);
         }
-        expect(server.jobs).toHaveLength(0);
-        expect(server.requests.at(-1)).toMatch(/^GET \/rec\/file\.mp4\?sign=abc HTTP\/1\.1\r\nHost: [^\r]+\r\n/);
+        expect(server.jobs.has(path)).toBe(false);
+        expect(server.requests.at(-1)).toMatch(/^GET \/job\/\d+\?sign=abc HTTP\/1\.1\r\nHost: [^\r]+\r\nrange: bytes=0-\r\naccept-encoding: identity$/);
       }),
       { seed: FUZZ_SEED, numRuns: secure ? 50 : 150, endOnFailure: true },
     );
@@ -322,8 +333,8 @@ describe.each([
           if (overran) overruns += 1;
           const wire = overran ? Buffer.concat([scripted.wire, Buffer.from(extra)]) : scripted.wire;
           const cuts = overran ? delivery.cuts.map((cut) => cut % scripted.wire.length) : delivery.cuts;
-          server.jobs.push({ wire, delivery: { ...delivery, cuts }, close: false });
-          const response = await linkGet(target(), {});
+          const path = server.serve({ wire, delivery: { ...delivery, cuts }, close: false });
+          const response = await linkGet(target(path), {});
           expectHead(response, scripted);
           const read = await readBody(response, reader);
           expect(read.error).toBeUndefined();
@@ -333,6 +344,58 @@ describe.each([
         expect(server.connections - before).toBe(1 + overruns);
       }),
       { seed: FUZZ_SEED + 1, numRuns: secure ? 12 : 30, endOnFailure: true },
+    );
+  });
+});
+
+describe('link-get aborted at random stages', () => {
+  const server = new RawServer();
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  test('an abort before the head, mid-body or while a view is held ends the read with its reason, never a shorter file; the next GET is answered', async () => {
+    await fc.assert(
+      fc.asyncProperty(answerSpec(['length', 'chunked', 'close']), deliverySpec, readerSpec, fc.integer({ min: 0, max: 6 }), async (spec, delivery, reader, abortAfterCalls) => {
+        const scripted = build(spec);
+        const at = (path: string) => ({ url: new URL(`http://127.0.0.1:${server.port}${path}`), address: '127.0.0.1', family: 4 as const });
+        const path = server.serve({ wire: scripted.wire, delivery, close: scripted.framing === 'close' });
+        const controller = new AbortController();
+        const reason = new Error('aborted by the fuzz');
+        // 0: abort as soon as the GET is sent; n: at the consumer's nth call.
+        let calls = 0;
+        const counted: ReaderSpec = { ...reader, mode: abortAfterCalls === 0 ? reader.mode : 'direct' };
+        const outcome = await (async () => {
+          const pending = linkGet(at(path), {}, controller.signal);
+          if (abortAfterCalls === 0) controller.abort(reason);
+          const response = await pending;
+          const direct = directBodyOf(response);
+          if (!direct || counted.mode === 'stream') return readBody(response, counted);
+          const chunks: Buffer[] = [];
+          try {
+            await direct.consume((view) => {
+              chunks.push(Buffer.from(view));
+              calls += 1;
+              if (calls === abortAfterCalls) controller.abort(reason);
+              return counted.holds[calls % counted.holds.length] === 'timer' ? pause(1).then(() => true) : true;
+            });
+            return { bytes: Buffer.concat(chunks), overwritten: 0 };
+          } catch (error) {
+            return { bytes: Buffer.concat(chunks), error, overwritten: 0 };
+          }
+        })().catch((error: unknown) => ({ bytes: Buffer.alloc(0), error, overwritten: 0 }));
+        if (outcome.error === undefined) {
+          // The body ended before the abort could land: then it is whole.
+          expect(outcome.bytes.equals(scripted.body)).toBe(true);
+        } else {
+          expect(outcome.error).toBe(reason);
+          expect(outcome.bytes.equals(scripted.body.subarray(0, outcome.bytes.length))).toBe(true);
+        }
+        // Whatever the abort left, the next GET gets its own answer.
+        const nextPath = server.serve({ wire: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext'), delivery: { cuts: [], delays: [0] }, close: false });
+        const next = await readBody(await linkGet(at(nextPath), {}), { mode: 'direct', holds: ['sync'] });
+        expect(next.bytes.toString()).toBe('next');
+      }),
+      { seed: FUZZ_SEED + 3, numRuns: 80, endOnFailure: true },
     );
   });
 });
@@ -358,8 +421,8 @@ describe('link-get against framings it must refuse', () => {
       fc.asyncProperty(refused, fc.string({ minLength: 1, maxLength: 40, unit: fc.constantFrom('a', 'b', '0') }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), deliverySpec, readerSpec, async (rest, body, mask, delivery, reader) => {
         // Field names in random case: the framing rules are case-blind.
         const text = rest(body).replace(/^(Transfer-Encoding|Content-Length)/gm, (name) => recase(name, mask));
-        server.jobs.push({ wire: Buffer.from(`HTTP/1.1 200 OK\r\n${text}`, 'latin1'), delivery, close: true });
-        const outcome = await linkGet({ url: new URL(`http://127.0.0.1:${server.port}/f`), address: '127.0.0.1', family: 4 }, {}).then(
+        const path = server.serve({ wire: Buffer.from(`HTTP/1.1 200 OK\r\n${text}`, 'latin1'), delivery, close: true });
+        const outcome = await linkGet({ url: new URL(`http://127.0.0.1:${server.port}${path}`), address: '127.0.0.1', family: 4 }, {}).then(
           async (response) => readBody(response, reader),
           (error: unknown) => ({ error, bytes: Buffer.alloc(0), overwritten: 0 }),
         );
