@@ -12,8 +12,7 @@
 import { createHmac, randomBytes, timingSafeEqual, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import { seededStream } from './seeded-bytes.ts';
+import { seededChunks } from './seeded-bytes.ts';
 
 export interface DownloadSource {
   readonly seed: string;
@@ -389,36 +388,43 @@ export class DownloadService {
     res.once('close', () => {
       closed = true;
     });
-    const stream = source.content ? Readable.from([Buffer.from(source.content.subarray(start, end))]) : seededStream(source.seed, start, end, chunkSize);
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // No stream in between: a Readable read through an async iterator cost a promise per chunk and
+    // copied chunks it had buffered together; the pool lends pre-filled buffers instead (see
+    // SeededChunks), returned once the socket has taken them.
+    const content = source.content ? Buffer.from(source.content.subarray(start, end)) : undefined;
+    const pool = content ? undefined : seededChunks(source.seed, chunkSize);
+    for (let position = start; position < end && !closed; ) {
+      const length = Math.min(chunkSize, end - position);
+      if (bytesPerSecond) {
+        // Pacing against the body's start, not per chunk: a late timer (one event loop serves every
+        // connection) is made up by the next chunk instead of accumulating, and a chunk leaves only
+        // once all of its bytes are due, so no prefix of the body ever beats the cap (sending at
+        // `sent` instead of `sent + chunk` ran each body one chunk, ~3%, ahead of it).
+        const due = begin + ((sent + length) / bytesPerSecond) * 1000;
+        const wait = due - performance.now();
+        if (wait >= 1) await sleep(wait);
         if (closed) break;
-        if (bytesPerSecond) {
-          // Pacing against the body's start, not per chunk: a late timer (one event loop serves every
-          // connection) is made up by the next chunk instead of accumulating, and a chunk leaves only
-          // once all of its bytes are due, so no prefix of the body ever beats the cap (sending at
-          // `sent` instead of `sent + chunk` ran each body one chunk, ~3%, ahead of it).
-          const due = begin + ((sent + chunk.length) / bytesPerSecond) * 1000;
-          const wait = due - performance.now();
-          if (wait >= 1) await sleep(wait);
-          if (closed) break;
-        }
-        sent += chunk.length;
-        this.stats.bytesServed += chunk.length;
-        if (!res.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
-        }
       }
-    } finally {
-      stream.destroy();
+      const chunk = content ? content.subarray(position - start, position - start + length) : pool!.take(position, length);
+      position += length;
+      sent += length;
+      this.stats.bytesServed += length;
+      const flushed = pool
+        ? res.write(chunk, (error) => {
+            if (!error) pool.release(chunk);
+          })
+        : res.write(chunk);
+      if (!flushed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
     }
   }
 }

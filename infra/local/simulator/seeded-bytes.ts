@@ -53,6 +53,76 @@ export function seededChunk(seed: string, start: number, length: number): Buffer
   return out;
 }
 
+/**
+ * Chunks of one seeded file for a server writing it to sockets, without copying its bytes: every
+ * buffer holds the seed's pattern tiled once, so a chunk costs only its blocks' 8-byte headers
+ * (`seededChunk` copies every byte, then the buffer is garbage: at loopback speed that copy, its
+ * allocation and the GC behind it were most of a download's CPU). A chunk is lent until `release`,
+ * which the writer calls once the socket has taken its bytes (a write's callback without error);
+ * a chunk never released is simply collected.
+ */
+export class SeededChunks {
+  private readonly free: ArrayBuffer[] = [];
+  private readonly seed: string;
+  private readonly chunkSize: number;
+  private readonly bufferSize: number;
+  private readonly headHigh: number;
+  private readonly headLow: number;
+
+  constructor(seed: string, chunkSize: number) {
+    this.seed = seed;
+    this.chunkSize = chunkSize;
+    // Room for a chunk starting anywhere in a block, and for the header of the block it ends in.
+    this.bufferSize = Math.ceil(chunkSize / SEEDED_BLOCK_SIZE) * SEEDED_BLOCK_SIZE + SEEDED_BLOCK_SIZE;
+    const p = pattern(seed);
+    this.headHigh = p.readUInt32BE(0);
+    this.headLow = p.readUInt32BE(4);
+  }
+
+  /** Bytes [position, position + length) of the file, length ≤ chunkSize; valid until released. */
+  take(position: number, length: number): Buffer {
+    if (length > this.chunkSize) throw new RangeError(`chunk of ${length} bytes exceeds ${this.chunkSize}`);
+    const buffer = Buffer.from(this.free.pop() ?? this.tiled());
+    const within = position % SEEDED_BLOCK_SIZE;
+    const firstBlock = Math.floor(position / SEEDED_BLOCK_SIZE);
+    const lastOffset = within + length - 1;
+    for (let offset = 0; offset <= lastOffset; offset += SEEDED_BLOCK_SIZE) {
+      // blockHeader's value (block number, big-endian, XOR the pattern's first 8 bytes) in two words.
+      const block = firstBlock + offset / SEEDED_BLOCK_SIZE;
+      buffer.writeUInt32BE((Math.floor(block / 2 ** 32) ^ this.headHigh) >>> 0, offset);
+      buffer.writeUInt32BE(((block % 2 ** 32) ^ this.headLow) >>> 0, offset + 4);
+    }
+    return buffer.subarray(within, within + length);
+  }
+
+  release(chunk: Buffer): void {
+    if (this.free.length < MAX_FREE_CHUNKS && chunk.buffer.byteLength === this.bufferSize) this.free.push(chunk.buffer as ArrayBuffer);
+  }
+
+  private tiled(): ArrayBuffer {
+    const buffer = Buffer.allocUnsafeSlow(this.bufferSize);
+    const p = pattern(this.seed);
+    for (let offset = 0; offset < this.bufferSize; offset += SEEDED_BLOCK_SIZE) p.copy(buffer, offset);
+    return buffer.buffer as ArrayBuffer;
+  }
+}
+
+/** Buffers kept for reuse per file and chunk size: enough for every connection's writes in flight. */
+const MAX_FREE_CHUNKS = 16;
+const chunkPools = new Map<string, SeededChunks>();
+
+/** The shared `SeededChunks` of a seed and chunk size (a bounded cache, like the patterns'). */
+export function seededChunks(seed: string, chunkSize: number): SeededChunks {
+  const id = `${chunkSize}:${seed}`;
+  let pool = chunkPools.get(id);
+  if (!pool) {
+    if (chunkPools.size >= 16) chunkPools.clear();
+    pool = new SeededChunks(seed, chunkSize);
+    chunkPools.set(id, pool);
+  }
+  return pool;
+}
+
 /** A stream of bytes [start, endExclusive) of the seeded file, in chunks of `chunkSize`. */
 export function seededStream(seed: string, start: number, endExclusive: number, chunkSize = 256 * 1024): Readable {
   let position = start;
