@@ -21,8 +21,12 @@ export type ArchiveFunctionFactory = (
   },
 ) => ArchiveFunction;
 
-/** The ingest function's memory, MB: see IngestPipelineProps.memorySize. */
-export const DEFAULT_INGEST_MEMORY_MB = 1769;
+/**
+ * The ingest function's memory, MB: see IngestPipelineProps.memorySize. From `npm run bench:copy`'s
+ * cost table: the cheapest size whose vCPU share carries 8 connections' link at the copier's
+ * measured CPU per GiB, with (8 + 2) × 32 MiB part buffers within 0.8 of it (README, "Benchmarks").
+ */
+export const DEFAULT_INGEST_MEMORY_MB = 1024;
 
 export interface IngestPipelineProps {
   readonly entry: string;
