@@ -90,9 +90,13 @@ process.on('uncaughtException', (error) => {
 // Whoever started us (npm, a shell, a process manager) may die without passing a signal on, e.g.
 // `kill -9` on npm or a shell that ignores SIGINT while it waits: this process is then re-parented
 // and would hold every port with nobody left to stop it.
+// Once: a second call more than 2 s later would count as a second Ctrl-C and exit without waiting
+// (leaving local-stack.json behind), which is what a stop slower than 2 s on a loaded machine did.
 const parentPid = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parentPid) shutdown(`parent process ${parentPid} exited`);
+const parentWatch = setInterval(() => {
+  if (process.ppid === parentPid) return;
+  clearInterval(parentWatch);
+  shutdown(`parent process ${parentPid} exited`);
 }, 500).unref();
 
 log.info(

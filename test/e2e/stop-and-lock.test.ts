@@ -151,6 +151,20 @@ describe('stopping npm start', () => {
     expect(existsSync(join(dataDir, 'local-stack.json'))).toBe(false);
   });
 
+  it('SIGKILL to the npm process while a part is slow to stop: the stack waits for it, then releases its lock', async () => {
+    const { dataDir, started, ports, processes } = await startedStack();
+    // The gateway answers its stop only after 4 s, past the 2 s within which a repeated stop request counts as one.
+    process.kill(processes.functions!, 'SIGSTOP');
+    process.kill(started.child.pid!, 'SIGKILL');
+    await sleep(4_000);
+    expect(alive(processes.stack!)).toBe(true);
+    process.kill(processes.functions!, 'SIGCONT');
+
+    const { held, running } = await portsHeldAfterStop(ports, Object.values(processes));
+    expect({ held, running }).toEqual({ held: [], running: [] });
+    expect(existsSync(join(dataDir, 'local-stack.json'))).toBe(false);
+  });
+
   it('SIGKILL to the node process: its parts stop on their own (DynamoDB Local too) and free every port', async () => {
     const { ports, processes } = await startedStack();
 
