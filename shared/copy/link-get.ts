@@ -41,11 +41,10 @@ export function directBodyOf(response: Response): DirectBody | undefined {
   return response.bodyUsed || response.body?.locked ? undefined : directBodies.get(response);
 }
 
-
-function shortBody(received: number, declared: number): Error {
-  return Object.assign(new Error(`body ended after ${received} of ${declared} bytes`), { code: SHORT_BODY_CODE });
+/** A body the peer ended early: source-retry.ts retries it as a short read, by its code. */
+function shortBody(message: string): Error {
+  return Object.assign(new Error(message), { code: SHORT_BODY_CODE });
 }
-
 
 /** The failure of a kept socket the server had closed meanwhile: the GET is sent again on a new one. */
 const STALE = Symbol('stale connection');
@@ -163,8 +162,8 @@ function get(connection: Connection, target: LinkGetTarget, headers: Readonly<Re
 
     /** The peer closed and every byte before it was taken: a complete or a short body. */
     function endOfStream(): void {
-      if (framing.kind === 'length' && framing.remaining > 0) return end(shortBody(received, framing.declared));
-      if (framing.kind === 'chunked') return end(Object.assign(new Error('chunked body ended before its last chunk'), { code: SHORT_BODY_CODE }));
+      if (framing.kind === 'length' && framing.remaining > 0) return end(shortBody(`body ended after ${received} of ${framing.declared} bytes`));
+      if (framing.kind === 'chunked') return end(shortBody('chunked body ended before its last chunk'));
       end();
     }
 
