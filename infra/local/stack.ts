@@ -140,7 +140,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
       startPart<EmulatorsPartSettings, S3EmulatorInfo>('S3 emulator', EMULATORS_SCRIPT, {
         serve: 's3',
         options: { ...(config.s3Port ? { port: config.s3Port } : {}), dataDir: config.dataDir },
-      }),
+      }, { background: true }),
     ] as const;
     const settled = await Promise.allSettled(starting);
     // Whichever started is stopped with the stack, also when the other failed to; both at once, so
@@ -200,7 +200,7 @@ export async function startLocalStack(config: LocalStackConfig, options: StartOp
     });
     let worker: PartProcess<FunctionsInfo> | undefined;
     if (config.ingestOwnProcess) {
-      const started = await startPart<FunctionsSettings, FunctionsInfo>('ingest worker', FUNCTIONS_SCRIPT, functionSettings(['worker']));
+      const started = await startPart<FunctionsSettings, FunctionsInfo>('ingest worker', FUNCTIONS_SCRIPT, functionSettings(['worker']), { background: true });
       worker = started;
       parts.push(started);
       cleanups.push({ name: 'ingest worker', run: () => started.stop(15_000) });

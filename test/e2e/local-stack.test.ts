@@ -1,11 +1,11 @@
 // End to end, as a user runs it: `node infra/local/start.ts` in a child process on free ports with
 // a temporary DATA_DIR, driven only through its printed URLs. The Tencent side is a simulator in
 // this test process, so the test sends the signed webhooks and knows every seeded byte.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../infra/local/simulator/server.ts';
 import { WebhookSender } from '../../infra/local/simulator/webhook-sender.ts';
@@ -183,6 +183,20 @@ async function portAnswers(url: string): Promise<boolean> {
   });
 }
 
+/** An SQLite file's journal mode from its header (bytes 18 and 19: 1 rollback journal, 2 write-ahead log). */
+function journalModeOf(file: string): 'rollback' | 'wal' | 'unknown' {
+  const header = readFileSync(file).subarray(0, 20);
+  if (header[18] === 2 && header[19] === 2) return 'wal';
+  return header[18] === 1 && header[19] === 1 ? 'rollback' : 'unknown';
+}
+
+/** Puts an SQLite file back in rollback-journal mode, as DynamoDB Local left it before the stack used WAL. */
+function toRollbackJournal(file: string): void {
+  const script = `const db = new (require('node:sqlite').DatabaseSync)(${JSON.stringify(file)}); db.exec('PRAGMA journal_mode = DELETE'); db.close();`;
+  const result = spawnSync(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not change the journal mode of ${file}: ${result.stderr}`);
+}
+
 describe('local stack (npm start) end to end', () => {
   const dirs: string[] = [];
   const tempDir = () => {
@@ -255,10 +269,28 @@ describe('local stack (npm start) end to end', () => {
         });
 
         expect(stack.output()).toMatch(/\[ingest\] copied \d+\/video: 23\.0 MiB \/ 23\.0 MiB \(100%\)/);
+        // The parts that move bulk data yield the CPUs to the webhook's path.
+        const { processes } = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as { processes: Record<string, number> };
+        const niceOf = (part: string) => getPriority(processes[part]!);
+        expect({ s3Emulator: niceOf('s3Emulator'), ingestWorker: niceOf('ingestWorker'), functions: niceOf('functions'), emulators: niceOf('emulators'), dynamodb: niceOf('dynamodb') }).toEqual({
+          s3Emulator: Math.min(19, getPriority() + 10),
+          ingestWorker: Math.min(19, getPriority() + 10),
+          functions: getPriority(),
+          emulators: getPriority(),
+          dynamodb: getPriority(),
+        });
         expect(await stack.stop()).toBe(0);
         expect(stack.output()).toMatch(/stopped\n/);
         // DynamoDB Local (a Java child process) went down with the stack.
         expect(await portAnswers(stack.dynamodbUrl)).toBe(false);
+        // Its one database (the stack's clients' access key and region) is in write-ahead-log mode
+        // from the first start; a file an earlier version left in rollback mode is converted on start.
+        const dynamoDir = join(dataDir, 'dynamodb');
+        expect(readdirSync(dynamoDir).filter((name) => name.endsWith('.db'))).toEqual(['local_us-east-1.db']);
+        const database = join(dynamoDir, 'local_us-east-1.db');
+        expect(journalModeOf(database)).toBe('wal');
+        toRollbackJournal(database);
+        expect(journalModeOf(database)).toBe('rollback');
 
         restarted = await startStack(env);
         expect(restarted.apiToken).toBe(stack.apiToken);
@@ -267,6 +299,7 @@ describe('local stack (npm start) end to end', () => {
         expect(again.body.record_files[0]!.archive.status).toBe('archived');
         await expectExactBytes(restarted, file);
         expect(await restarted.stop()).toBe(0);
+        expect(journalModeOf(database)).toBe('wal');
       } finally {
         if (stack.child.exitCode === null) await stack.stop();
         if (restarted && restarted.child.exitCode === null) await restarted.stop();
