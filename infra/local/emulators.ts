@@ -125,11 +125,11 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     useWriteAheadLogging(dynamoPath);
     fauxqsDirs = { dataDir: dirs.sqs, ...(servesS3 ? { s3StorageDir: dirs.s3 } : {}) };
   }
-  // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
-  // only ever talk to it on 127.0.0.1 and never expose the port.
   // DynamoDB Local reports usage to AWS unless told not to (its DDB_LOCAL_TELEMETRY): nothing of a
   // local stack leaves the machine.
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
+  // DynamoDB Local binds to all interfaces by default; it has no host flag in this wrapper, so we
+  // only ever talk to it on 127.0.0.1 and never expose the port.
   const dynamo = spawnDynamoDbLocal({ port: dynamodbPort, path: dynamoPath, stdio: 'ignore' });
   // Whatever ends this process (a second Ctrl-C, the shutdown deadline, an uncaught error), Java
   // must not outlive it holding DYNAMODB_PORT: 'exit' listeners run on every one of those paths.
