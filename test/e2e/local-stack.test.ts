@@ -3,7 +3,7 @@
 // this test process, so the test sends the signed webhooks and knows every seeded byte.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,7 +185,13 @@ async function portAnswers(url: string): Promise<boolean> {
 
 /** An SQLite file's journal mode from its header (bytes 18 and 19: 1 rollback journal, 2 write-ahead log). */
 function journalModeOf(file: string): 'rollback' | 'wal' | 'unknown' {
-  const header = readFileSync(file).subarray(0, 20);
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
   if (header[18] === 2 && header[19] === 2) return 'wal';
   return header[18] === 1 && header[19] === 1 ? 'rollback' : 'unknown';
 }
