@@ -52,7 +52,7 @@ export interface PartOptions {
    * A part that moves bulk data (the S3 emulator, the ingest worker) runs at a lower CPU priority:
    * in AWS nothing shares a CPU with the webhook, here two cores do, and Tencent waits for the
    * webhook's answer while a copy merely takes a little longer. Measured on 2 vCPU during a 2 GiB
-   * copy: webhook p50 16.3–19.8 → 13.7 ms.
+   * copy: webhook p50 16.3–19.8 → 13.7–16.6 ms (its p99 moved within the noise).
    */
   readonly background?: boolean;
 }
