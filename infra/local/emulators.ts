@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { honourS3ResponseOverrides } from './s3-response-overrides.ts';
 import { useWriteAheadLogging } from './dynamodb-wal.ts';
+import { allowLargeFauxqsObjects } from './fauxqs-large-objects.ts';
 
 export interface Emulators {
   readonly dynamodbEndpoint: string;
@@ -99,6 +100,7 @@ function dataDirs(dataDir: string) {
 /** fauxqs serving S3 only (its queues stay empty and in memory), with S3's response-* overrides. */
 export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<S3Emulator> {
   const s3StorageDir = options.dataDir ? dataDirs(options.dataDir).s3 : undefined;
+  if (s3StorageDir) await allowLargeFauxqsObjects();
   const fauxqs = await startFauxqs({ port: options.port ?? (await freePort()), host: '127.0.0.1', logger: false, ...(s3StorageDir ? { s3StorageDir } : {}) });
   const stopOverrides = honourS3ResponseOverrides(fauxqs.port);
   return {
@@ -124,6 +126,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamoPath = dirs.dynamodb;
     useWriteAheadLogging(dynamoPath);
     fauxqsDirs = { dataDir: dirs.sqs, ...(servesS3 ? { s3StorageDir: dirs.s3 } : {}) };
+    if (servesS3) await allowLargeFauxqsObjects();
   }
   // DynamoDB Local reports usage to AWS unless told not to (its DDB_LOCAL_TELEMETRY): nothing of a
   // local stack leaves the machine.
