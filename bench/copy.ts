@@ -283,6 +283,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
       partMiB,
       connections,
       linkMbPerSecond: m.result.mbPerSecond,
+      slowestLinkMbPerSecond: m.min,
       peakRssMiB: cpu.worstRss,
       cpuSecondsPerGiB: cpu.result.cpuSeconds / (cpu.result.bytes / 1024 ** 3),
     };
@@ -293,7 +294,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
   // link, set the pace, and the figures rank noise. Then every setting is priced at that fraction of
   // its link (connections × cap), still capped by its memory's CPU share at the measured CPU s/GiB.
   const starved = PART_SIZES_MIB.every((partMiB) => median(sweepLabel(partMiB)).result.mbPerSecond < required);
-  const atLink = (setting: MeasuredSetting): MeasuredSetting => (starved ? { ...setting, linkMbPerSecond: 0.9 * setting.connections * THROTTLE_MBPS } : setting);
+  const atLink = (setting: MeasuredSetting): MeasuredSetting => (starved ? { ...setting, linkMbPerSecond: 0.9 * setting.connections * THROTTLE_MBPS, slowestLinkMbPerSecond: 0.9 * setting.connections * THROTTLE_MBPS } : setting);
   const rows: CostRow[] = PART_SIZES_MIB.flatMap((partMiB) => MEMORY_SIZES_MB.map((memoryMB) => costOf(atLink(measured(sweepLabel(partMiB), partMiB, COST_CONNECTIONS)), memoryMB)));
   // Today: its reads (one ranged GET per 8 MiB part, 4 at once) give the link-bound throughput, an
   // upper bound on the previous engine (it reached ~0.9 of them); RSS and CPU from the engine at
@@ -316,7 +317,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
     return month(scaled.totalPerTb);
   };
   const line = (row: CostRow, name: string) =>
-    `| ${name} | ${row.memoryMB} | ${row.partMiB} × ${row.connections} | ${row.linkMbPerSecond.toFixed(0)} | ${row.peakRssMiB.toFixed(0)}${row.fits ? '' : ' (does not fit)'} | ${row.cpuSecondsPerGiB.toFixed(2)} | ` +
+    `| ${name} | ${row.memoryMB} | ${row.partMiB} × ${row.connections} | ${row.linkMbPerSecond.toFixed(1)} (${(row.slowestLinkMbPerSecond ?? row.linkMbPerSecond).toFixed(1)}) | ${row.peakRssMiB.toFixed(0)}${row.fits ? '' : ' (does not fit)'} | ${row.cpuSecondsPerGiB.toFixed(2)} | ` +
     `${row.mbPerSecond.toFixed(0)}${row.cpuBound ? ' (CPU-bound)' : ''} | ${row.secondsPerFile.toFixed(1)} | ${row.gbSecondsPerFile.toFixed(1)} | ` +
     `${money(row.lambdaPerTb)} | ${money(row.s3PerTb)} | ${money(row.dynamoPerTb)} | **${money(row.totalPerTb)}** | ${month(row.totalPerTb)} | ${slowLink(row)} |`;
   const out = [
@@ -333,7 +334,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
       `S3 $${(PRICES.s3PerPutRequest * 1000).toFixed(3)} per 1,000 PUT-class (Create, UploadPart, Complete), $${(PRICES.s3PerGetRequest * 1000).toFixed(4)} per 1,000 GET-class (the verifying HEAD); ` +
       `DynamoDB $${(PRICES.dynamoPerWriteUnit * 1e6).toFixed(3)} per million write units (checkpoint: created, saved every 5 s, completing, deleted).`,
     '',
-    '| setting | memory MB | part MiB × conn | link MB/s | peak RSS MiB | CPU s/GiB | MB/s at this memory | s per file | GB-s per file | Lambda $/TB | S3 $/TB | DynamoDB $/TB | total $/TB | per 300 TB | per 300 TB at 5 MB/s/conn |',
+    '| setting | memory MB | part MiB × conn | link MB/s (slowest round) | peak RSS MiB | CPU s/GiB | MB/s at this memory | s per file | GB-s per file | Lambda $/TB | S3 $/TB | DynamoDB $/TB | total $/TB | per 300 TB | per 300 TB at 5 MB/s/conn |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     line(today, "today's settings"),
     ...rows.map((row) => line(row, row === chosen ? '**chosen**' : 'candidate')),
@@ -346,7 +347,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
       '',
       '| cost | value | target |',
       '|---|---:|---|',
-      `| chosen: ${chosen.memoryMB} MB, ${chosen.partMiB} MiB parts, ${chosen.connections} connections (${held === 'required' ? `holds ≥ ${required.toFixed(0)} MB/s` : `no setting reached ${required.toFixed(0)} MB/s in this run; within 0.95 of the best`}) | ${money(chosen.totalPerTb)}/TB (${month(chosen.totalPerTb)} per 300 TB) | info |`,
+      `| chosen: ${chosen.memoryMB} MB, ${chosen.partMiB} MiB parts, ${chosen.connections} connections (${held === 'required' ? `holds ≥ ${required.toFixed(0)} MB/s in every round` : `no setting reached ${required.toFixed(0)} MB/s in this run; within 0.95 of the best`}) | ${money(chosen.totalPerTb)}/TB (${month(chosen.totalPerTb)} per 300 TB) | info |`,
       `| chosen / today's settings, same model and run | ${vsMeasured.toFixed(2)} | ≤ 0.5 (${verdict(vsMeasured <= 0.5)}) |`,
       `| chosen / the README's previous model ($${README_TODAY_PER_MONTH.lambda} Lambda + $${README_TODAY_PER_MONTH.s3} S3 requests per 300 TB, at 5 MB/s per connection) | ${vsReadme.toFixed(2)} | ≤ 0.5 (${verdict(vsReadme <= 0.5)}) |`,
       `| chosen at 5 MB/s per connection / README's previous model | ${(costOf({ ...chosen, linkMbPerSecond: chosen.linkMbPerSecond / 4 }, chosen.memoryMB).totalPerTb / readmeToday).toFixed(2)} | info: same link assumption as the README's figure |`,
