@@ -317,7 +317,7 @@ function costTables(median: Median, verdict: (ok: boolean) => string): string[] 
     return month(scaled.totalPerTb);
   };
   const line = (row: CostRow, name: string) =>
-    `| ${name} | ${row.memoryMB} | ${row.partMiB} × ${row.connections} | ${row.linkMbPerSecond.toFixed(1)} (${(row.slowestLinkMbPerSecond ?? row.linkMbPerSecond).toFixed(1)}) | ${row.peakRssMiB.toFixed(0)}${row.fits ? '' : ' (does not fit)'} | ${row.cpuSecondsPerGiB.toFixed(2)} | ` +
+    `| ${name} | ${row.memoryMB} | ${row.partMiB} × ${row.connections} | ${row.linkMbPerSecond.toFixed(1)} (${row.slowestLinkMbPerSecond.toFixed(1)}) | ${row.peakRssMiB.toFixed(0)}${row.fits ? '' : ' (does not fit)'} | ${row.cpuSecondsPerGiB.toFixed(2)} | ` +
     `${row.mbPerSecond.toFixed(0)}${row.cpuBound ? ' (CPU-bound)' : ''} | ${row.secondsPerFile.toFixed(1)} | ${row.gbSecondsPerFile.toFixed(1)} | ` +
     `${money(row.lambdaPerTb)} | ${money(row.s3PerTb)} | ${money(row.dynamoPerTb)} | **${money(row.totalPerTb)}** | ${month(row.totalPerTb)} | ${slowLink(row)} |`;
   const out = [

@@ -34,8 +34,8 @@ export interface MeasuredSetting {
   readonly connections: number;
   /** Throughput through the throttled link, MB/s (the median round). */
   readonly linkMbPerSecond: number;
-  /** The slowest round's: a setting holds the throughput only if every round did (defaults to the median). */
-  readonly slowestLinkMbPerSecond?: number;
+  /** The slowest round's: a setting holds the throughput only if every round did. */
+  readonly slowestLinkMbPerSecond: number;
   readonly peakRssMiB: number;
   readonly cpuSecondsPerGiB: number;
 }
@@ -80,7 +80,7 @@ export function costOf(setting: MeasuredSetting, memoryMB: number): CostRow {
     ...setting,
     memoryMB,
     mbPerSecond,
-    slowestMbPerSecond: Math.min(setting.slowestLinkMbPerSecond ?? setting.linkMbPerSecond, cpuCeiling),
+    slowestMbPerSecond: Math.min(setting.slowestLinkMbPerSecond, cpuCeiling),
     cpuBound: cpuCeiling < setting.linkMbPerSecond,
     fits: setting.peakRssMiB * 1.048576 <= memoryMB * RSS_HEADROOM,
     secondsPerFile,

@@ -56,7 +56,7 @@ describe("npm start's S3 emulator with an object of 2 GiB and more", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('completes the multipart upload, serves every range of it, and still does after a restart', async () => {
+  it('completes the multipart upload and serves its bytes across the 2 GiB line, also after a restart', async () => {
     running = await startS3(dataDir);
     const { s3 } = running;
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
