@@ -28,6 +28,11 @@ function read(pid: number): ProcessInfo | undefined {
   }
 }
 
+/** The processes of `pids` still alive: a few files each, where processTree reads every process's. */
+export function processesOf(pids: readonly number[]): ProcessInfo[] {
+  return pids.map(read).filter((info): info is ProcessInfo => info !== undefined);
+}
+
 /** `root` and every live descendant of it. */
 export function processTree(root: number): ProcessInfo[] {
   const all: ProcessInfo[] = [];
