@@ -53,7 +53,8 @@ export interface PartOptions {
    * in AWS nothing shares a CPU with the webhook, here two cores do, and Tencent waits for the
    * webhook's answer while a copy merely takes a little longer. Measured on 2 vCPU during a 2 GiB
    * copy: nice 10 alone, webhook p50 16.3–19.8 → 13.7–16.6 ms (its p99 moved within the noise);
-   * SCHED_IDLE besides, p99 36.8–54.1 ms against 55.4–56.5 the same hour (the copy 85–89 MB/s either way).
+   * SCHED_IDLE besides, p99 36.8–65.6 ms over 7 runs against 42.7–56.5 over 3 just before: within
+   * the noise of a 2-core machine, and the copy as fast (76–93 MB/s).
    */
   readonly background?: boolean;
 }
