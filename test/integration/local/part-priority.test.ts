@@ -22,8 +22,9 @@ interface ThreadScheduling {
 /** Every thread's nice value and policy: fields 19 and 41 of its stat line (proc(5)). */
 function threadsOf(pid: number): ThreadScheduling[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    // Fields after the command name (which may hold spaces) start at field 3.
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields after the command name (which may hold spaces and parentheses) start at field 3.
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     return { nice: Number(fields[19 - 3]), policy: Number(fields[41 - 3]) };
   });
 }
