@@ -109,11 +109,14 @@ test('a 1 GiB copy over 8 connections makes at most a quarter of the old engine 
   expect(result).toMatchObject({ status: 'archived', bytes: size });
   expect(result.checksum).toBe(await seededCrc32(src.seed, size));
   // 128 parts: the old engine sent 128 ranged GETs. Here 8 segments, plus the tails handed over
-  // when connections end unevenly (each hand-over halves what is left). Buffers are (8 + 2) × 8 MiB
-  // whatever the size; with the runtime, the SDK and the chunks in flight the copier measures
-  // 235–260 MiB (GC timing moves it), and a copy that held the file would be past 1 GiB.
+  // when connections end unevenly (each hand-over halves what is left).
   const requests = service.log.filter((e) => e.artifactKey === src.artifactKey).length;
   expect(requests).toBeLessThanOrEqual(32);
-  expect(result.maxRssMiB).toBeLessThan(320);
+  // Buffers are (8 + 2) × 8 MiB whatever the size. With the runtime and the SDK, the copier
+  // measures 215–260 MiB alone, and reached 324 MiB once in CI with the whole suite running beside
+  // it: when V8 collects garbage moves the peak. A copy that held even half the file would pass
+  // 600 MiB. So the bound is set between the two, and the tight figure (≤ 256 MiB, and the same
+  // for a 256 MiB and a 2 GiB file) is measured by `npm run bench`, not asserted here.
+  expect(result.maxRssMiB).toBeLessThan(448);
   console.log(`1 GiB over 8 connections: ${requests} source requests, ${result.mbPerSecond.toFixed(0)} MB/s, peak RSS ${result.maxRssMiB.toFixed(0)} MiB`);
 }, 240_000);
