@@ -112,11 +112,11 @@ test('a 1 GiB copy over 8 connections makes at most a quarter of the old engine 
   // when connections end unevenly (each hand-over halves what is left).
   const requests = service.log.filter((e) => e.artifactKey === src.artifactKey).length;
   expect(requests).toBeLessThanOrEqual(32);
-  // Buffers are (8 + 2) × 8 MiB whatever the size. With the runtime and the SDK, the copier
-  // measures 215–260 MiB alone, and reached 324 MiB once in CI with the whole suite running beside
-  // it: when V8 collects garbage moves the peak. A copy that held even half the file would pass
-  // 600 MiB. So the bound is set between the two, and the tight figure (≤ 256 MiB, and the same
-  // for a 256 MiB and a 2 GiB file) is measured by `npm run bench`, not asserted here.
+  // Buffers are (8 + 2) × 8 MiB whatever the size. With the runtime and the SDK the copier measures
+  // 215–260 MiB alone or beside synthetic CPU load, but 324–339 MiB in CI with the whole suite
+  // beside it (the cause is not pinned down; garbage collection falling behind is the likely one).
+  // A copy that held even half the file would pass 600 MiB, so the bound sits between the two; the
+  // tight figure (≤ 256 MiB, the same for a 256 MiB and a 2 GiB file) is `npm run bench`'s.
   expect(result.maxRssMiB).toBeLessThan(448);
   console.log(`1 GiB over 8 connections: ${requests} source requests, ${result.mbPerSecond.toFixed(0)} MB/s, peak RSS ${result.maxRssMiB.toFixed(0)} MiB`);
 }, 240_000);
